@@ -1,0 +1,29 @@
+/* Text for gw_rc_t result codes. */
+#include "gw/err.h"
+
+const char *
+gw_strerror(int rc)
+{
+    switch (rc) {
+    case GW_OK:
+        return "ok";
+    case GW_ENOMEM:
+        return "out of memory";
+    case GW_EINVAL:
+        return "invalid argument";
+    case GW_EIO:
+        return "input/output error";
+    case GW_EPARSE:
+        return "parse error";
+    case GW_ECONFIG:
+        return "configuration rejected";
+    case GW_ECRYPTO:
+        return "cryptographic failure";
+    case GW_EAGAIN:
+        return "try again";
+    case GW_ESCHEMA:
+        return "schema could not be loaded";
+    default:
+        return "unknown error";
+    }
+}

@@ -1,0 +1,148 @@
+/* Common test helpers (unittest.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unittest.h"
+
+static void *
+s_malloc(size_t n)
+{
+    return test_malloc(n);
+}
+
+static void *
+s_calloc(size_t n, size_t size)
+{
+    return test_calloc(n, size);
+}
+
+static void *
+s_realloc(void *p, size_t n)
+{
+    return test_realloc(p, n);
+}
+
+static void
+s_free(void *p)
+{
+    test_free(p);
+}
+
+static const gw_allocator_t s_test_alloc = {s_malloc, s_calloc, s_realloc, s_free};
+
+int
+ut_alloc_setup(void **state)
+{
+    (void)state;
+    gw_alloc_set(&s_test_alloc);
+    return 0;
+}
+
+int
+ut_alloc_teardown(void **state)
+{
+    (void)state;
+    gw_alloc_set(NULL);
+    return 0;
+}
+
+const char *
+ut_fixture_path(const char *rel)
+{
+    static char buf[4096];
+    const char *dir = getenv("GW_FIXTURES");
+    snprintf(buf, sizeof(buf), "%s/%s", dir ? dir : "tests/fixtures", rel);
+    return buf;
+}
+
+char *
+ut_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail_msg("cannot open %s", path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = gw_malloc((size_t)n + 1);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    assert_int_equal(got, (size_t)n);
+    buf[n] = '\0';
+    if (len) {
+        *len = (size_t)n;
+    }
+    return buf;
+}
+
+char *
+ut_read_fixture(const char *rel, size_t *len)
+{
+    return ut_read_file(ut_fixture_path(rel), len);
+}
+
+gw_codec_t *
+ut_codec(void)
+{
+    char *err = NULL;
+    gw_codec_t *c = gw_codec_new(NULL, &err);
+    if (!c) {
+        fail_msg("gw_codec_new: %s", err ? err : "?");
+    }
+    return c;
+}
+
+void
+ut_print_diag(const gw_diag_t *diag)
+{
+    for (size_t i = 0; i < gw_diag_count(diag); i++) {
+        const gw_diag_entry_t *e = gw_diag_at(diag, i);
+        fprintf(stderr, "  [%s] %s %s line %d %s: %s\n", gw_level_name(e->level), e->rule,
+                e->retourcode, e->line, e->path, e->text);
+    }
+}
+
+gw_msg_t *
+ut_decode_buf(gw_codec_t *codec, const char *buf, size_t len)
+{
+    gw_diag_t *diag = gw_diag_new();
+    assert_non_null(diag);
+    gw_msg_t *msg = NULL;
+    int rc = gw_codec_decode(codec, buf, len, &msg, NULL, diag);
+    assert_int_equal(rc, GW_OK);
+    if (!msg || gw_diag_rejects(diag)) {
+        ut_print_diag(diag);
+        gw_diag_destroy(&diag);
+        gw_msg_destroy(&msg);
+        fail_msg("message did not decode as valid");
+        return NULL;
+    }
+    gw_diag_destroy(&diag);
+    return msg;
+}
+
+gw_msg_t *
+ut_decode_fixture(gw_codec_t *codec, const char *rel)
+{
+    size_t len = 0;
+    char *buf = ut_read_fixture(rel, &len);
+    gw_msg_t *msg = ut_decode_buf(codec, buf, len);
+    gw_free(buf);
+    return msg;
+}
+
+int
+ut_diag_has(const gw_diag_t *diag, const char *rule, const char *retourcode)
+{
+    for (size_t i = 0; i < gw_diag_count(diag); i++) {
+        const gw_diag_entry_t *e = gw_diag_at(diag, i);
+        if (strcmp(e->rule, rule) == 0 && (!retourcode || strcmp(e->retourcode, retourcode) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
