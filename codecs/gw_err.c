@@ -23,6 +23,8 @@ gw_strerror(int rc)
         return "try again";
     case GW_ESCHEMA:
         return "schema could not be loaded";
+    case GW_EFULL:
+        return "storage full";
     default:
         return "unknown error";
     }

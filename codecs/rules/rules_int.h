@@ -106,6 +106,44 @@ typedef int (*gw_contact_fn)(const gw_rule_t *rule, gw_rule_ctx_t *ctx, const gw
                              const gw_rpath_t *path);
 GW_NODISCARD int gw_rules_each_contact(const gw_rule_t *rule, gw_rule_ctx_t *ctx, gw_contact_fn fn);
 
+/* Visitor of every Prestatie of a 323/325 (all Clients, document order);
+ * path points at .../Prestaties/Prestatie[i]. */
+typedef int (*gw_prestatie_fn)(const gw_rule_t *rule, gw_rule_ctx_t *ctx, const gw_prestatie_t *pr,
+                               const gw_rpath_t *path);
+GW_NODISCARD int gw_rules_each_prestatie(const gw_rule_t *rule, gw_rule_ctx_t *ctx,
+                                         gw_prestatie_fn fn);
+
+/* The product-like classes share rules (CD041, CD075..CD079, CS003, CS338...).
+ * A view gives them one shape; fields a class lacks are NULL. */
+enum {
+    GW_PV_TOEGEWEZEN = 1u << 0,  /* 301 ToegewezenProduct */
+    GW_PV_AANGEVRAAGD = 1u << 1, /* 315 AangevraagdProduct */
+    GW_PV_TEWIJZIGEN = 1u << 2,  /* 317 TeWijzigenProduct */
+    GW_PV_NIEUW = 1u << 3,       /* 317 NieuwProduct */
+};
+
+typedef struct gw_prodview {
+    unsigned kind;               /* one GW_PV_* */
+    const void *cls;             /* the class struct (retourcode owner) */
+    const gw_product_t *Product; /* Product (NULL when absent or the class has none) */
+    const char *Begin;           /* Ingangsdatum / ToewijzingIngangsdatum / GewensteIngangsdatum */
+    const char *begin_name;      /* element name of Begin */
+    const char *Eind;            /* Einddatum / ToewijzingEinddatum */
+    const char *eind_name;       /* element name of Eind */
+    const gw_omvang_t *Omvang;   /* Omvang or NULL */
+    const char *Budget;          /* Budget or NULL */
+} gw_prodview_t;
+
+/* Visitor of every product of the kinds in mask, in document order. */
+typedef int (*gw_prod_fn)(const gw_rule_t *rule, gw_rule_ctx_t *ctx, const gw_prodview_t *pv,
+                          const gw_rpath_t *path);
+GW_NODISCARD int gw_rules_each_product(const gw_rule_t *rule, gw_rule_ctx_t *ctx, unsigned mask,
+                                       gw_prod_fn fn);
+/* View of ToegewezenProduct / AangevraagdProduct / TeWijzigen- or NieuwProduct. */
+void gw_prodview_toegewezen(gw_prodview_t *pv, const gw_toegewezen_product_t *p);
+void gw_prodview_aangevraagd(gw_prodview_t *pv, const gw_aangevraagd_product_t *p);
+void gw_prodview_vow(gw_prodview_t *pv, const gw_vow_product_t *p, unsigned kind);
+
 /* ---- duplicate keys (TR101, TR315, TR416) ---- */
 
 #define GW_KEY_MAX 6
@@ -125,70 +163,70 @@ int gw_keyrows_same(const gw_keyrow_t *a, const gw_keyrow_t *b);
 /* ---- check functions (one per rule; rules_cd.c, rules_cs.c, rules_tr.c) ---- */
 
 /* Each adds one diagnostic per violation; returns GW_OK or GW_ENOMEM. */
-int gw_check_cd005(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd007(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd009(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd025(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd034(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd041(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd043(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd060(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd066(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd067(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd068(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd075(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd076(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd077(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd078(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd079(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd080(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd085(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd086(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd087(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd095(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cd096(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd005(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd007(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd009(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd025(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd034(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd041(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd043(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd060(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd066(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd067(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd068(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd075(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd076(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd077(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd078(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd079(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd080(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd085(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd086(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd087(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd095(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cd096(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
 
-int gw_check_cs002(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs003(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs050(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs058(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs089(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs100(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs139(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs318(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs325(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs335(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs336(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs337(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs338(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs339(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs340(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_cs343(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs002(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs003(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs050(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs058(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs089(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs100(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs139(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs318(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs325(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs335(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs336(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs337(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs338(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs339(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs340(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_cs343(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
 
-int gw_check_tr002(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr006(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr018(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr061(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr101(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr134(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr137(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr302(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr315(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr316(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr319(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr335(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr342(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr352(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr353(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr358(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr377(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr380(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr383(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr386(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr409(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr410(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr416(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr135(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
-int gw_check_tr346(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr002(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr006(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr018(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr061(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr101(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr134(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr137(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr302(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr315(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr316(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr319(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr335(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr342(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr352(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr353(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr358(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr377(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr380(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr383(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr386(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr409(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr410(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr416(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr135(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
+GW_NODISCARD int gw_check_tr346(const gw_rule_t *rule, gw_rule_ctx_t *ctx);
 
 #endif

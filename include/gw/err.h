@@ -24,6 +24,7 @@ typedef enum gw_rc {
     GW_ECRYPTO = -6, /* OpenSSL failure */
     GW_EAGAIN = -7,  /* would block; retry from the event loop */
     GW_ESCHEMA = -8, /* a schema could not be loaded or compiled */
+    GW_EFULL = -9,   /* storage full or over quota: refuse new work, keep what is stored */
 } gw_rc_t;
 
 /**

@@ -6,6 +6,8 @@
  *   ijwctl demo [DIR]                   validate and answer the bundled sample messages
  *   ijwctl types                        list the 28 message types
  *   ijwctl rules                        list the intra-message rules
+ *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
+ *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
  * never prints a BSN, a name or free text from a message.
@@ -23,6 +25,8 @@
 #include "gw/diag.h"
 #include "gw/retour.h"
 #include "gw/rules.h"
+
+#include "ijwctl.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
@@ -48,6 +52,12 @@ s_usage(FILE *f)
           "       ijwctl demo [FIXTURE-DIR]\n"
           "       ijwctl types\n"
           "       ijwctl rules\n"
+          "       ijwctl send [-e ENDPOINT] [-p PARTY] [-c CONFIG] FILE|DIR...\n"
+          "       ijwctl recv -p PARTY [-e ENDPOINT] [-c CONFIG] [-o DIR] [-n COUNT] [-t SECONDS]\n"
+          "                   [--answer]\n"
+          "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
+          "       ijwctl queues [-c CONFIG | -s STORE]\n"
+          "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
@@ -56,8 +66,8 @@ s_usage(FILE *f)
           f);
 }
 
-static char *
-s_read_file(const char *path, size_t *len, char *why, size_t why_len)
+char *
+ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -89,8 +99,8 @@ s_read_file(const char *path, size_t *len, char *why, size_t why_len)
     return buf;
 }
 
-static int
-s_write_file(const char *path, const char *buf, size_t len)
+int
+ijwctl_write_file(const char *path, const char *buf, size_t len)
 {
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -151,7 +161,7 @@ s_validate_one(gw_codec_t *codec, const opts_t *o, int many, const char *path, t
     t->files++;
     char why[256];
     size_t len = 0;
-    char *buf = s_read_file(path, &len, why, sizeof(why));
+    char *buf = ijwctl_read_file(path, &len, why, sizeof(why));
     if (!buf) {
         printf("%s: cannot read: %s\n", path, why);
         t->rejected_error++;
@@ -222,7 +232,7 @@ s_validate_one(gw_codec_t *codec, const opts_t *o, int many, const char *path, t
             if (rc == GW_OK) {
                 char out[1024];
                 s_retour_path(o, many, path, out, sizeof(out));
-                if (s_write_file(out, xml, xlen) == 0) {
+                if (ijwctl_write_file(out, xml, xlen) == 0) {
                     printf("  wrote %s to %s\n", retour->type->name, out);
                     t->retours_written++;
                 } else {
@@ -346,6 +356,73 @@ s_cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+int
+ijwctl_collect(int argc, char **argv, char ***files_out, int *n_out)
+{
+    size_t cap = 64, n = 0;
+    char **v = gw_malloc(cap * sizeof(*v));
+    if (!v) {
+        return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        struct stat sb;
+        if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            DIR *dir = opendir(argv[i]);
+            if (!dir) {
+                fprintf(stderr, "ijwctl: cannot open %s: %s\n", argv[i], strerror(errno));
+                ijwctl_free_list(v, (int)n);
+                return -1;
+            }
+            size_t first = n;
+            struct dirent *de;
+            while ((de = readdir(dir))) {
+                size_t l = strlen(de->d_name);
+                if (l <= 4 || strcmp(de->d_name + l - 4, ".xml") != 0) {
+                    continue;
+                }
+                if (n == cap) {
+                    cap *= 2;
+                    char **nv = gw_realloc(v, cap * sizeof(*v));
+                    if (!nv) {
+                        closedir(dir);
+                        ijwctl_free_list(v, (int)n);
+                        return -1;
+                    }
+                    v = nv;
+                }
+                char p[4096];
+                snprintf(p, sizeof(p), "%s/%s", argv[i], de->d_name);
+                v[n++] = gw_strdup(p);
+            }
+            closedir(dir);
+            qsort(v + first, n - first, sizeof(*v), s_cmp_str);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            char **nv = gw_realloc(v, cap * sizeof(*v));
+            if (!nv) {
+                ijwctl_free_list(v, (int)n);
+                return -1;
+            }
+            v = nv;
+        }
+        v[n++] = gw_strdup(argv[i]);
+    }
+    *files_out = v;
+    *n_out = (int)n;
+    return 0;
+}
+
+void
+ijwctl_free_list(char **files, int n)
+{
+    for (int i = 0; files && i < n; i++) {
+        gw_free(files[i]);
+    }
+    gw_free(files);
+}
+
 /* Validate and answer every sample message in a directory (default: the
  * fixtures shipped with the source), writing retourberichten to a temporary
  * directory, and print a summary. */
@@ -455,6 +532,21 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "rules") == 0) {
         return s_cmd_rules();
+    }
+    if (strcmp(cmd, "send") == 0) {
+        return ijwctl_send(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "recv") == 0) {
+        return ijwctl_recv(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "replay") == 0) {
+        return ijwctl_replay(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "queues") == 0) {
+        return ijwctl_queues(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "dlq") == 0) {
+        return ijwctl_dlq(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);

@@ -1,0 +1,929 @@
+/*
+ * The broker (gw_broker.h). One thread, one ROUTER socket, one event loop:
+ *
+ *   poll -> read a batch of up to BATCH protocol messages without blocking ->
+ *   handle each (SUBMIT runs the whole pipeline; DACK marks a delivery done) ->
+ *   commit the batch's store writes in one transaction (group commit) ->
+ *   only then send the batch's ACKs -> pump deliveries to connected parties.
+ *
+ * A message is acknowledged only after the transaction holding it committed,
+ * so an ACK means "on disk". Deliveries are at-least-once: a DELIVER not
+ * answered by DACK is re-sent with exponential backoff until the delivery
+ * timeout moves it to the dead-letter state. Sends use ZMQ_DONTWAIT, so a slow
+ * or dead recipient fills only its own pipe (bounded by the socket HWM and the
+ * per-recipient in-flight limit) and never blocks the others.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "gw_broker.h"
+#include "gw_config.h"
+#include "gw_store.h"
+#include "gw_tap.h"
+#include "gw/alloc.h"
+#include "gw/codec.h"
+#include "gw/diag.h"
+#include "gw/log.h"
+#include "gw/proto.h"
+#include "gw/retour.h"
+#include "gw/rules.h"
+
+#define BATCH 256          /* protocol messages per group commit */
+#define TICK_MS 200        /* housekeeping period */
+#define EXPIRE_EVERY_MS 10000
+
+typedef struct party_state {
+    char code[65];        /* routing identity */
+    gw_party_kind_t kind; /* from the config */
+    int connected;        /* said HELLO (or anything) and not gone */
+    int64_t last_seen_ms; /* last frame from it */
+    int64_t inflight;     /* deliveries sent, not yet acknowledged (soft count) */
+    int64_t backlog;      /* undelivered deliveries (-1: not loaded yet) */
+    int want_pump;        /* deliveries may be due */
+} party_state_t;
+
+typedef struct reply {
+    char peer[GW_PROTO_MAX_PEER + 1];
+    gw_cmd_t cmd;
+    char id[GW_PROTO_MAX_ID + 1];
+    char props[256];
+    char *body; /* heap or NULL */
+    size_t body_len;
+} reply_t;
+
+struct gw_broker {
+    gw_config_t *config;       /* current generation */
+    gw_codec_t *codec;         /* schemas compiled once */
+    gw_store_t *store;         /* durable state */
+    void *zctx;                /* ZeroMQ context */
+    void *router;              /* the parties' endpoint */
+    char endpoint[256];        /* as bound */
+    volatile sig_atomic_t stop_flag;
+    volatile sig_atomic_t reload_flag;
+    party_state_t *parties;    /* one per configured party, same order as config */
+    size_t nparties;
+    gw_diag_t *diag;           /* reused per message */
+    reply_t *replies;          /* answers of the current batch */
+    size_t nreplies, capreplies;
+    int in_tx;                 /* a store transaction is open */
+    int64_t next_expire_ms;
+    struct {
+        uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
+    } stats;
+};
+
+static int64_t
+s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ parties ---- */
+
+static party_state_t *
+s_party(gw_broker_t *self, const char *code)
+{
+    for (size_t i = 0; i < self->nparties; i++) {
+        if (strcmp(self->parties[i].code, code) == 0) {
+            return &self->parties[i];
+        }
+    }
+    return NULL;
+}
+
+/* Rebuild the party table from a config, keeping the state of parties that stay. */
+static int
+s_parties_from(gw_broker_t *self, const gw_config_t *cfg)
+{
+    party_state_t *v = gw_calloc(cfg->nparties ? cfg->nparties : 1, sizeof(*v));
+    if (!v) {
+        return GW_ENOMEM;
+    }
+    for (size_t i = 0; i < cfg->nparties; i++) {
+        const party_state_t *old = s_party(self, cfg->parties[i].code);
+        if (old) {
+            v[i] = *old;
+        } else {
+            snprintf(v[i].code, sizeof(v[i].code), "%s", cfg->parties[i].code);
+            v[i].backlog = -1;
+        }
+        v[i].kind = cfg->parties[i].kind;
+    }
+    gw_free(self->parties);
+    self->parties = v;
+    self->nparties = cfg->nparties;
+    return GW_OK;
+}
+
+/* ------------------------------------------------------------ replies ---- */
+
+static void
+s_reply(gw_broker_t *self, const char *peer, gw_cmd_t cmd, const char *id, const char *props,
+        char **body_p, size_t body_len)
+{
+    if (self->nreplies == self->capreplies) {
+        size_t cap = self->capreplies ? self->capreplies * 2 : 64;
+        reply_t *r = gw_realloc(self->replies, cap * sizeof(*r));
+        if (!r) {
+            gw_log(GW_LOG_ERROR, "oom", "what=reply peer=%s", peer);
+            if (body_p) {
+                gw_free(*body_p);
+                *body_p = NULL;
+            }
+            return;
+        }
+        self->replies = r;
+        self->capreplies = cap;
+    }
+    reply_t *r = &self->replies[self->nreplies++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->peer, sizeof(r->peer), "%s", peer);
+    r->cmd = cmd;
+    snprintf(r->id, sizeof(r->id), "%s", id ? id : "");
+    snprintf(r->props, sizeof(r->props), "%s", props ? props : "");
+    if (body_p) {
+        r->body = *body_p;
+        r->body_len = body_len;
+        *body_p = NULL;
+    }
+}
+
+static void
+s_error(gw_broker_t *self, const char *peer, const char *id, const char *code, const char *fmt,
+        ...) GW_PRINTF(5, 6);
+
+static void
+s_error(gw_broker_t *self, const char *peer, const char *id, const char *code, const char *fmt,
+        ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    char props[64];
+    snprintf(props, sizeof(props), "code=%s\n", code);
+    char *body = gw_strdup(text);
+    size_t len = body ? strlen(body) : 0;
+    (void)n;
+    self->stats.errors++;
+    gw_log(GW_LOG_INFO, "refused", "peer=%s id=%s code=%s", peer, id ? id : "", code);
+    s_reply(self, peer, GW_CMD_ERROR, id, props, &body, len);
+}
+
+static void
+s_flush_replies(gw_broker_t *self)
+{
+    for (size_t i = 0; i < self->nreplies; i++) {
+        reply_t *r = &self->replies[i];
+        int rc = gw_proto_send(self->router, r->peer, r->cmd, r->id, r->props, r->body,
+                               r->body_len, ZMQ_DONTWAIT);
+        if (rc != GW_OK) {
+            /* The sender is gone or its pipe is full; it resends and dedup answers it. */
+            gw_log(GW_LOG_WARN, "reply_dropped", "peer=%s cmd=%s id=%s", r->peer,
+                   gw_cmd_name(r->cmd), r->id);
+        }
+        gw_free(r->body);
+        r->body = NULL;
+    }
+    self->nreplies = 0;
+}
+
+/* Turn the batch's ACKs into errors: their transaction did not commit. */
+static void
+s_fail_acks(gw_broker_t *self, const char *why)
+{
+    for (size_t i = 0; i < self->nreplies; i++) {
+        reply_t *r = &self->replies[i];
+        if (r->cmd != GW_CMD_ACK) {
+            continue;
+        }
+        gw_free(r->body);
+        r->body = gw_strdup(why);
+        r->body_len = r->body ? strlen(r->body) : 0;
+        r->cmd = GW_CMD_ERROR;
+        snprintf(r->props, sizeof(r->props), "code=INTERNAL\n");
+    }
+}
+
+/* ------------------------------------------------------------ the store ---- */
+
+static int
+s_tx(gw_broker_t *self)
+{
+    if (self->in_tx) {
+        return GW_OK;
+    }
+    int rc = gw_store_begin(self->store);
+    if (rc == GW_OK) {
+        self->in_tx = 1;
+    }
+    return rc;
+}
+
+static int
+s_commit(gw_broker_t *self)
+{
+    if (!self->in_tx) {
+        return GW_OK;
+    }
+    self->in_tx = 0;
+    int rc = gw_store_commit(self->store);
+    if (rc != GW_OK) {
+        gw_log(GW_LOG_ERROR, "store_commit_failed", "error=\"%s\"",
+               gw_store_last_error(self->store));
+        if (gw_store_rollback(self->store) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "store_rollback_failed", "error=\"%s\"",
+                   gw_store_last_error(self->store));
+        }
+    }
+    return rc;
+}
+
+static int64_t
+s_backlog(gw_broker_t *self, party_state_t *p)
+{
+    if (p->backlog < 0) {
+        int64_t n = 0;
+        if (gw_store_backlog(self->store, p->code, &n) == GW_OK) {
+            p->backlog = n;
+        } else {
+            return 0;
+        }
+    }
+    return p->backlog;
+}
+
+/* ------------------------------------------------------------ the pipeline ---- */
+
+/* A short, privacy-safe summary of the findings for an ERROR body. */
+static void
+s_summarise(const gw_diag_t *diag, char *out, size_t cap)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < gw_diag_count(diag) && i < 8 && off < cap; i++) {
+        const gw_diag_entry_t *e = gw_diag_at(diag, i);
+        if (e->level == GW_LEVEL_WARN) {
+            continue;
+        }
+        int n = snprintf(out + off, cap - off, "%s%s %s%s%s: %s", off ? "\n" : "", e->rule,
+                         e->retourcode[0] ? e->retourcode : "", e->retourcode[0] ? " " : "",
+                         e->path, e->text);
+        if (n < 0) {
+            break;
+        }
+        off += (size_t)n;
+    }
+}
+
+static const char *
+s_first_rule(const gw_diag_t *diag)
+{
+    gw_level_t w = gw_diag_worst(diag);
+    for (size_t i = 0; i < gw_diag_count(diag); i++) {
+        if (gw_diag_at(diag, i)->level == w) {
+            return gw_diag_at(diag, i)->rule;
+        }
+    }
+    return "INTERNAL";
+}
+
+static int
+s_encode_retour(const gw_msg_t *heen, const gw_diag_t *diag, char **xml, size_t *len)
+{
+    gw_msg_t *ret = NULL;
+    int rc = gw_retour_build(heen, diag, NULL, &ret);
+    if (rc == GW_OK) {
+        rc = gw_codec_encode(ret, xml, len, NULL);
+    }
+    gw_msg_destroy(&ret);
+    return rc;
+}
+
+/* Copies for the platform parties that tap this message type. */
+static void
+s_taps(gw_broker_t *self, gw_msg_t *msg, int64_t msg_id, const char *body, size_t len,
+       int64_t now)
+{
+    size_t idx = 0;
+    for (; idx < gw_msgtype_count() && gw_msgtype_at(idx) != msg->type; idx++) {
+    }
+    char *stripped = NULL;
+    size_t slen = 0;
+    for (size_t i = 0; i < self->config->nparties; i++) {
+        const gw_party_conf_t *pc = &self->config->parties[i];
+        if (pc->kind != GW_PARTY_PLATFORM || !(pc->tap & (1u << idx))) {
+            continue;
+        }
+        const char *payload = body;
+        size_t plen = len;
+        if (pc->tap_strip_freetext) {
+            if (!stripped && gw_tap_strip(msg, &stripped, &slen) != GW_OK) {
+                gw_log(GW_LOG_ERROR, "tap_failed", "party=%s type=%s", pc->code, msg->type->name);
+                continue;
+            }
+            payload = stripped;
+            plen = slen;
+        }
+        if (gw_store_add_delivery(self->store, msg_id, pc->code, payload, plen, now) == GW_OK) {
+            party_state_t *p = s_party(self, pc->code);
+            if (p) {
+                p->want_pump = 1;
+                if (p->backlog >= 0) {
+                    p->backlog++;
+                }
+            }
+        } else {
+            gw_log(GW_LOG_ERROR, "tap_store_failed", "party=%s error=\"%s\"", pc->code,
+                   gw_store_last_error(self->store));
+        }
+    }
+    gw_free(stripped);
+}
+
+static void
+s_submit(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
+{
+    const char *peer = m->peer;
+    gw_diag_t *diag = self->diag;
+    gw_diag_reset(diag);
+    self->stats.submitted++;
+    gw_msg_t *msg = NULL;
+    const gw_msgtype_t *type = NULL;
+    char summary[1536];
+
+    int rc = gw_codec_decode(self->codec, m->body, m->body_len, &msg, &type, diag);
+    if (rc != GW_OK) {
+        s_error(self, peer, m->id, "INTERNAL", "the gateway could not check the message: %s",
+                gw_strerror(rc));
+        return;
+    }
+    if (!msg) {
+        /* Levels 0/1: no retourbericht (IV028), an error that names the reason. */
+        s_summarise(diag, summary, sizeof(summary));
+        s_error(self, peer, m->id, s_first_rule(diag), "%s", summary);
+        return;
+    }
+    const gw_header_t *h = msg->bericht->Header;
+    const char *ident = h->BerichtIdentificatie->Identificatie;
+    const char *dagtekening = h->BerichtIdentificatie->Dagtekening;
+    /* A retourbericht copies its heenbericht's header: its sender is the Ontvanger. */
+    int is_retour = msg->type->kind == GW_KIND_RETOUR;
+    const char *claimed = is_retour ? h->Ontvanger : h->Afzender;
+    if (strcmp(claimed, peer) != 0) {
+        s_error(self, peer, m->id, "SPOOF",
+                "party %s submitted a %s whose %s is %s: a party may only send as itself", peer,
+                msg->type->name, is_retour ? "Ontvanger" : "Afzender", claimed);
+        goto done;
+    }
+    rc = gw_rules_run(msg, diag, 0);
+    if (rc != GW_OK) {
+        s_error(self, peer, m->id, "INTERNAL", "rule check failed: %s", gw_strerror(rc));
+        goto done;
+    }
+    if (gw_diag_rejects(diag)) {
+        self->stats.rejected++;
+        if (gw_msgtype_answer(msg->type)) {
+            char *xml = NULL;
+            size_t xlen = 0;
+            if (s_encode_retour(msg, diag, &xml, &xlen) != GW_OK) {
+                s_error(self, peer, m->id, "INTERNAL", "could not build the retourbericht");
+                goto done;
+            }
+            char props[128];
+            snprintf(props, sizeof(props), "type=%s\ncode=%s\n",
+                     gw_msgtype_answer(msg->type)->name, s_first_rule(diag));
+            gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", peer, m->id,
+                   msg->type->name, s_first_rule(diag));
+            s_reply(self, peer, GW_CMD_REJECT, m->id, props, &xml, xlen);
+        } else {
+            /* A retourbericht or 325 cannot be answered in-band (OP090x2). */
+            s_summarise(diag, summary, sizeof(summary));
+            s_error(self, peer, m->id, "CONTENT", "%s", summary);
+        }
+        goto done;
+    }
+
+    /* Route. */
+    char recipient[65];
+    int64_t answers = 0;
+    if (is_retour) {
+        const gw_msgtype_t *heen = gw_msgtype_by_number(msg->type->family, msg->type->number - 1);
+        char orig[65];
+        if (heen && gw_store_find_heen(self->store, heen->name, h->Afzender, ident, dagtekening,
+                                       &answers, orig) == GW_OK) {
+            snprintf(recipient, sizeof(recipient), "%s", orig);
+        } else {
+            /* The heenbericht did not pass through this gateway: its Afzender sent it. */
+            snprintf(recipient, sizeof(recipient), "%s", h->Afzender);
+            answers = 0;
+        }
+    } else {
+        snprintf(recipient, sizeof(recipient), "%s", h->Ontvanger);
+    }
+    party_state_t *to = s_party(self, recipient);
+    if (!to) {
+        s_error(self, peer, m->id, "UNKNOWN_RECIPIENT",
+                "recipient %s of this %s is not a registered party of this gateway", recipient,
+                msg->type->name);
+        goto done;
+    }
+    if ((size_t)s_backlog(self, to) >= self->config->queue_limit) {
+        s_error(self, peer, m->id, "QUEUE_FULL",
+                "recipient %s has %" PRId64 " undelivered messages (limit %zu); try later",
+                recipient, to->backlog, self->config->queue_limit);
+        goto done;
+    }
+    if (s_tx(self) != GW_OK) {
+        s_error(self, peer, m->id, "INTERNAL", "the store is unavailable");
+        goto done;
+    }
+    int64_t now = s_now_ms();
+    gw_store_msg_t sm = {
+        .sender = peer,
+        .recipient = recipient,
+        .type = msg->type->name,
+        .afzender = h->Afzender,
+        .ident = ident,
+        .dagtekening = dagtekening,
+        .answers = answers,
+        .payload = m->body,
+        .len = m->body_len,
+        .received_ms = now,
+    };
+    int dup = 0;
+    rc = gw_store_put(self->store, &sm, &dup);
+    if (rc == GW_EFULL) {
+        s_error(self, peer, m->id, "FULL",
+                "the gateway's store is full; the message was not accepted, stored messages are "
+                "kept");
+        goto done;
+    }
+    if (rc != GW_OK) {
+        s_error(self, peer, m->id, "INTERNAL", "the message could not be stored");
+        goto done;
+    }
+    char props[192];
+    if (dup) {
+        self->stats.duplicates++;
+        snprintf(props, sizeof(props), "msgid=%" PRId64 "\ntype=%s\nduplicate=1\ncode=DUPLICATE\n", sm.id,
+                 msg->type->name);
+        gw_log(GW_LOG_INFO, "duplicate", "peer=%s id=%s msgid=%" PRId64 " type=%s", peer, m->id,
+               sm.id, msg->type->name);
+    } else {
+        self->stats.accepted++;
+        if (to->backlog >= 0) {
+            to->backlog++;
+        }
+        to->want_pump = 1;
+        s_taps(self, msg, sm.id, m->body, m->body_len, now);
+        snprintf(props, sizeof(props), "msgid=%" PRId64 "\ntype=%s\nto=%s\n", sm.id,
+                 msg->type->name, recipient);
+        gw_log(GW_LOG_INFO, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
+               m->id, sm.id, msg->type->name, recipient);
+    }
+    s_reply(self, peer, GW_CMD_ACK, m->id, props, NULL, 0);
+done:
+    (void)from;
+    gw_msg_destroy(&msg);
+}
+
+static void
+s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
+{
+    char *end = NULL;
+    long long id = strtoll(m->id, &end, 10);
+    if (!end || *end || id <= 0) {
+        s_error(self, p->code, m->id, "PROTOCOL", "DACK needs a delivery id");
+        return;
+    }
+    if (s_tx(self) != GW_OK) {
+        return; /* not acknowledged: it will be redelivered */
+    }
+    int rc = gw_store_acked(self->store, id, p->code, s_now_ms());
+    if (rc == GW_EINVAL) {
+        s_error(self, p->code, m->id, "UNKNOWN_DELIVERY", "no delivery %s for party %s", m->id,
+                p->code);
+        return;
+    }
+    if (rc == GW_OK) {
+        self->stats.delivered++;
+        if (p->inflight > 0) {
+            p->inflight--;
+        }
+        if (p->backlog > 0) {
+            p->backlog--;
+        }
+        p->want_pump = 1;
+    }
+}
+
+static void
+s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
+{
+    party_state_t *p = s_party(self, m->peer);
+    if (!p) {
+        s_error(self, m->peer, m->id, "UNKNOWN_PARTY",
+                "party '%s' is not registered at this gateway", m->peer);
+        return;
+    }
+    p->last_seen_ms = s_now_ms();
+    if (!p->connected && m->cmd != GW_CMD_BYE) {
+        p->connected = 1;
+        p->inflight = 0;
+        p->want_pump = 1;
+        gw_log(GW_LOG_INFO, "connected", "party=%s", p->code);
+    }
+    switch (m->cmd) {
+    case GW_CMD_HELLO: {
+        char props[128];
+        snprintf(props, sizeof(props), "party=%s\nbacklog=%" PRId64 "\n", p->code,
+                 s_backlog(self, p));
+        p->inflight = 0;
+        p->want_pump = 1;
+        s_reply(self, p->code, GW_CMD_WELCOME, m->id, props, NULL, 0);
+        break;
+    }
+    case GW_CMD_SUBMIT:
+        s_submit(self, p, m);
+        break;
+    case GW_CMD_DACK:
+        s_dack(self, p, m);
+        break;
+    case GW_CMD_HEARTBEAT:
+        s_reply(self, p->code, GW_CMD_HEARTBEAT, m->id, NULL, NULL, 0);
+        break;
+    case GW_CMD_BYE:
+        p->connected = 0;
+        gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=bye", p->code);
+        break;
+    default:
+        s_error(self, p->code, m->id, "PROTOCOL", "command %s is not accepted from a party",
+                gw_cmd_name(m->cmd));
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ delivery ---- */
+
+typedef struct pump {
+    gw_broker_t *self;
+    party_state_t *p;
+    int64_t now;
+    int64_t sent_ids[512];
+    int attempts[512];
+    size_t nsent;
+    int blocked;
+} pump_t;
+
+static int
+s_pump_one(void *arg, const gw_store_delivery_t *d)
+{
+    pump_t *pu = arg;
+    char id[32], props[160];
+    snprintf(id, sizeof(id), "%" PRId64, d->delivery_id);
+    snprintf(props, sizeof(props), "type=%s\nfrom=%s\nmsgid=%" PRId64 "\nattempt=%d\n", d->type,
+             d->sender, d->msg_id, d->attempts + 1);
+    int rc = gw_proto_send(pu->self->router, pu->p->code, GW_CMD_DELIVER, id, props, d->payload,
+                           d->len, ZMQ_DONTWAIT);
+    if (rc != GW_OK) {
+        pu->blocked = 1;
+        return 1;
+    }
+    pu->sent_ids[pu->nsent] = d->delivery_id;
+    pu->attempts[pu->nsent] = d->attempts;
+    pu->nsent++;
+    return pu->nsent >= sizeof(pu->sent_ids) / sizeof(pu->sent_ids[0]);
+}
+
+static int64_t
+s_backoff(const gw_config_t *c, int attempts)
+{
+    int64_t b = c->retry_initial_ms;
+    for (int i = 0; i < attempts && b < c->retry_max_ms; i++) {
+        b *= 2;
+    }
+    return b < c->retry_max_ms ? b : c->retry_max_ms;
+}
+
+static void
+s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
+{
+    p->want_pump = 0;
+    if (!p->connected) {
+        return;
+    }
+    int64_t room = (int64_t)self->config->inflight_limit - p->inflight;
+    if (room <= 0) {
+        room = 0;
+    }
+    pump_t pu = {.self = self, .p = p, .now = now};
+    size_t limit = room > 0 ? (size_t)room : 0;
+    /* Retries of in-flight deliveries are due regardless of the window. */
+    if (limit == 0) {
+        limit = 16;
+    }
+    if (limit > 512) {
+        limit = 512;
+    }
+    if (gw_store_due(self->store, p->code, now, limit, s_pump_one, &pu) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "store_due_failed", "party=%s error=\"%s\"", p->code,
+               gw_store_last_error(self->store));
+        return;
+    }
+    if (pu.nsent == 0) {
+        return;
+    }
+    if (s_tx(self) != GW_OK) {
+        return;
+    }
+    for (size_t i = 0; i < pu.nsent; i++) {
+        if (pu.attempts[i] == 0) {
+            p->inflight++;
+        } else {
+            self->stats.redelivered++;
+        }
+        if (gw_store_sent(self->store, pu.sent_ids[i], now,
+                          now + s_backoff(self->config, pu.attempts[i])) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "store_sent_failed", "party=%s error=\"%s\"", p->code,
+                   gw_store_last_error(self->store));
+        }
+    }
+    if (pu.blocked) {
+        gw_log(GW_LOG_DEBUG, "recipient_blocked", "party=%s", p->code);
+    }
+}
+
+/* ------------------------------------------------------------ housekeeping ---- */
+
+static void
+s_reload(gw_broker_t *self)
+{
+    self->reload_flag = 0;
+    if (!self->config->path || strcmp(self->config->path, "<default>") == 0) {
+        gw_log(GW_LOG_WARN, "reload_skipped", "reason=\"running on the embedded default config\"");
+        return;
+    }
+    char *err = NULL;
+    gw_config_t *next = gw_config_load(self->config->path, &err);
+    if (!next) {
+        gw_log(GW_LOG_ERROR, "reload_failed", "file=%s keeping=previous", self->config->path);
+        if (err) {
+            fprintf(stderr, "%s\n", err);
+        }
+        gw_free(err);
+        return;
+    }
+    if (strcmp(next->endpoint, self->config->endpoint) != 0 ||
+        strcmp(next->store, self->config->store) != 0) {
+        gw_log(GW_LOG_WARN, "reload_partial",
+               "reason=\"endpoint and store changes take effect at restart\"");
+        snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
+        snprintf(next->store, sizeof(next->store), "%s", self->config->store);
+    }
+    if (s_parties_from(self, next) != GW_OK) {
+        gw_config_destroy(&next);
+        return;
+    }
+    gw_config_destroy(&self->config);
+    self->config = next;
+    gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
+}
+
+static void
+s_housekeeping(gw_broker_t *self, int64_t now)
+{
+    if (self->reload_flag) {
+        s_reload(self);
+    }
+    int64_t dead_after = 3 * (int64_t)self->config->heartbeat_ms;
+    for (size_t i = 0; i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        if (p->connected && now - p->last_seen_ms > dead_after) {
+            p->connected = 0;
+            gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=silent", p->code);
+        }
+        if (p->connected) {
+            p->want_pump = 1; /* retries may have come due */
+        }
+    }
+    if (now >= self->next_expire_ms) {
+        self->next_expire_ms = now + EXPIRE_EVERY_MS;
+        size_t moved = 0;
+        if (s_tx(self) == GW_OK &&
+            gw_store_expire(self->store, now, self->config->delivery_timeout_ms, &moved) ==
+                GW_OK &&
+            moved > 0) {
+            gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
+            for (size_t i = 0; i < self->nparties; i++) {
+                self->parties[i].backlog = -1; /* recount */
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ the API ---- */
+
+gw_broker_t *
+gw_broker_new(gw_config_t **config_p, char **err)
+{
+    gw_config_t *cfg = *config_p;
+    *config_p = NULL;
+    char why[512] = "out of memory";
+    gw_broker_t *self = gw_calloc(1, sizeof(*self));
+    if (!self) {
+        goto fail;
+    }
+    self->config = cfg;
+    cfg = NULL;
+    self->diag = gw_diag_new();
+    if (!self->diag || s_parties_from(self, self->config) != GW_OK) {
+        goto fail;
+    }
+    gw_codec_opts_t co = {.max_size = self->config->max_message_size};
+    char *cerr = NULL;
+    self->codec = gw_codec_new(&co, &cerr);
+    if (!self->codec) {
+        snprintf(why, sizeof(why), "codec: %.400s", cerr ? cerr : "?");
+        gw_free(cerr);
+        goto fail;
+    }
+    gw_diag_reset(self->diag);
+    if (gw_codec_preload(self->codec, self->diag) != GW_OK) {
+        snprintf(why, sizeof(why), "schemas: %.400s",
+                 gw_diag_count(self->diag) ? gw_diag_at(self->diag, 0)->text : "cannot compile");
+        goto fail;
+    }
+    gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
+                          .max_bytes = self->config->store_max_bytes};
+    char *serr = NULL;
+    self->store = gw_store_open(self->config->store, &so, &serr);
+    if (!self->store) {
+        snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
+        gw_free(serr);
+        goto fail;
+    }
+    self->zctx = zmq_ctx_new();
+    if (!self->zctx) {
+        goto fail;
+    }
+    self->router = zmq_socket(self->zctx, ZMQ_ROUTER);
+    if (!self->router) {
+        goto fail;
+    }
+    int one = 1, zero = 0, hwm = 100000;
+    zmq_setsockopt(self->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+    zmq_setsockopt(self->router, ZMQ_ROUTER_HANDOVER, &one, sizeof(one));
+    zmq_setsockopt(self->router, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(self->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(self->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    if (zmq_bind(self->router, self->config->endpoint) != 0) {
+        snprintf(why, sizeof(why), "cannot bind %.250s: %.200s", self->config->endpoint,
+                 zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    size_t elen = sizeof(self->endpoint);
+    if (zmq_getsockopt(self->router, ZMQ_LAST_ENDPOINT, self->endpoint, &elen) != 0) {
+        snprintf(self->endpoint, sizeof(self->endpoint), "%s", self->config->endpoint);
+    }
+    return self;
+fail:
+    if (err) {
+        *err = gw_strdup(why);
+    }
+    gw_config_destroy(&cfg);
+    gw_broker_destroy(&self);
+    return NULL;
+}
+
+void
+gw_broker_destroy(gw_broker_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    gw_broker_t *self = *self_p;
+    if (self->in_tx && self->store) {
+        if (s_commit(self) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "final_commit_failed", "%s", "");
+        }
+    }
+    for (size_t i = 0; i < self->nreplies; i++) {
+        gw_free(self->replies[i].body);
+    }
+    gw_free(self->replies);
+    if (self->router) {
+        zmq_close(self->router);
+    }
+    if (self->zctx) {
+        zmq_ctx_term(self->zctx);
+    }
+    gw_store_close(&self->store);
+    gw_codec_destroy(&self->codec);
+    gw_diag_destroy(&self->diag);
+    gw_free(self->parties);
+    gw_config_destroy(&self->config);
+    gw_free(self);
+    *self_p = NULL;
+}
+
+const char *
+gw_broker_endpoint(const gw_broker_t *self)
+{
+    return self->endpoint;
+}
+
+void
+gw_broker_stop(gw_broker_t *self)
+{
+    self->stop_flag = 1;
+}
+
+void
+gw_broker_reload(gw_broker_t *self)
+{
+    self->reload_flag = 1;
+}
+
+int
+gw_broker_run(gw_broker_t *self)
+{
+    gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
+           self->config->store, self->nparties);
+    int64_t next_tick = s_now_ms();
+    int status = GW_OK;
+    while (!self->stop_flag) {
+        int64_t now = s_now_ms();
+        long timeout = next_tick > now ? (long)(next_tick - now) : 0;
+        zmq_pollitem_t item = {self->router, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, timeout);
+        if (n < 0) {
+            if (zmq_errno() == EINTR) {
+                continue;
+            }
+            gw_log(GW_LOG_ERROR, "poll_failed", "error=\"%s\"", zmq_strerror(zmq_errno()));
+            status = GW_EIO;
+            break;
+        }
+        for (int i = 0; i < BATCH; i++) {
+            gw_proto_msg_t m;
+            memset(&m, 0, sizeof(m));
+            int rc = gw_proto_recv(self->router, 1, self->config->max_message_size, &m,
+                                   ZMQ_DONTWAIT);
+            if (rc == GW_EAGAIN) {
+                break;
+            }
+            if (rc == GW_EPARSE) {
+                if (m.peer[0]) {
+                    s_error(self, m.peer, m.id, "PROTOCOL",
+                            "malformed protocol message (see docs/protocol.md)");
+                }
+                gw_proto_msg_clear(&m);
+                continue;
+            }
+            if (rc != GW_OK) {
+                gw_log(GW_LOG_ERROR, "recv_failed", "error=\"%s\"", zmq_strerror(zmq_errno()));
+                break;
+            }
+            s_handle(self, &m);
+            gw_proto_msg_clear(&m);
+        }
+        if (s_commit(self) != GW_OK) {
+            s_fail_acks(self, "the message could not be stored durably; please resend");
+        }
+        s_flush_replies(self);
+        now = s_now_ms();
+        if (now >= next_tick) {
+            s_housekeeping(self, now);
+            next_tick = now + TICK_MS;
+        }
+        for (size_t i = 0; i < self->nparties; i++) {
+            if (self->parties[i].want_pump) {
+                s_pump(self, &self->parties[i], now);
+            }
+        }
+        if (s_commit(self) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "store_commit_failed", "phase=delivery");
+        }
+    }
+    if (s_commit(self) != GW_OK) {
+        status = GW_EIO;
+    }
+    gw_log(GW_LOG_INFO, "stopped",
+           "submitted=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64 " errors=%" PRIu64
+           " duplicates=%" PRIu64 " delivered=%" PRIu64 " redelivered=%" PRIu64,
+           self->stats.submitted, self->stats.accepted, self->stats.rejected, self->stats.errors,
+           self->stats.duplicates, self->stats.delivered, self->stats.redelivered);
+    return status;
+}

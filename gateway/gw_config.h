@@ -1,0 +1,84 @@
+/*
+ * Gateway configuration: one human-readable file, parsed into an immutable
+ * generation, validated whole (unknown keys, bad values and duplicate parties
+ * are errors with file and line), then swapped in. SIGHUP builds a new
+ * generation; if it fails the old one stays.
+ *
+ * Format (indentation-structured, '#' comments):
+ *
+ *   gateway
+ *       endpoint = tcp://127.0.0.1:5570
+ *       store = /var/lib/ijwgw/store.db
+ *       max_message_size = 25M
+ *       delivery_timeout = 3d
+ *   party 0363
+ *       kind = gemeente
+ *       name = Amsterdam
+ *   party 42420001
+ *       kind = aanbieder
+ *   party platform
+ *       kind = platform
+ *       tap = JW301 JW305 JW307 WMO301
+ *       tap_strip_freetext = yes
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw/err.h"
+
+typedef enum gw_party_kind {
+    GW_PARTY_GEMEENTE = 1, /* code: 4-digit gemeentecode */
+    GW_PARTY_AANBIEDER,    /* code: 8-digit AGB code */
+    GW_PARTY_PLATFORM,     /* code: a name, [a-z0-9_-]{1,32} */
+} gw_party_kind_t;
+
+typedef struct gw_party_conf {
+    char code[65];          /* routing identity */
+    gw_party_kind_t kind;
+    char name[128];         /* display name, optional */
+    uint32_t tap;           /* platform: bit i set = wants copies of gw_msgtype_at(i) */
+    int tap_strip_freetext; /* platform: strip Commentaar and names from copies */
+    int line;               /* where it was defined */
+} gw_party_conf_t;
+
+typedef struct gw_config {
+    char *path;                 /* file it came from ("<default>" for the embedded one) */
+    char endpoint[256];         /* ROUTER bind endpoint */
+    char store[1024];           /* SQLite file */
+    size_t max_message_size;    /* bytes, default 25M (OP179) */
+    int64_t delivery_timeout_ms; /* undelivered after this -> dead letter; default 3d */
+    int64_t retry_initial_ms;   /* first redelivery after; default 2s */
+    int64_t retry_max_ms;       /* backoff cap; default 5m */
+    size_t queue_limit;         /* max undelivered per recipient before senders are refused; default 100000 */
+    size_t inflight_limit;      /* max unacknowledged deliveries per recipient; default 256 */
+    int heartbeat_ms;           /* default 5000 */
+    int sync_normal;            /* store synchronous=NORMAL; default no (FULL) */
+    int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
+    gw_party_conf_t *parties;   /* registered parties */
+    size_t nparties;
+} gw_config_t;
+
+/** The embedded default config (demo: loopback endpoint, store in /tmp, demo parties). */
+extern const char gw_config_default_text[];
+
+/**
+ * Parse config text. name is used in error messages ("file:line: ...").
+ * @returns the config or NULL with *err (heap, gw_free; one line per problem).
+ */
+gw_config_t *gw_config_parse(const char *text, size_t len, const char *name, char **err);
+/** Read and parse a file. */
+gw_config_t *gw_config_load(const char *path, char **err);
+void gw_config_destroy(gw_config_t **self_p);
+/** Party by code, or NULL. */
+const gw_party_conf_t *gw_config_party(const gw_config_t *self, const char *code);
+/** Parse "25M", "512K", "1000" (bytes) and "3d", "5m", "2s", "150ms" (durations). */
+/* Both return GW_OK, or GW_EINVAL (garbage, missing/unknown unit, overflow; *out untouched).
+ * Sizes: digits with an optional K, M, G or T suffix (binary, case-insensitive).
+ * Durations: digits with a required unit ms, s, m, h or d. */
+GW_NODISCARD int gw_config_parse_size(const char *s, size_t *out);
+GW_NODISCARD int gw_config_parse_duration(const char *s, int64_t *ms);
+
+#endif

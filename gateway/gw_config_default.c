@@ -1,0 +1,35 @@
+/*
+ * The embedded default configuration: what `ijwgw` runs with when no -c FILE
+ * is given, and what the demo uses. Loopback only, a throw-away store under
+ * /tmp, and a small set of demo parties (two gemeenten, two aanbieders and a
+ * platform that taps the heen-berichten with free text stripped). It is
+ * parsed by gw_config_parse() like any file, so it is tested like one.
+ */
+#include "gw_config.h"
+
+const char gw_config_default_text[] = "# ijwgw embedded default (demo) configuration\n"
+                                      "gateway\n"
+                                      "    endpoint = tcp://127.0.0.1:5570\n"
+                                      "    store = /tmp/ijwgw-demo/store.db\n"
+                                      "\n"
+                                      "party 0363\n"
+                                      "    kind = gemeente\n"
+                                      "    name = Amsterdam\n"
+                                      "\n"
+                                      "party 0384\n"
+                                      "    kind = gemeente\n"
+                                      "    name = Diemen\n"
+                                      "\n"
+                                      "party 42420001\n"
+                                      "    kind = aanbieder\n"
+                                      "    name = \"Demo Jeugdzorg A\"\n"
+                                      "\n"
+                                      "party 65656055\n"
+                                      "    kind = aanbieder\n"
+                                      "    name = \"Demo Jeugdzorg B\"\n"
+                                      "\n"
+                                      "party platform\n"
+                                      "    kind = platform\n"
+                                      "    name = \"Regionaal platform\"\n"
+                                      "    tap = JW301 JW305 JW307 WMO301 WMO305 WMO307\n"
+                                      "    tap_strip_freetext = yes\n";

@@ -1,0 +1,137 @@
+/*
+ * The durable message store (SQLite in WAL mode, the embedded default). It
+ * holds every accepted message and one delivery row per recipient copy, so a
+ * message acknowledged to its sender survives kill -9 and is delivered when
+ * its recipient connects, in order per recipient. Writes are grouped: the
+ * broker opens one transaction per batch and acknowledges senders only after
+ * gw_store_commit() returned GW_OK (group commit).
+ *
+ * Delivery states: pending -> inflight (sent, awaiting DACK; retried with
+ * backoff) -> delivered; or -> dead (dead-letter) when not delivered within
+ * the configured time; an operator can requeue dead deliveries.
+ */
+#ifndef GW_STORE_H
+#define GW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw/err.h"
+
+typedef struct gw_store gw_store_t;
+
+typedef struct gw_store_opts {
+    int sync_normal;    /* 1: PRAGMA synchronous=NORMAL (faster, WAL-safe against app crash,
+                           not power loss); 0: FULL (default) */
+    int64_t max_bytes;  /* refuse new messages when the database file exceeds this; 0 = no limit */
+    int readonly;       /* open for inspection only (ijwctl queues) */
+} gw_store_opts_t;
+
+/* A message to store. Strings are borrowed for the call. */
+typedef struct gw_store_msg {
+    int64_t id;              /* out: gateway message id */
+    const char *sender;      /* party code that submitted it */
+    const char *recipient;   /* party code it goes to */
+    const char *type;        /* message type name, "JW301" */
+    const char *afzender;    /* Header/Afzender */
+    const char *ident;       /* Header/BerichtIdentificatie/Identificatie */
+    const char *dagtekening; /* Header/BerichtIdentificatie/Dagtekening */
+    int64_t answers;         /* for a retourbericht: id of the heenbericht it answers; 0 = none */
+    const void *payload;     /* XML bytes */
+    size_t len;
+    int64_t received_ms;     /* wall clock, ms since the epoch */
+} gw_store_msg_t;
+
+/* A delivery handed to the broker. Borrowed: valid during the callback only. */
+typedef struct gw_store_delivery {
+    int64_t delivery_id;  /* the id sent in DELIVER and expected back in DACK */
+    int64_t msg_id;
+    const char *recipient;
+    const char *sender;
+    const char *type;
+    const void *payload;
+    size_t len;
+    int attempts;          /* sends so far */
+    int64_t created_ms;
+    const char *state;     /* "pending", "inflight", "delivered", "dead" */
+} gw_store_delivery_t;
+
+typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
+
+/**
+ * Open or create the store at path; applies WAL, the schema and schema upgrades.
+ * @returns the store or NULL with *err (heap, gw_free).
+ */
+gw_store_t *gw_store_open(const char *path, const gw_store_opts_t *opts, char **err);
+void gw_store_close(gw_store_t **self_p);
+
+/** Group transaction. @returns GW_OK or GW_EIO (details logged via gw_store_last_error). */
+GW_NODISCARD int gw_store_begin(gw_store_t *self);
+GW_NODISCARD int gw_store_commit(gw_store_t *self);
+GW_NODISCARD int gw_store_rollback(gw_store_t *self);
+/** Text of the last SQLite error (static per store). */
+const char *gw_store_last_error(const gw_store_t *self);
+
+/**
+ * Store a message and its delivery to m->recipient (state pending), inside a
+ * transaction. Deduplicates on (sender, type, ident, dagtekening): a resend after
+ * a lost ACK sets *duplicate = 1 and m->id to the first copy's id, storing nothing.
+ * @returns GW_OK; GW_EFULL when max_bytes is exceeded or the disk is full (the caller
+ *   answers the sender with an error; nothing was stored); GW_EIO.
+ */
+GW_NODISCARD int gw_store_put(gw_store_t *self, gw_store_msg_t *m, int *duplicate);
+
+/** Add a delivery of message msg_id to another recipient (wire tap), with its own payload
+ * (e.g. a copy without free text), inside a transaction. */
+GW_NODISCARD int gw_store_add_delivery(gw_store_t *self, int64_t msg_id, const char *recipient,
+                                       const void *payload, size_t len, int64_t now_ms);
+
+/**
+ * Deliveries due for recipient: state pending, or inflight with next_attempt <= now,
+ * in per-recipient order, at most limit. cb returning non-zero stops the walk.
+ */
+GW_NODISCARD int gw_store_due(gw_store_t *self, const char *recipient, int64_t now_ms, size_t limit,
+                              gw_store_delivery_cb cb, void *arg);
+
+/** Mark a delivery sent (inflight, attempts+1) with its next retry time. */
+GW_NODISCARD int gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t now_ms,
+                               int64_t next_attempt_ms);
+/**
+ * Recipient acknowledged a delivery (DACK). Only the delivery's own recipient may
+ * acknowledge it. @returns GW_OK, GW_EINVAL (unknown id or not that recipient's).
+ */
+GW_NODISCARD int gw_store_acked(gw_store_t *self, int64_t delivery_id, const char *recipient,
+                                int64_t now_ms);
+
+/** Move deliveries not delivered within max_age_ms of their creation to the dead-letter state. */
+GW_NODISCARD int gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
+                                 size_t *moved);
+/** Walk dead-lettered deliveries (oldest first). */
+GW_NODISCARD int gw_store_dead(gw_store_t *self, gw_store_delivery_cb cb, void *arg);
+/** Requeue one dead delivery (delivery_id > 0) or all (0) as pending, created now. */
+GW_NODISCARD int gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms,
+                                  size_t *requeued);
+
+/**
+ * Find the stored heenbericht a retourbericht answers: same heen type, Afzender,
+ * BerichtIdentificatie (ident + dagtekening). Writes its id and its submitting party.
+ * @returns GW_OK, GW_EINVAL when not found.
+ */
+GW_NODISCARD int gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender,
+                                    const char *ident, const char *dagtekening, int64_t *msg_id,
+                                    char sender[65]);
+
+/* Per-recipient queue depths. */
+typedef struct gw_store_depth {
+    const char *recipient;
+    int64_t pending, inflight, delivered, dead;
+    int64_t oldest_pending_ms; /* created_ms of the oldest undelivered, 0 if none */
+} gw_store_depth_t;
+GW_NODISCARD int gw_store_depths(gw_store_t *self, int (*cb)(void *arg, const gw_store_depth_t *d),
+                                 void *arg);
+/** Undelivered (pending + inflight) count for one recipient. */
+GW_NODISCARD int gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n);
+/** Size of the database files in bytes. */
+int64_t gw_store_size(gw_store_t *self);
+
+#endif

@@ -1,0 +1,25 @@
+/* Commands of ijwctl, one file per family of commands. */
+#ifndef IJWCTL_H
+#define IJWCTL_H
+
+#include "gw/codec.h"
+
+/* cmd_net.c: act as a party against a running gateway */
+int ijwctl_send(int argc, char **argv);
+int ijwctl_recv(int argc, char **argv);
+int ijwctl_replay(int argc, char **argv);
+
+/* cmd_store.c: inspect and repair the store */
+int ijwctl_queues(int argc, char **argv);
+int ijwctl_dlq(int argc, char **argv);
+
+/* shared helpers (ijwctl.c) */
+char *ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len);
+int ijwctl_write_file(const char *path, const char *buf, size_t len);
+/* Files named by argv: directories are expanded to their *.xml files, sorted. */
+int ijwctl_collect(int argc, char **argv, char ***files_out, int *n_out);
+void ijwctl_free_list(char **files, int n);
+/* Endpoint and store from -c CONFIG / defaults. */
+int ijwctl_conf(const char *config_path, char *endpoint, size_t ecap, char *store, size_t scap);
+
+#endif

@@ -1,0 +1,122 @@
+#!/bin/sh
+# The README's two quick-start commands, for a fresh Debian 12 machine (as root):
+#
+#   sh tools/quickstart.sh demo   install what is missing, build, run the demo
+#   sh tools/quickstart.sh test   install what is missing, build, run the whole test suite
+#                                 (plain, ASan+UBSan, valgrind, and a libFuzzer smoke)
+#
+# Idempotent: re-running reuses the build directories.
+set -eu
+cd "$(dirname "$0")/.."
+mode=${1:-demo}
+
+base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libssl-dev libsqlite3-dev libcmocka-dev"
+test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils"
+
+install_missing() {
+    missing=""
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            missing="$missing $p"
+        fi
+    done
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" != "0" ]; then
+            echo "quickstart: missing packages:$missing (run as root, or install them)" >&2
+            exit 1
+        fi
+        echo "quickstart: installing$missing"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+}
+
+setup() { # DIR [meson options...]
+    dir=$1
+    shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+    ninja -C "$dir" >/dev/null
+}
+
+case "$mode" in
+demo)
+    install_missing $base_pkgs
+    setup build
+    echo "== 1. the codec: validate the sample messages and build their retourberichten"
+    build/tools/ijwctl demo
+    echo
+    echo "== 2. the gateway: ijwgw on its embedded default config, parties replay the samples"
+    rm -rf /tmp/ijwgw-demo
+    log=/tmp/ijwgw-demo.log
+    build/gateway/ijwgw 2>"$log" &
+    gw=$!
+    trap 'kill $gw 2>/dev/null || true' EXIT INT TERM
+    i=0
+    until grep -q " ready " "$log" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt 100 ] || ! kill -0 $gw 2>/dev/null; then
+            echo "quickstart: ijwgw did not start:" >&2
+            cat "$log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    grep " ready " "$log"
+    build/tools/ijwctl replay -t 3 tests/fixtures/valid || true
+    echo
+    echo "-- a message that breaks a rule of the standard gets a retourbericht (REJECT):"
+    build/tools/ijwctl send tests/fixtures/demo/jw301-bsn-elfproef.xml || true
+    echo "-- a message that fails the XSD gets an error and no retourbericht:"
+    build/tools/ijwctl send -p 0363 tests/fixtures/invalid/xsd/jw301-bad-date.xml || true
+    echo "-- a party may only send as itself:"
+    build/tools/ijwctl send -p 0384 tests/fixtures/valid/jw301.xml || true
+    echo "-- the regional platform receives its copies, without free text or contact details:"
+    build/tools/ijwctl recv -p platform -t 1 -o /tmp/ijwgw-demo/platform || true
+    echo
+    build/tools/ijwctl queues
+    kill $gw
+    wait $gw || true
+    trap - EXIT INT TERM
+    echo
+    echo "gateway log: $log (no payloads, no BSNs)"
+    ;;
+test)
+    install_missing $base_pkgs $test_pkgs
+    status=0
+    echo "== build and test (gcc, -Werror)"
+    setup build
+    meson test -C build --print-errorlogs --num-processes 2 || status=1
+
+    echo "== ASan + UBSan"
+    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
+
+    echo "== valgrind (unit suite)"
+    meson test -C build --suite unit --print-errorlogs --num-processes 2 \
+        --wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
+        --timeout-multiplier 10 --logbase valgrind || status=1
+
+    echo "== libFuzzer smoke (30 s)"
+    CC=clang setup build-fuzz -Dfuzz=enabled -Dtests=false -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dwerror=true
+    corpus=$(mktemp -d)
+    build-fuzz/tests/fuzz/fuzz_decode -max_total_time=30 -max_len=65536 -print_final_stats=1 \
+        "$corpus" tests/fixtures/valid tests/fixtures/invalid/input tests/fixtures/invalid/xsd \
+        >/tmp/fuzz_decode.log 2>&1 || { tail -50 /tmp/fuzz_decode.log; status=1; }
+    grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_decode.log || true
+    rm -rf "$corpus"
+
+    python3 tools/test_summary.py build/meson-logs/testlog.json \
+        build-asan/meson-logs/testlog.json build/meson-logs/valgrind.json || status=1
+    exit $status
+    ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
