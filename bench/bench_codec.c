@@ -199,6 +199,14 @@ main(int argc, char **argv)
     qsort(names, nn, sizeof(names[0]), s_cmp);
 
     xmlInitParser();
+    /* Compile the baseline's schemas from the files first: gw_codec_new installs a
+     * process-wide resource loader that refuses everything but its own schemas. */
+    for (size_t i = 0; i < gw_msgtype_count(); i++) {
+        if (!s_baseline_ctxt(gw_msgtype_at(i))) {
+            fprintf(stderr, "bench: cannot compile %s\n", gw_msgtype_at(i)->xsd);
+            return 2;
+        }
+    }
     gw_codec_t *codec = gw_codec_new(NULL, NULL);
     s_diag = gw_diag_new();
     if (!codec || !s_diag || gw_codec_preload(codec, s_diag) != GW_OK) {

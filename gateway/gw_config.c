@@ -26,10 +26,10 @@
 #include "gw/codec.h"
 #include "gw/err.h"
 
-#define GW_CONF_MAX_FILE   (1024 * 1024) /* gw_config_load refuses larger files */
-#define GW_CONF_MAX_ERRORS 100           /* further errors are counted, not listed */
-#define GW_CONF_MAX_VALUE  4096          /* longest value on one line */
-#define GW_CONF_ECHO       64            /* longest echo of user text in a message */
+#define GW_CONF_MAX_FILE   1048576 /* gw_config_load refuses larger files (1 MiB) */
+#define GW_CONF_MAX_ERRORS 100     /* further errors are counted, not listed */
+#define GW_CONF_MAX_VALUE  4096    /* longest value on one line */
+#define GW_CONF_ECHO       64      /* longest echo of user text in a message */
 
 #define GW_KIB (INT64_C(1) << 10)
 #define GW_MIB (INT64_C(1) << 20)
@@ -187,7 +187,7 @@ s_echo(const char *s, size_t n, char *buf, size_t bufsz)
     size_t i = 0;
     for (; i < n && o + 4 < bufsz; i++) {
         unsigned char c = (unsigned char)s[i];
-        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : s[i];
     }
     if (i < n) {
         memcpy(buf + o, "...", 3); /* the loop left room for it */

@@ -235,6 +235,19 @@ s_writable(gw_store_t *self)
     return GW_OK;
 }
 
+/* Writes inside a group: refused once SQLite has rolled the group back, so nothing is
+ * autocommitted behind the caller's back until it calls gw_store_commit/rollback. */
+static int
+s_can_write(gw_store_t *self)
+{
+    int rc = s_writable(self);
+    if (rc == GW_OK && self->tx_lost) {
+        s_seterr(self, "the group transaction was rolled back after an error; commit or roll back");
+        rc = GW_EIO;
+    }
+    return rc;
+}
+
 /* After a failed write: undo the savepoint when the transaction is still open; when
  * SQLite already rolled back the whole transaction (it may on SQLITE_FULL, IOERR, NOMEM),
  * remember it so gw_store_commit() cannot report success for the lost group. */
@@ -673,7 +686,7 @@ gw_store_put(gw_store_t *self, gw_store_msg_t *m, int *duplicate)
 {
     int found = 0;
     int in_group = 0;
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
     }
@@ -721,7 +734,7 @@ int
 gw_store_add_delivery(gw_store_t *self, int64_t msg_id, const char *recipient, const void *payload,
                       size_t len, int64_t now_ms)
 {
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
     }
@@ -739,6 +752,7 @@ gw_store_add_delivery(gw_store_t *self, int64_t msg_id, const char *recipient, c
         s_quota_used(self, len);
     } else if (in_group && sqlite3_get_autocommit(self->db)) {
         self->tx_lost = 1;
+        self->puts_since_size = S_SIZE_EVERY;
     }
     return rc;
 }
@@ -827,7 +841,7 @@ gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t now_ms, int64_t nex
 {
     int64_t n = 0;
     (void)now_ms;
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
     }
@@ -848,7 +862,7 @@ int
 gw_store_acked(gw_store_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms)
 {
     int64_t n = 0;
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
     }
@@ -885,7 +899,7 @@ int
 gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms, size_t *moved)
 {
     int64_t n = 0;
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (moved) {
         *moved = 0;
     }
@@ -904,7 +918,7 @@ int
 gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms, size_t *requeued)
 {
     int64_t n = 0;
-    int rc = s_writable(self);
+    int rc = s_can_write(self);
     if (requeued) {
         *requeued = 0;
     }

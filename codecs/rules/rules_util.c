@@ -15,16 +15,19 @@
 
 /* ---- paths ---- */
 
+/* Paths are built for every class a rule visits, so this is on the hot path:
+ * plain copies, no printf. */
 static void
 s_rpath_append(gw_rpath_t *p, const char *s)
 {
-    size_t room = sizeof(p->buf) - p->len;
-    int n = snprintf(p->buf + p->len, room, "%s", s);
-    if (n < 0) {
-        p->buf[p->len] = '\0';
-        return;
+    size_t n = strlen(s);
+    size_t room = sizeof(p->buf) - 1 - p->len;
+    if (n > room) {
+        n = room;
     }
-    p->len = (size_t)n < room ? p->len + (size_t)n : sizeof(p->buf) - 1;
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->buf[p->len] = '\0';
 }
 
 void
@@ -48,9 +51,17 @@ size_t
 gw_rpath_pushi(gw_rpath_t *p, const char *name, size_t i)
 {
     char idx[32];
+    char *q = idx + sizeof(idx);
+    *--q = '\0';
+    *--q = ']';
+    size_t v = i + 1;
+    do {
+        *--q = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    *--q = '[';
     size_t mark = gw_rpath_push(p, name);
-    snprintf(idx, sizeof(idx), "[%zu]", i + 1);
-    s_rpath_append(p, idx);
+    s_rpath_append(p, q);
     return mark;
 }
 

@@ -37,7 +37,8 @@ typedef struct gw_client_opts {
 typedef struct gw_client_event {
     gw_cmd_t cmd;                  /* ACK, REJECT, ERROR, DELIVER, WELCOME */
     char id[GW_PROTO_MAX_ID + 1];  /* correlation id (answers) or gateway message id (DELIVER) */
-    char code[32];                 /* ERROR: reason code ("XSD", "SPOOF", ...); "" otherwise */
+    char code[32];                 /* ERROR: reason code ("XSD", "SPOOF", ...); REJECT: the first
+                                      rule; ACK: "DUPLICATE" for a resend already stored; else "" */
     char type[16];                 /* DELIVER/ACK/REJECT: message type of body ("JW302"), may be "" */
     char from[GW_PROTO_MAX_PEER + 1]; /* DELIVER: the sending party */
     char *body;                    /* heap, NUL-terminated; NULL when empty */

@@ -92,6 +92,9 @@ typedef struct gw_codec gw_codec_t;
 /**
  * New codec. Schemas are compiled on first use per message type and cached for
  * the codec's life. A codec is used by one thread at a time.
+ * Note: the first call installs a process-wide libxml2 external-entity loader
+ * that serves only the gateway's schemas and refuses every other resource
+ * (files, http, DTDs) for every document parsed in the process afterwards.
  * @param opts NULL for defaults.
  * @param err on failure receives a heap message (free with gw_free), may be NULL.
  * Ownership: the caller destroys the codec.

@@ -192,15 +192,25 @@ s_fake_start(s_mode_t mode)
     return fk;
 }
 
+/* Join the fake; what it recorded stays readable until s_fake_destroy. */
 static void
-s_fake_stop(s_fake_t **fk_p)
+s_fake_stop(s_fake_t *fk)
 {
-    s_fake_t *fk = *fk_p;
+    if (!fk->router) {
+        return;
+    }
     atomic_store(&fk->stop, 1);
     pthread_join(fk->thread, NULL);
     zmq_close(fk->router);
     zmq_ctx_term(fk->ctx);
-    test_free(fk);
+    fk->router = NULL;
+}
+
+static void
+s_fake_destroy(s_fake_t **fk_p)
+{
+    s_fake_stop(*fk_p);
+    test_free(*fk_p);
     *fk_p = NULL;
 }
 
@@ -247,7 +257,7 @@ test_client_connect_says_hello_and_gets_welcome(void **state)
     gw_client_destroy(&c);
     assert_null(c);
     assert_int_equal(s_wait_for(&fk->byes, 1), 1);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 static void
@@ -257,8 +267,12 @@ test_client_hello_carries_party_and_version(void **state)
     s_fake_t *fk = s_fake_start(S_MODE_NORMAL);
     gw_client_t *c = s_connected(fk);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
-    assert_int_equal(fk ? 0 : 0, 0);
+    s_fake_stop(fk);
+    assert_int_equal(atomic_load(&fk->hellos), 1);
+    assert_string_equal(fk->hello_peer, S_PARTY); /* the routing id is the party code */
+    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1");
+    assert_int_equal(atomic_load(&fk->malformed), 0);
+    s_fake_destroy(&fk);
 }
 
 static void
@@ -280,10 +294,7 @@ test_client_submit_returns_ack(void **state)
     assert_null(r.body);
     assert_int_equal(gw_client_pending(c), 0);
     gw_client_destroy(&c);
-    /* the fake saw the HELLO from the party's routing id, with its properties */
-    assert_string_equal(fk->hello_peer, S_PARTY);
-    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1");
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 static void
@@ -306,7 +317,7 @@ test_client_submit_returns_reject_and_error(void **state)
     assert_string_equal(r.body, "the message fails the XSD");
     gw_client_event_clear(&r);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 /* A DELIVER that arrives while submit waits is queued, returned first by next, and DACKed. */
@@ -341,9 +352,11 @@ test_client_deliver_during_submit_is_queued(void **state)
     gw_client_event_clear(&ev);
 
     assert_int_equal(s_wait_for(&fk->dacks, 1), 1);
-    assert_string_equal(fk->dack_id, "1001");
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_stop(fk);
+    assert_string_equal(fk->dack_id, "1001");
+    assert_int_equal(atomic_load(&fk->dacks), 1);
+    s_fake_destroy(&fk);
 }
 
 /* Answers to gw_client_send arrive through next, in order, with the ids send reported. */
@@ -367,8 +380,7 @@ test_client_send_generates_unique_ids(void **state)
         assert_string_equal(ev.id, ids[i]);
         gw_client_event_clear(&ev);
     }
-    assert_string_equal(fk->submit_ids[2], "my-own-id");
-    /* a second client of the same party does not repeat the first one's ids */
+    /* ids the protocol cannot carry are refused before anything is sent */
     gw_client_t *c2 = s_client(fk, 0);
     char other[GW_PROTO_MAX_ID + 1];
     char bad[GW_PROTO_MAX_ID + 2];
@@ -378,7 +390,10 @@ test_client_send_generates_unique_ids(void **state)
     assert_int_equal(gw_client_send(c2, "<a/>", 4, "", other), GW_EINVAL);
     gw_client_destroy(&c2);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_stop(fk);
+    assert_string_equal(fk->submit_ids[0], ids[0]);
+    assert_string_equal(fk->submit_ids[2], "my-own-id");
+    s_fake_destroy(&fk);
 }
 
 static void
@@ -393,7 +408,7 @@ test_client_connect_refused_is_einval(void **state)
     assert_string_equal(err, "UNKNOWN_PARTY: party 42420001 is not registered at this gateway");
     gw_free(err);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 static void
@@ -412,7 +427,7 @@ test_client_connect_timeout_is_eagain(void **state)
     assert_int_equal(gw_client_next(c, &ev, 50), GW_EAGAIN);
     assert_int_equal(s_wait_for(&fk->submits, 1), 1);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 /* Nobody listens: connect times out; nothing is queued for the void (ZMQ_IMMEDIATE). */
@@ -423,7 +438,7 @@ test_client_no_gateway_is_eagain(void **state)
     s_fake_t *fk = s_fake_start(S_MODE_SILENT);
     char endpoint[128];
     snprintf(endpoint, sizeof(endpoint), "%s", fk->endpoint);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
     char *err = NULL;
     gw_client_t *c = gw_client_new(endpoint, S_PARTY, NULL, &err);
     assert_non_null(c);
@@ -445,7 +460,7 @@ test_client_heartbeats_while_idle(void **state)
     assert_true(atomic_load(&fk->heartbeats) >= 3);
     assert_int_equal(atomic_load(&fk->hellos), 1); /* replies keep the session alive */
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 /* A gateway that stays silent (e.g. restarted and lost the session) gets a new HELLO. */
@@ -460,7 +475,7 @@ test_client_silent_gateway_gets_hello_again(void **state)
     assert_int_equal(gw_client_next(c, &ev, 150), GW_EAGAIN);
     assert_true(atomic_load(&fk->hellos) >= 2);
     gw_client_destroy(&c);
-    s_fake_stop(&fk);
+    s_fake_destroy(&fk);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -635,6 +636,109 @@ test_store_newer_schema_is_refused(void **state)
     gw_free(err);
 }
 
+/* Cap the size of any file this process writes at limit (soft limit only, so it can be
+ * raised again); SIGXFSZ is ignored so an over-long write fails instead of killing us. */
+static void
+s_fsize(struct rlimit *saved, rlim_t limit)
+{
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, saved), 0);
+    rl = *saved;
+    rl.rlim_cur = limit;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+static off_t
+s_file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* The disk fills up while the group commits: COMMIT fails, nothing of the group is
+ * stored, what was committed before stays, and the store works once there is room. */
+static void
+test_store_disk_full_at_commit_loses_only_the_group(void **state)
+{
+    (void)state;
+    char path[300], wal[310];
+    static char payload[2048];
+    memset(payload, 'p', sizeof(payload) - 1);
+    signal(SIGXFSZ, SIG_IGN);
+    gw_store_t *st = s_open(s_path(path, sizeof(path)), NULL);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    s_put(st, "S1", "A", "before", "x", 1000);
+    struct rlimit saved;
+    s_fsize(&saved, (rlim_t)(s_file_size(wal) > s_file_size(path) ? s_file_size(wal)
+                                                                  : s_file_size(path)) +
+                        6000);
+    assert_int_equal(gw_store_begin(st), GW_OK);
+    for (int i = 0; i < T_BATCH; i++) {
+        char ident[16];
+        snprintf(ident, sizeof(ident), "g%d", i);
+        gw_store_msg_t m = s_msg("S1", "A", ident, payload, 2000 + i);
+        int dup = 0;
+        assert_int_equal(gw_store_put(st, &m, &dup), GW_OK); /* in the page cache */
+    }
+    assert_int_not_equal(gw_store_commit(st), GW_OK);
+    print_message("# disk full at commit: %s\n", gw_store_last_error(st));
+    assert_int_equal(gw_store_rollback(st), GW_OK); /* what the broker does; a no-op */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    assert_int_equal(s_backlog(st, "A"), 1);
+    s_put(st, "S1", "A", "g0", "x", 3000); /* not a duplicate: the group is gone */
+    gw_store_close(&st);
+    st = s_open(path, NULL);
+    assert_int_equal(s_backlog(st, "A"), 2);
+    gw_store_close(&st);
+}
+
+/* The disk fills up in the middle of a large group (the page cache spills to the WAL):
+ * the failing put stores nothing, and the group either stays usable (commit keeps the
+ * puts that succeeded) or was rolled back by SQLite (commit fails, nothing kept). Never
+ * a commit that reports success for a partial group. */
+static void
+test_store_disk_full_during_put_never_half_commits(void **state)
+{
+    (void)state;
+    char path[300], wal[310];
+    const size_t len = 1 << 20;
+    char *payload = malloc(len);
+    assert_non_null(payload);
+    memset(payload, 'q', len);
+    signal(SIGXFSZ, SIG_IGN);
+    gw_store_t *st = s_open(s_path(path, sizeof(path)), NULL);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    s_put(st, "S1", "A", "before", "x", 1000);
+    struct rlimit saved;
+    s_fsize(&saved, (rlim_t)s_file_size(wal) + (rlim_t)(4 * len));
+    assert_int_equal(gw_store_begin(st), GW_OK);
+    int ok = 0, rc = GW_OK;
+    for (int i = 0; i < 64 && rc == GW_OK; i++) {
+        char ident[16];
+        snprintf(ident, sizeof(ident), "big%d", i);
+        gw_store_msg_t m = s_msg("S1", "A", ident, payload, 2000 + i);
+        m.len = len;
+        int dup = 0;
+        rc = gw_store_put(st, &m, &dup);
+        ok += rc == GW_OK;
+    }
+    assert_true(rc == GW_EFULL || rc == GW_EIO);
+    print_message("# disk full during put after %d puts: %s\n", ok, gw_store_last_error(st));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    int crc = gw_store_commit(st);
+    if (crc != GW_OK) {
+        assert_int_equal(gw_store_rollback(st), GW_OK);
+    }
+    int64_t expect = 1 + (crc == GW_OK ? ok : 0);
+    assert_int_equal(s_backlog(st, "A"), expect);
+    s_put(st, "S1", "A", "after", "x", 3000);
+    gw_store_close(&st);
+    st = s_open(path, NULL);
+    assert_int_equal(s_backlog(st, "A"), expect + 1);
+    gw_store_close(&st);
+    free(payload);
+}
+
 /* ------------------------------------------------------------ crash safety ---- */
 
 /* Child: put and commit batches forever, reporting the committed count after each
@@ -840,6 +944,8 @@ main(void)
         T(test_store_reopen_keeps_everything),
         T(test_store_readonly_reads_while_writer_holds_db),
         T(test_store_newer_schema_is_refused),
+        T(test_store_disk_full_at_commit_loses_only_the_group),
+        T(test_store_disk_full_during_put_never_half_commits),
         T(test_store_survives_sigkill),
         T(test_store_throughput),
     };
