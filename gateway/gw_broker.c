@@ -474,6 +474,17 @@ s_submit(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
         s_error(self, peer, m->id, "INTERNAL", "the message could not be stored");
         goto done;
     }
+    /* By default the recipient sends the retourbericht (one retour per heenbericht,
+     * IV028); with answer_accepted the gateway answers for it here. A 323 is answered
+     * by the gemeente's 325, never by the gateway when accepted. Built before the
+     * wire-tap copies, which strip the model. */
+    char *xml = NULL;
+    size_t xlen = 0;
+    if (self->config->answer_accepted && !dup && msg->type->kind == GW_KIND_HEEN &&
+        msg->type->number != 323 && gw_msgtype_answer(msg->type) &&
+        s_encode_retour(msg, diag, &xml, &xlen) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "retour_failed", "peer=%s id=%s", peer, m->id);
+    }
     char props[192];
     if (dup) {
         self->stats.duplicates++;
@@ -493,7 +504,8 @@ s_submit(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
         gw_log(GW_LOG_INFO, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
                m->id, sm.id, msg->type->name, recipient);
     }
-    s_reply(self, peer, GW_CMD_ACK, m->id, props, NULL, 0);
+    s_reply(self, peer, GW_CMD_ACK, m->id, props, &xml, xlen);
+    gw_free(xml);
 done:
     (void)from;
     gw_msg_destroy(&msg);

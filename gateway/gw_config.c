@@ -115,6 +115,7 @@ static const gw_directive_t s_gateway_directives[] = {
     {"inflight_limit", GW_CT_COUNT, GWF(inflight_limit), "256", 1, 65536, 0, NULL},
     {"heartbeat", GW_CT_DURATION_INT, GWF(heartbeat_ms), "5s", 10, GW_HOUR, 0, NULL},
     {"store_sync", GW_CT_CHOICE, GWF(sync_normal), "full", 0, 0, 0, s_sync_choices},
+    {"answer_accepted", GW_CT_CHOICE, GWF(answer_accepted), "no", 0, 0, 0, s_bool_choices},
     {"store_max_size", GW_CT_SIZE64, GWF(store_max_bytes), "0", 0, 1024 * GW_TIB, 0, NULL},
 };
 

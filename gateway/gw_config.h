@@ -56,6 +56,9 @@ typedef struct gw_config {
     size_t inflight_limit;      /* max unacknowledged deliveries per recipient; default 256 */
     int heartbeat_ms;           /* default 5000 */
     int sync_normal;            /* store synchronous=NORMAL; default no (FULL) */
+    int answer_accepted;        /* ACK carries the gateway's own retourbericht (no retourcodes) for
+                                   accepted heenberichten, for recipients that let the gateway
+                                   answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;

@@ -725,11 +725,16 @@ test_store_disk_full_during_put_never_half_commits(void **state)
     assert_true(rc == GW_EFULL || rc == GW_EIO);
     print_message("# disk full during put after %d puts: %s\n", ok, gw_store_last_error(st));
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    gw_store_msg_t probe = s_msg("S1", "A", "probe", "x", 2500);
+    int dup = 0;
+    int prc = gw_store_put(st, &probe, &dup); /* refused if the group is gone */
     int crc = gw_store_commit(st);
+    print_message("# then commit: %s\n", crc == GW_OK ? "ok, group kept" : gw_store_last_error(st));
     if (crc != GW_OK) {
         assert_int_equal(gw_store_rollback(st), GW_OK);
     }
-    int64_t expect = 1 + (crc == GW_OK ? ok : 0);
+    assert_int_equal(prc, crc == GW_OK ? GW_OK : GW_EIO);
+    int64_t expect = 1 + (crc == GW_OK ? ok + 1 : 0);
     assert_int_equal(s_backlog(st, "A"), expect);
     s_put(st, "S1", "A", "after", "x", 3000);
     gw_store_close(&st);

@@ -1,0 +1,69 @@
+#!/bin/sh
+# ijwctl validate end to end: exit codes, output, and retourberichten that are
+# themselves valid messages. usage: test_ijwctl.sh IJWCTL FIXTURES
+set -u
+ijwctl=$1
+fx=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+n=0
+check() { # name, condition result
+    n=$((n + 1))
+    if [ "$2" -eq 0 ]; then
+        echo "ok $n - $1"
+    else
+        echo "not ok $n - $1"
+        fail=1
+    fi
+}
+
+"$ijwctl" validate --today 2026-11-24 "$fx"/valid/*.xml >"$tmp/valid.out" 2>&1
+check "all valid fixtures accepted (exit 0)" $?
+grep -q "0 rejected with a retourbericht, 0 rejected with an error" "$tmp/valid.out"
+check "summary counts no rejection" $?
+
+"$ijwctl" validate --today 2026-11-24 --retour "$tmp/r.xml" "$fx"/rules/CS002-jw301.xml >"$tmp/cs002.out" 2>&1
+[ $? -eq 1 ]
+check "rule violation exits 1" $?
+grep -q "CS002" "$tmp/cs002.out" && grep -q "0001" "$tmp/cs002.out"
+check "prints the rule and its retourcode" $?
+grep -q "/Bericht/Client/Bsn" "$tmp/cs002.out"
+check "prints the element path" $?
+! grep -q "99990" "$tmp/cs002.out"
+check "never prints the BSN" $?
+"$ijwctl" validate --today 2026-11-24 "$tmp/r.xml" >"$tmp/r.out" 2>&1
+check "the written JW302 is itself a valid message" $?
+grep -q "JW302" "$tmp/r.out" && grep -q "<jw302:RetourCode>0001</jw302:RetourCode>" "$tmp/r.xml"
+check "the JW302 carries RetourCode 0001" $?
+
+"$ijwctl" validate "$fx"/invalid/xsd/jw301-bad-date.xml >"$tmp/xsd.out" 2>&1
+[ $? -eq 1 ]
+check "XSD failure exits 1" $?
+grep -q "no retourbericht" "$tmp/xsd.out" && grep -q "Ingangsdatum" "$tmp/xsd.out"
+check "XSD failure: no retourbericht, names the element" $?
+
+"$ijwctl" validate "$fx"/invalid/input/xxe-file.xml >"$tmp/xxe.out" 2>&1
+[ $? -eq 1 ] && grep -q "DTD" "$tmp/xxe.out" && ! grep -q "root:" "$tmp/xxe.out"
+check "XXE refused without reading the file" $?
+
+"$ijwctl" validate --retour "$tmp/out" "$fx"/valid/jw301.xml "$fx"/valid/jw323.xml >"$tmp/multi.out" 2>&1
+check "several files with --retour DIR" $?
+[ -f "$tmp/out/jw301.retour.xml" ] && [ -f "$tmp/out/jw323.retour.xml" ]
+check "one retourbericht per file (JW302, JW325)" $?
+grep -q "<jw325:RetourCode>8001</jw325:RetourCode>" "$tmp/out/jw323.retour.xml"
+check "an approved declaratie gets a 325 with 8001" $?
+
+"$ijwctl" validate /nonexistent.xml >/dev/null 2>&1
+[ $? -eq 1 ]
+check "unreadable file exits 1" $?
+"$ijwctl" validate >/dev/null 2>&1
+[ $? -eq 2 ]
+check "usage error exits 2" $?
+"$ijwctl" types | grep -q "WMO325  iWmo 3.2 485"
+check "types lists the registry" $?
+[ "$("$ijwctl" rules | tail -n +2 | wc -l)" -ge 63 ]
+check "rules lists at least 63 rules" $?
+
+echo "1..$n"
+exit $fail
