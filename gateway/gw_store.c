@@ -7,23 +7,23 @@
  * s_sql table) and reused; a connection is used by one thread at a time.
  * Schema, states and the crash-safety argument: docs/store.md.
  */
+#include "gw_store.h"
+
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
-
 #include "gw/alloc.h"
-#include "gw_store.h"
 
-#define S_SCHEMA_VERSION 1
+#define S_SCHEMA_VERSION  1
 #define S_BUSY_TIMEOUT_MS 5000
-#define S_PARTY_MAX 64          /* longest party code (gw_store_find_heen's sender[65]) */
-#define S_ROW_OVERHEAD 512      /* estimated bytes per message beyond its payload */
-#define S_SIZE_EVERY 64         /* re-read page_count at least every this many puts */
-#define S_WAL_LIMIT (64 << 20)  /* journal_size_limit: truncate the WAL back to this */
-#define S_CACHE_KIB 16384       /* page cache per connection */
+#define S_PARTY_MAX       64         /* longest party code (gw_store_find_heen's sender[65]) */
+#define S_ROW_OVERHEAD    512        /* estimated bytes per message beyond its payload */
+#define S_SIZE_EVERY      64         /* re-read page_count at least every this many puts */
+#define S_WAL_LIMIT       (64 << 20) /* journal_size_limit: truncate the WAL back to this */
+#define S_CACHE_KIB       16384      /* page cache per connection */
 
 /* Prepared statements, by index into s_sql. */
 enum {
@@ -137,22 +137,22 @@ static const char s_schema_v1[] =
     "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';";
 
 struct gw_store {
-    sqlite3 *db;                  /* the connection */
-    sqlite3_stmt *st[S_COUNT];    /* prepared statements, s_sql order */
-    int readonly;                 /* opened with opts->readonly */
-    int64_t max_bytes;            /* opts->max_bytes; 0 = no limit */
-    int64_t page_size;            /* PRAGMA page_size, read at open */
-    int64_t size_base;            /* page_count * page_size at the last read */
-    int64_t size_added;           /* estimated bytes put since that read */
-    int puts_since_size;          /* puts since that read */
-    int tx_lost;                  /* SQLite rolled the group transaction back after an error */
-    char err[256];                /* gw_store_last_error() */
+    sqlite3 *db;               /* the connection */
+    sqlite3_stmt *st[S_COUNT]; /* prepared statements, s_sql order */
+    int readonly;              /* opened with opts->readonly */
+    int64_t max_bytes;         /* opts->max_bytes; 0 = no limit */
+    int64_t page_size;         /* PRAGMA page_size, read at open */
+    int64_t size_base;         /* page_count * page_size at the last read */
+    int64_t size_added;        /* estimated bytes put since that read */
+    int puts_since_size;       /* puts since that read */
+    int tx_lost;               /* SQLite rolled the group transaction back after an error */
+    char err[256];             /* gw_store_last_error() */
 };
 
 /* One step of the schema upgrade path: brings the schema from to - 1 to to. */
 typedef struct s_migration {
-    int to;                                /* user_version after this step */
-    int (*fn)(gw_store_t *self);           /* runs inside the upgrade transaction */
+    int to;                      /* user_version after this step */
+    int (*fn)(gw_store_t *self); /* runs inside the upgrade transaction */
 } s_migration_t;
 
 static int s_migrate_v1(gw_store_t *self);
@@ -499,8 +499,8 @@ gw_store_open(const char *path, const gw_store_opts_t *opts, char **err)
     }
     self->readonly = opts->readonly != 0;
     self->max_bytes = opts->max_bytes;
-    int flags = SQLITE_OPEN_NOMUTEX |
-                (self->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags = SQLITE_OPEN_NOMUTEX | (self->readonly ? SQLITE_OPEN_READONLY
+                                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int src = sqlite3_open_v2(path, &self->db, flags, NULL);
     if (src != SQLITE_OK) {
         s_seterr(self, "open: %s", self->db ? sqlite3_errmsg(self->db) : sqlite3_errstr(src));
@@ -950,8 +950,8 @@ gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms, size_t *
 /* ------------------------------------------------------------ queries ---- */
 
 int
-gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender,
-                   const char *ident, const char *dagtekening, int64_t *msg_id, char sender[65])
+gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender, const char *ident,
+                   const char *dagtekening, int64_t *msg_id, char sender[65])
 {
     if (!heen_type || !afzender || !ident || !dagtekening || !msg_id || !sender) {
         s_seterr(self, "find_heen: invalid argument");

@@ -19,12 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gw_store.h"
 #include "unittest.h"
 
-#include "gw_store.h"
-
 #define T_MAX_ROWS 4096
-#define T_BATCH 64
+#define T_BATCH    64
 
 static char s_dir[256];
 static int s_seq;
@@ -105,8 +104,8 @@ s_collect(void *arg, const gw_store_delivery_t *d)
     r->attempts[r->n] = d->attempts;
     r->created[r->n] = d->created_ms;
     r->len[r->n] = d->len;
-    snprintf(r->payload[r->n], sizeof(r->payload[0]), "%.*s",
-             (int)(d->len < 31 ? d->len : 31), (const char *)d->payload);
+    snprintf(r->payload[r->n], sizeof(r->payload[0]), "%.*s", (int)(d->len < 31 ? d->len : 31),
+             (const char *)d->payload);
     snprintf(r->recipient[r->n], sizeof(r->recipient[0]), "%s", d->recipient);
     snprintf(r->state[r->n], sizeof(r->state[0]), "%s", d->state);
     assert_string_equal(d->type, "JW315");
@@ -375,14 +374,14 @@ test_store_find_heen(void **state)
     int64_t id = s_put(st, "GEM0363", "AGB1", "42", "<heen/>", 1000);
     int64_t found = 0;
     char sender[65] = "";
-    assert_int_equal(gw_store_find_heen(st, "JW315", "12345678", "42", "2025-01-31", &found, sender),
-                     GW_OK);
+    assert_int_equal(
+        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-01-31", &found, sender), GW_OK);
     assert_int_equal(found, id);
     assert_string_equal(sender, "GEM0363");
-    assert_int_equal(gw_store_find_heen(st, "JW301", "12345678", "42", "2025-01-31", &found, sender),
-                     GW_EINVAL);
-    assert_int_equal(gw_store_find_heen(st, "JW315", "12345678", "42", "2025-02-01", &found, sender),
-                     GW_EINVAL);
+    assert_int_equal(
+        gw_store_find_heen(st, "JW301", "12345678", "42", "2025-01-31", &found, sender), GW_EINVAL);
+    assert_int_equal(
+        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-02-01", &found, sender), GW_EINVAL);
     gw_store_close(&st);
 }
 
@@ -537,7 +536,7 @@ test_store_rollback_discards_group(void **state)
     assert_int_equal(gw_store_begin(st), GW_EIO); /* nested */
     assert_int_equal(gw_store_commit(st), GW_OK);
     assert_int_equal(gw_store_commit(st), GW_EIO); /* none open */
-    s_put(st, "S1", "A", "1", "x", 1000); /* the rolled-back copy is not a duplicate */
+    s_put(st, "S1", "A", "1", "x", 1000);          /* the rolled-back copy is not a duplicate */
     gw_store_close(&st);
 }
 
@@ -669,9 +668,9 @@ test_store_disk_full_at_commit_loses_only_the_group(void **state)
     snprintf(wal, sizeof(wal), "%s-wal", path);
     s_put(st, "S1", "A", "before", "x", 1000);
     struct rlimit saved;
-    s_fsize(&saved, (rlim_t)(s_file_size(wal) > s_file_size(path) ? s_file_size(wal)
-                                                                  : s_file_size(path)) +
-                        6000);
+    s_fsize(&saved,
+            (rlim_t)(s_file_size(wal) > s_file_size(path) ? s_file_size(wal) : s_file_size(path)) +
+                6000);
     assert_int_equal(gw_store_begin(st), GW_OK);
     for (int i = 0; i < T_BATCH; i++) {
         char ident[16];
@@ -823,7 +822,7 @@ s_crash_round(unsigned *seed, int sync_normal)
 
     gw_store_t *st = s_open(path, NULL);
     int64_t backlog = s_backlog(st, "A");
-    assert_true(backlog >= reported);  /* everything acknowledged survived */
+    assert_true(backlog >= reported);       /* everything acknowledged survived */
     assert_int_equal(backlog % T_BATCH, 0); /* and groups are atomic */
     rows_t *r = s_rows();
     int64_t seen = 0, last = 0;
