@@ -738,9 +738,11 @@ s_housekeeping(gw_broker_t *self, int64_t now)
                 GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
-            for (size_t i = 0; i < self->nparties; i++) {
-                self->parties[i].backlog = -1; /* recount */
-            }
+        }
+        /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
+         * ijwctl): recount them from the store now and then. */
+        for (size_t i = 0; i < self->nparties; i++) {
+            self->parties[i].backlog = -1;
         }
     }
 }
