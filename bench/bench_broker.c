@@ -30,6 +30,7 @@
  *                     [--log LEVEL] [--sync-normal] [--keep]
  *   (the gateway path may also come from $IJWGW)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -47,8 +48,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <dirent.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -63,37 +62,37 @@
 #define GW_SOURCE_DIR "."
 #endif
 
-#define MAX_PARTIES 16     /* per side */
-#define IDENT_LEN 12       /* LDT_IdentificatieBericht maxLength */
-#define TARGET_TPUT 20000.0 /* durable validated routed msg/s */
-#define TARGET_P99_MS 10.0  /* at the offered load below */
+#define MAX_PARTIES      16      /* per side */
+#define IDENT_LEN        12      /* LDT_IdentificatieBericht maxLength */
+#define TARGET_TPUT      20000.0 /* durable validated routed msg/s */
+#define TARGET_P99_MS    10.0    /* at the offered load below */
 #define DRAIN_TIMEOUT_NS (15 * NS)
-#define NS 1000000000LL
+#define NS               1000000000LL
 
 enum { PH_WARM, PH_TPUT, PH_LAT, NPHASE };
 static const char s_phase_letter[NPHASE] = {'W', 'T', 'L'};
 static const char *const s_phase_name[NPHASE] = {"warm-up", "throughput", "latency"};
 
 typedef struct opts {
-    const char *gateway;  /* ijwgw binary */
-    const char *fixture;  /* payload template */
-    const char *log;      /* IJWGW_LOG for the gateway, NULL = its default (info) */
-    int senders;          /* gemeenten */
-    int recipients;       /* aanbieders */
-    int window;           /* outstanding submits per sender (throughput phase) */
-    double rate;          /* offered load of the latency phase, msg/s over all senders */
-    double base_secs;     /* baseline duration */
-    double warm_secs;     /* warm-up duration */
-    double tput_secs;     /* throughput phase: submit for this long, then drain */
-    double lat_secs;      /* latency phase duration */
-    int sync_normal;      /* store synchronous=NORMAL instead of FULL */
-    int keep;             /* keep the temp folder (store, config, log) */
+    const char *gateway; /* ijwgw binary */
+    const char *fixture; /* payload template */
+    const char *log;     /* IJWGW_LOG for the gateway, NULL = its default (info) */
+    int senders;         /* gemeenten */
+    int recipients;      /* aanbieders */
+    int window;          /* outstanding submits per sender (throughput phase) */
+    double rate;         /* offered load of the latency phase, msg/s over all senders */
+    double base_secs;    /* baseline duration */
+    double warm_secs;    /* warm-up duration */
+    double tput_secs;    /* throughput phase: submit for this long, then drain */
+    double lat_secs;     /* latency phase duration */
+    int sync_normal;     /* store synchronous=NORMAL instead of FULL */
+    int keep;            /* keep the temp folder (store, config, log) */
 } opts_t;
 
 /* A JW301 prepared for one (sender, recipient) pair: Afzender and Ontvanger
  * rewritten, the Identificatie a 12-character field at id_off. */
 typedef struct payload {
-    char *buf;     /* heap */
+    char *buf; /* heap */
     size_t len;
     size_t id_off; /* where the Identificatie text starts */
 } payload_t;
@@ -103,9 +102,9 @@ typedef struct bench bench_t;
 typedef struct sender {
     bench_t *b;
     int idx;
-    char code[8];                   /* gemeentecode, 4 digits */
+    char code[8]; /* gemeentecode, 4 digits */
     gw_client_t *client;
-    payload_t pay[MAX_PARTIES];     /* one per recipient */
+    payload_t pay[MAX_PARTIES]; /* one per recipient */
     /* results of the current phase (written by the sender thread only) */
     int phase;
     uint64_t sent, acked, failed;
@@ -116,25 +115,25 @@ typedef struct sender {
 typedef struct recipient {
     bench_t *b;
     int idx;
-    char code[12];                  /* AGB code, 8 digits */
+    char code[12]; /* AGB code, 8 digits */
     gw_client_t *client;
-    int64_t *lat[NPHASE];           /* latencies in ns (heap), read after join */
+    int64_t *lat[NPHASE]; /* latencies in ns (heap), read after join */
     size_t nlat[NPHASE], caplat[NPHASE];
     uint64_t dups, unknown, errors; /* redeliveries, unparseable, ERROR events */
 } recipient_t;
 
 struct bench {
     opts_t o;
-    char dir[256];                     /* mkdtemp folder */
+    char dir[256]; /* mkdtemp folder */
     char endpoint[64];
     pid_t gw_pid;
     sender_t snd[MAX_PARTIES];
     recipient_t rcp[MAX_PARTIES];
     _Atomic int64_t *stamp[NPHASE][MAX_PARTIES]; /* submit time (ns) per seq; -1 = delivered */
-    size_t cap[NPHASE];                /* entries per sender per phase */
-    _Atomic uint64_t delivered[NPHASE]; /* unique deliveries */
+    size_t cap[NPHASE];                          /* entries per sender per phase */
+    _Atomic uint64_t delivered[NPHASE];          /* unique deliveries */
     _Atomic int64_t last_dack_ns[NPHASE];
-    _Atomic int stop;                  /* recipients: leave */
+    _Atomic int stop; /* recipients: leave */
 };
 
 static int64_t
@@ -290,7 +289,7 @@ s_parse_ident(const char *s, int *phase, int *sender, uint64_t *seq)
 typedef struct base {
     void *ctx;
     const char *endpoint;
-    payload_t *pay;     /* the sender-0 payloads */
+    payload_t *pay; /* the sender-0 payloads */
     int npay;
     double secs;
     void *router;
@@ -487,8 +486,8 @@ s_write_config(bench_t *b, const char *path)
             "%s",
             b->endpoint, b->dir, b->o.sync_normal ? "    store_sync = normal\n" : "");
     for (int i = 0; i < b->o.senders; i++) {
-        fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n", b->snd[i].code,
-                i);
+        fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n",
+                b->snd[i].code, i);
     }
     for (int i = 0; i < b->o.recipients; i++) {
         fprintf(f, "party %s\n    kind = aanbieder\n    name = \"Bench aanbieder %d\"\n",
@@ -575,8 +574,10 @@ s_gateway_cpu(pid_t pid)
     buf[n] = '\0';
     char *p = strrchr(buf, ')');
     unsigned long ut = 0, st = 0;
-    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+     */
+    if (!p ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
         return -1;
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -682,7 +683,9 @@ s_connect(bench_t *b, const char *party)
         gw_free(err);
         int status;
         if (waitpid(b->gw_pid, &status, WNOHANG) == b->gw_pid) {
-            fprintf(stderr, "bench: the gateway exited during start-up (status %d)\n", status);
+            fprintf(stderr, "bench: the gateway exited during start-up (%s %d)\n",
+                    WIFEXITED(status) ? "exit status" : "signal",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
             b->gw_pid = -1;
             return NULL;
         }
@@ -716,9 +719,9 @@ s_on_delivery(recipient_t *r, const gw_client_event_t *ev, int64_t now)
     size_t off, len;
     int phase, sender;
     uint64_t seq;
-    if (!ev->body || s_span(ev->body, 0, ":Identificatie>", &off, &len) != 0 ||
-        len != IDENT_LEN || s_parse_ident(ev->body + off, &phase, &sender, &seq) != 0 ||
-        sender >= b->o.senders || seq >= b->cap[phase]) {
+    if (!ev->body || s_span(ev->body, 0, ":Identificatie>", &off, &len) != 0 || len != IDENT_LEN ||
+        s_parse_ident(ev->body + off, &phase, &sender, &seq) != 0 || sender >= b->o.senders ||
+        seq >= b->cap[phase]) {
         r->unknown++;
         return -1;
     }
@@ -775,8 +778,8 @@ s_on_answer(sender_t *s, const gw_client_event_t *ev)
     }
     if (ev->cmd == GW_CMD_REJECT || ev->cmd == GW_CMD_ERROR) {
         if (s->failed++ == 0) {
-            snprintf(s->first_error, sizeof(s->first_error), "%s %s %.120s",
-                     gw_cmd_name(ev->cmd), ev->code, ev->body ? ev->body : "");
+            snprintf(s->first_error, sizeof(s->first_error), "%s %s %.120s", gw_cmd_name(ev->cmd),
+                     ev->code, ev->body ? ev->body : "");
         }
     }
 }
@@ -964,8 +967,10 @@ s_run_phase(bench_t *b, int phase, int paced, double secs, phase_result_t *res)
     res->delivered = atomic_load(&b->delivered[phase]);
     res->t_last = atomic_load(&b->last_dack_ns[phase]);
     if (res->delivered < res->acked) {
-        fprintf(stderr, "bench: %s: only %" PRIu64 " of %" PRIu64 " accepted messages delivered "
-                "within %lld s\n", s_phase_name[phase], res->delivered, res->acked,
+        fprintf(stderr,
+                "bench: %s: only %" PRIu64 " of %" PRIu64 " accepted messages delivered "
+                "within %lld s\n",
+                s_phase_name[phase], res->delivered, res->acked,
                 (long long)(DRAIN_TIMEOUT_NS / NS));
         ok = 0;
     }
@@ -1045,8 +1050,14 @@ s_usage(FILE *f)
 static int
 s_parse_args(int argc, char **argv, opts_t *o)
 {
-    *o = (opts_t){.gateway = getenv("IJWGW"), .senders = 2, .recipients = 2, .window = 256,
-                  .rate = 5000, .base_secs = 2.0, .warm_secs = 0.5, .tput_secs = 8.0,
+    *o = (opts_t){.gateway = getenv("IJWGW"),
+                  .senders = 2,
+                  .recipients = 2,
+                  .window = 256,
+                  .rate = 5000,
+                  .base_secs = 2.0,
+                  .warm_secs = 0.5,
+                  .tput_secs = 8.0,
                   .lat_secs = 3.0};
     double secs = -1;
     int quick = 0;
@@ -1066,21 +1077,29 @@ s_parse_args(int argc, char **argv, opts_t *o)
             s_usage(stderr);
             return -1;
         } else if (strcmp(a, "--gateway") == 0) {
-            o->gateway = v, i++;
+            o->gateway = v;
+            i++;
         } else if (strcmp(a, "--fixture") == 0) {
-            o->fixture = v, i++;
+            o->fixture = v;
+            i++;
         } else if (strcmp(a, "--log") == 0) {
-            o->log = v, i++;
+            o->log = v;
+            i++;
         } else if (strcmp(a, "--senders") == 0) {
-            o->senders = atoi(v), i++;
+            o->senders = atoi(v);
+            i++;
         } else if (strcmp(a, "--recipients") == 0) {
-            o->recipients = atoi(v), i++;
+            o->recipients = atoi(v);
+            i++;
         } else if (strcmp(a, "--window") == 0) {
-            o->window = atoi(v), i++;
+            o->window = atoi(v);
+            i++;
         } else if (strcmp(a, "--rate") == 0) {
-            o->rate = atof(v), i++;
+            o->rate = atof(v);
+            i++;
         } else if (strcmp(a, "--secs") == 0) {
-            secs = atof(v), i++;
+            secs = atof(v);
+            i++;
         } else {
             s_usage(stderr);
             return -1;
@@ -1121,11 +1140,15 @@ main(int argc, char **argv)
     alarm((unsigned)(b->o.base_secs + b->o.tput_secs + b->o.lat_secs) * 3 + 90); /* last resort */
     signal(SIGPIPE, SIG_IGN);
 
+    if (access(b->o.gateway, X_OK) != 0) {
+        fprintf(stderr, "bench: %s is not an executable: %s\n", b->o.gateway, strerror(errno));
+        return 2;
+    }
+
     /* Payloads. */
     char fixture[1024];
-    snprintf(fixture, sizeof(fixture), "%s", b->o.fixture ? b->o.fixture
-                                                          : GW_SOURCE_DIR
-                                             "/tests/fixtures/valid/jw301.xml");
+    snprintf(fixture, sizeof(fixture), "%s",
+             b->o.fixture ? b->o.fixture : GW_SOURCE_DIR "/tests/fixtures/valid/jw301.xml");
     size_t flen = 0;
     char *xml = s_read(fixture, &flen);
     if (!xml) {
@@ -1235,7 +1258,7 @@ out:
     }
     double gw_cpu_total = -1;
     int gw_status = s_stop_gateway(b, &gw_cpu_total);
-    if (gw_status != 0 && b->dir[0]) {
+    if (gw_status != 0 && b->dir[0] && run_ok) {
         fprintf(stderr, "bench: the gateway exited with status %d\n", gw_status);
         run_ok = 0;
     }
@@ -1252,17 +1275,15 @@ out:
         rerr += b->rcp[i].errors;
     }
     lat_stats_t lt = s_latency(b, PH_LAT), ltl = s_latency(b, PH_TPUT);
-    double lat_offered = (double)lat.sent / b->o.lat_secs;
     double tput_secs = (double)(tput.t_last - tput.t_first) / (double)NS;
 
     printf("gateway start-up (schemas, store, %d WELCOMEs): %.2f s\n",
            b->o.senders + b->o.recipients, startup);
     s_print_gateway_stats(b);
-    printf("recipients: %" PRIu64 " redeliveries, %" PRIu64 " unparseable, %" PRIu64
-           " errors\n\n", dups, unknown, rerr);
+    printf("recipients: %" PRIu64 " redeliveries, %" PRIu64 " unparseable, %" PRIu64 " errors\n\n",
+           dups, unknown, rerr);
     printf("%-52s %14s %12s %4s\n", "figure", "measured", "target", "met");
-    printf("%-52s %10.0f/s   %12s\n", "(c) baseline: raw ZeroMQ DEALER->ROUTER->DEALER", base,
-           "");
+    printf("%-52s %10.0f/s   %12s\n", "(c) baseline: raw ZeroMQ DEALER->ROUTER->DEALER", base, "");
     printf("%-52s %10.0f MB/s %10s\n", "    baseline bytes", base_mbps, "");
     printf("%-52s %10.0f/s   %12s %4s\n", "(a) gateway: durable validated routed, pipelined",
            tput.rate, ">= 20000/s", s_met(tput.rate >= TARGET_TPUT));
@@ -1277,8 +1298,8 @@ out:
            tput.self_cpu / (double)tput.delivered * 1e6, tput.self_cpu / tput_secs * 100);
     printf("%-52s %10.2f ms / %.2f ms / %.2f ms (p50/p99/max, saturated)\n",
            "    latency under full load", ltl.p50, ltl.p99, ltl.max);
-    printf("(b) latency at %.0f msg/s offered (%.1f s, %zu messages, %.0f msg/s achieved)\n",
-           b->o.rate, b->o.lat_secs, lt.n, lat_offered);
+    printf("(b) latency at %.0f msg/s offered (%.1f s, %zu messages, %.0f msg/s delivered)\n",
+           b->o.rate, b->o.lat_secs, lt.n, lat.rate);
     printf("%-52s %10.2f ms\n", "    p50 submit -> delivery", lt.p50);
     printf("%-52s %10.2f ms   %12s %4s\n", "    p99 submit -> delivery", lt.p99, "< 10 ms",
            s_met(lt.p99 < TARGET_P99_MS));

@@ -523,13 +523,14 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
     if (s_tx(self) != GW_OK) {
         return; /* not acknowledged: it will be redelivered */
     }
-    int rc = gw_store_acked(self->store, id, p->code, s_now_ms());
+    int changed = 0;
+    int rc = gw_store_ack(self->store, id, p->code, s_now_ms(), &changed);
     if (rc == GW_EINVAL) {
         s_error(self, p->code, m->id, "UNKNOWN_DELIVERY", "no delivery %s for party %s", m->id,
                 p->code);
         return;
     }
-    if (rc == GW_OK) {
+    if (rc == GW_OK && changed) {
         self->stats.delivered++;
         if (p->inflight > 0) {
             p->inflight--;
@@ -562,8 +563,15 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         char props[128];
         snprintf(props, sizeof(props), "party=%s\nbacklog=%" PRId64 "\n", p->code,
                  s_backlog(self, p));
+        /* A (re)connected party: what was in flight to it went to a connection that
+         * may be gone; send it again first, in order. */
         p->inflight = 0;
         p->want_pump = 1;
+        if (s_tx(self) != GW_OK ||
+            gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "store_retry_failed", "party=%s error=\"%s\"", p->code,
+                   gw_store_last_error(self->store));
+        }
         s_reply(self, p->code, GW_CMD_WELCOME, m->id, props, NULL, 0);
         break;
     }
@@ -593,6 +601,7 @@ typedef struct pump {
     gw_broker_t *self;
     party_state_t *p;
     int64_t now;
+    int64_t room;   /* new deliveries the in-flight window still allows */
     int64_t sent_ids[512];
     int attempts[512];
     size_t nsent;
@@ -603,6 +612,12 @@ static int
 s_pump_one(void *arg, const gw_store_delivery_t *d)
 {
     pump_t *pu = arg;
+    if (d->attempts == 0) {
+        if (pu->room <= 0) {
+            return 1; /* window full: keep order, wait for DACKs */
+        }
+        pu->room--;
+    }
     char id[32], props[160];
     snprintf(id, sizeof(id), "%" PRId64, d->delivery_id);
     snprintf(props, sizeof(props), "type=%s\nfrom=%s\nmsgid=%" PRId64 "\nattempt=%d\n", d->type,
@@ -637,15 +652,10 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
         return;
     }
     int64_t room = (int64_t)self->config->inflight_limit - p->inflight;
-    if (room <= 0) {
-        room = 0;
-    }
-    pump_t pu = {.self = self, .p = p, .now = now};
-    size_t limit = room > 0 ? (size_t)room : 0;
-    /* Retries of in-flight deliveries are due regardless of the window. */
-    if (limit == 0) {
-        limit = 16;
-    }
+    pump_t pu = {.self = self, .p = p, .now = now, .room = room};
+    /* Walk up to a bounded number of due deliveries: retries of in-flight ones
+     * go out regardless of the window, new ones only while it has room. */
+    size_t limit = room > 0 ? (size_t)room + 64 : 64;
     if (limit > 512) {
         limit = 512;
     }
@@ -900,8 +910,9 @@ gw_broker_run(gw_broker_t *self)
             }
             if (rc == GW_EPARSE) {
                 if (m.peer[0]) {
-                    s_error(self, m.peer, m.id, "PROTOCOL",
-                            "malformed protocol message (see docs/protocol.md)");
+                    s_error(self, m.peer, m.id, m.error ? m.error : "PROTOCOL", "%s",
+                            m.reason ? m.reason
+                                     : "malformed protocol message (see docs/protocol.md)");
                 }
                 gw_proto_msg_clear(&m);
                 continue;

@@ -23,9 +23,9 @@
 #include "gw/client.h"
 
 #define S_DEFAULT_HEARTBEAT_MS 5000
-#define S_LINGER_MS            1000     /* bounded: destroy never hangs on a dead gateway */
+#define S_LINGER_MS            1000        /* bounded: destroy never hangs on a dead gateway */
 #define S_MAX_BODY             (64u << 20) /* largest body accepted from the gateway */
-#define S_LIVENESS             3        /* heartbeat intervals of silence before re-HELLO */
+#define S_LIVENESS             3           /* heartbeat intervals of silence before re-HELLO */
 
 /* One queued event (FIFO node). */
 typedef struct s_node {
@@ -34,21 +34,23 @@ typedef struct s_node {
 } s_node_t;
 
 struct gw_client {
-    void *ctx;                             /* own ZeroMQ context */
-    void *sock;                            /* DEALER, routing id = party */
-    char party[GW_PROTO_MAX_PEER + 1];     /* party code */
-    int heartbeat_ms;                      /* interval of our heartbeats */
-    int hello_sent;                        /* HELLO went out on this session */
-    int welcomed;                          /* a WELCOME arrived */
-    char hello_id[GW_PROTO_MAX_ID + 1];    /* correlation id of the last HELLO */
-    int64_t last_send_ms;                  /* monotonic time of our last message */
-    int64_t last_recv_ms;                  /* monotonic time of the gateway's last message */
-    int64_t last_try_ms;                   /* monotonic time of the last heartbeat duty */
-    uint64_t counter;                      /* correlation id counter */
-    uint32_t nonce;                        /* random per client, part of generated ids */
-    s_node_t *head;                        /* queued events, oldest first */
-    s_node_t *tail;
-    size_t pending;                        /* number of queued events */
+    void *ctx;                          /* own ZeroMQ context */
+    void *sock;                         /* DEALER, routing id = party */
+    char party[GW_PROTO_MAX_PEER + 1];  /* party code */
+    int heartbeat_ms;                   /* interval of our heartbeats */
+    int hello_sent;                     /* HELLO went out on this session */
+    int welcomed;                       /* a WELCOME arrived */
+    int refused;                        /* the gateway answered HELLO with ERROR: no automatic
+                                           HELLO or heartbeat until gw_client_connect again */
+    char hello_id[GW_PROTO_MAX_ID + 1]; /* correlation id of the last HELLO */
+    int64_t last_send_ms;               /* monotonic time of our last message */
+    int64_t last_recv_ms;               /* monotonic time of the gateway's last message */
+    int64_t last_try_ms;                /* monotonic time of the last heartbeat duty */
+    uint64_t counter;                   /* correlation id counter */
+    uint32_t nonce;                     /* random per client, part of generated ids */
+    s_node_t *head;                     /* queued events, oldest first */
+    s_node_t *tail;                     /* newest queued event */
+    size_t pending;                     /* number of queued events */
 };
 
 static int64_t
@@ -170,10 +172,14 @@ static void
 s_heartbeat(gw_client_t *self)
 {
     int64_t now = s_now_ms();
+    if (self->refused) {
+        return;
+    }
     if (self->hello_sent && now - self->last_recv_ms >= (int64_t)S_LIVENESS * self->heartbeat_ms) {
         self->hello_sent = 0;
     }
-    if (now - self->last_try_ms < self->heartbeat_ms && now - self->last_send_ms < self->heartbeat_ms) {
+    if (now - self->last_try_ms < self->heartbeat_ms &&
+        now - self->last_send_ms < self->heartbeat_ms) {
         return;
     }
     self->last_try_ms = now;
@@ -290,7 +296,8 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
 {
     for (;;) {
         /* Without a HELLO on this session, also wake when the connection is up. */
-        short events = ZMQ_POLLIN | (self->hello_sent ? 0 : ZMQ_POLLOUT);
+        int want_hello = !self->hello_sent && !self->refused;
+        short events = ZMQ_POLLIN | (want_hello ? ZMQ_POLLOUT : 0);
         zmq_pollitem_t item = {self->sock, 0, events, 0};
         long timeout = s_poll_timeout(self, deadline);
         int n = zmq_poll(&item, 1, timeout);
@@ -300,7 +307,7 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
             }
             return GW_EIO;
         }
-        if ((item.revents & ZMQ_POLLOUT) && !self->hello_sent) {
+        if ((item.revents & ZMQ_POLLOUT) && want_hello) {
             (void)s_send_hello(self, s_now_ms());
         }
         if (!(item.revents & ZMQ_POLLIN)) {
@@ -338,9 +345,14 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
             deliver = !self->welcomed; /* a re-HELLO's WELCOME is not news */
             self->welcomed = 1;
             break;
+        case GW_CMD_ERROR:
+            if (self->hello_sent && strcmp(m.id, self->hello_id) == 0) {
+                self->refused = 1; /* the party is refused: stop saying HELLO */
+                self->hello_sent = 0;
+            }
+            break;
         case GW_CMD_ACK:
         case GW_CMD_REJECT:
-        case GW_CMD_ERROR:
         case GW_CMD_DELIVER:
             break;
         default:
@@ -441,8 +453,8 @@ gw_client_destroy(gw_client_t **self_p)
     }
     gw_client_t *self = *self_p;
     if (self->sock) {
-        if (self->hello_sent &&
-            gw_proto_send(self->sock, NULL, GW_CMD_BYE, NULL, NULL, NULL, 0, ZMQ_DONTWAIT) != GW_OK) {
+        if (self->hello_sent && gw_proto_send(self->sock, NULL, GW_CMD_BYE, NULL, NULL, NULL, 0,
+                                              ZMQ_DONTWAIT) != GW_OK) {
             /* best effort: the gateway also notices the silence */
         }
         zmq_close(self->sock);
@@ -474,6 +486,7 @@ gw_client_connect(gw_client_t *self, int timeout_ms, char **err)
     }
     int64_t deadline = s_deadline(timeout_ms);
     int rc = GW_OK;
+    self->refused = 0; /* an explicit connect asks again */
     if (!self->hello_sent) {
         rc = s_send_hello(self, deadline);
         if (rc != GW_OK) {
@@ -490,7 +503,7 @@ gw_client_connect(gw_client_t *self, int timeout_ms, char **err)
             gw_client_event_clear(&ev);
             return GW_OK;
         }
-        if (ev.cmd == GW_CMD_ERROR && (ev.id[0] == '\0' || strcmp(ev.id, self->hello_id) == 0)) {
+        if (ev.cmd == GW_CMD_ERROR && (self->refused || ev.id[0] == '\0')) {
             if (err) {
                 size_t cap = sizeof(ev.code) + ev.body_len + 3;
                 *err = gw_malloc(cap);
@@ -500,6 +513,8 @@ gw_client_connect(gw_client_t *self, int timeout_ms, char **err)
                 }
             }
             gw_client_event_clear(&ev);
+            self->refused = 1; /* no session: no BYE at destroy, no automatic HELLO */
+            self->hello_sent = 0;
             return GW_EINVAL;
         }
         rc = s_queue_push(self, &ev);
@@ -528,7 +543,7 @@ gw_client_send(gw_client_t *self, const char *xml, size_t len, const char *corr_
         s_make_id(self, "", id);
     }
     int64_t now = s_now_ms();
-    if (!self->hello_sent) {
+    if (!self->hello_sent && !self->refused) {
         int rc = s_send_hello(self, now);
         if (rc != GW_OK) {
             return rc;
@@ -569,7 +584,7 @@ gw_client_submit(gw_client_t *self, const char *xml, size_t len, gw_client_resul
     char id[GW_PROTO_MAX_ID + 1];
     s_make_id(self, "", id);
     int rc = GW_OK;
-    if (!self->hello_sent) {
+    if (!self->hello_sent && !self->refused) {
         rc = s_send_hello(self, deadline);
         if (rc != GW_OK) {
             return rc;

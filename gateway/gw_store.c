@@ -45,6 +45,7 @@ enum {
     S_DEAD,
     S_REQUEUE_ONE,
     S_REQUEUE_ALL,
+    S_RETRY_NOW,
     S_FIND_HEEN,
     S_DEPTHS,
     S_BACKLOG,
@@ -91,6 +92,8 @@ static const char *const s_sql[S_COUNT] = {
                " WHERE d.state <> 'delivered' AND d.state = 'dead' ORDER BY d.created_ms, d.id",
     [S_REQUEUE_ONE] = "UPDATE deliveries SET state = 'pending', created_ms = ?2, attempts = 0, "
                       "next_attempt_ms = 0 WHERE id = ?1 AND state = 'dead'",
+    [S_RETRY_NOW] = "UPDATE deliveries SET next_attempt_ms = ?2 WHERE recipient = ?1 AND "
+                    "state = 'inflight' AND next_attempt_ms > ?2",
     [S_REQUEUE_ALL] = "UPDATE deliveries SET state = 'pending', created_ms = ?1, attempts = 0, "
                       "next_attempt_ms = 0 WHERE state <> 'delivered' AND state = 'dead'",
     [S_FIND_HEEN] = "SELECT id, sender FROM messages WHERE type = ?1 AND afzender = ?2 AND "
@@ -861,7 +864,17 @@ gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t now_ms, int64_t nex
 int
 gw_store_acked(gw_store_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms)
 {
+    return gw_store_ack(self, delivery_id, recipient, now_ms, NULL);
+}
+
+int
+gw_store_ack(gw_store_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms,
+             int *changed)
+{
     int64_t n = 0;
+    if (changed) {
+        *changed = 0;
+    }
     int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
@@ -876,6 +889,9 @@ gw_store_acked(gw_store_t *self, int64_t delivery_id, const char *recipient, int
     sqlite3_bind_int64(st, 3, now_ms);
     rc = s_update(self, S_ACK, "acked", &n);
     if (rc != GW_OK || n > 0) {
+        if (changed) {
+            *changed = rc == GW_OK;
+        }
         return rc;
     }
     st = self->st[S_OWNER];
@@ -945,6 +961,23 @@ gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms, size_t *
         *requeued = (size_t)n;
     }
     return rc;
+}
+
+int
+gw_store_retry_now(gw_store_t *self, const char *recipient, int64_t now_ms)
+{
+    int64_t n = 0;
+    int rc = s_can_write(self);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    if (!recipient) {
+        s_seterr(self, "retry_now: no recipient");
+        return GW_EINVAL;
+    }
+    s_bind_text(self->st[S_RETRY_NOW], 1, recipient);
+    sqlite3_bind_int64(self->st[S_RETRY_NOW], 2, now_ms);
+    return s_update(self, S_RETRY_NOW, "retry_now", &n);
 }
 
 /* ------------------------------------------------------------ queries ---- */

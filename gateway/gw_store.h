@@ -103,6 +103,15 @@ GW_NODISCARD int gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t no
 GW_NODISCARD int gw_store_acked(gw_store_t *self, int64_t delivery_id, const char *recipient,
                                 int64_t now_ms);
 
+/** As gw_store_acked; *changed (may be NULL) is 1 when this call moved the delivery to
+ * delivered, 0 for a repeated acknowledgement (which is harmless and returns GW_OK). */
+GW_NODISCARD int gw_store_ack(gw_store_t *self, int64_t delivery_id, const char *recipient,
+                              int64_t now_ms, int *changed);
+
+/** A recipient (re)connected: its in-flight deliveries went to a connection that is
+ * gone, so make them due now (they are re-sent first, in order). */
+GW_NODISCARD int gw_store_retry_now(gw_store_t *self, const char *recipient, int64_t now_ms);
+
 /** Move deliveries not delivered within max_age_ms of their creation to the dead-letter state. */
 GW_NODISCARD int gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
                                  size_t *moved);

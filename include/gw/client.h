@@ -64,14 +64,16 @@ GW_NODISCARD int gw_client_connect(gw_client_t *self, int timeout_ms, char **err
 
 /**
  * Submit without waiting. corr_id NULL = generated; the id used is copied to id_out (may be NULL).
- * @returns GW_OK, GW_EAGAIN (send queue full), GW_EIO.
+ * The answer arrives later through gw_client_next with ev.id equal to that id.
+ * @returns GW_OK, GW_EAGAIN (send queue full, or not connected), GW_EIO,
+ *   GW_EINVAL (corr_id empty, longer than 64 bytes or not printable ASCII).
  */
 GW_NODISCARD int gw_client_send(gw_client_t *self, const char *xml, size_t len, const char *corr_id,
                                 char id_out[GW_PROTO_MAX_ID + 1]);
 
 /**
  * Next event (answer or delivery), waiting up to timeout_ms (-1 = forever).
- * Heartbeats are handled inside. @returns GW_OK, GW_EAGAIN (timeout), GW_EIO.
+ * Heartbeats are handled inside. @returns GW_OK, GW_EAGAIN (timeout), GW_EIO, GW_ENOMEM.
  * Ownership: clear the event with gw_client_event_clear().
  */
 GW_NODISCARD int gw_client_next(gw_client_t *self, gw_client_event_t *ev, int timeout_ms);
@@ -80,12 +82,14 @@ void gw_client_event_clear(gw_client_event_t *ev);
 /**
  * Submit and wait for its answer (ACK/REJECT/ERROR). Deliveries that arrive
  * meanwhile are queued and returned by later gw_client_next calls.
- * @returns GW_OK with *result, GW_EAGAIN (timeout), GW_EIO.
+ * @returns GW_OK with *result, GW_EAGAIN (timeout; a late answer comes through gw_client_next),
+ *   GW_EIO, GW_ENOMEM.
  */
 GW_NODISCARD int gw_client_submit(gw_client_t *self, const char *xml, size_t len,
                                   gw_client_result_t *result, int timeout_ms);
 
-/** Acknowledge a delivery (the party has stored it). */
+/** Acknowledge a delivery (the party has stored it). Waits up to one heartbeat interval
+ * for the socket; GW_EAGAIN means not sent (the delivery will come again). */
 GW_NODISCARD int gw_client_dack(gw_client_t *self, const char *msg_id);
 
 /** The underlying ZeroMQ socket (for zmq_poll in an application's own loop). */

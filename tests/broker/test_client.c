@@ -15,9 +15,9 @@
 
 #include <zmq.h>
 
-#include "unittest.h"
-
 #include "gw/client.h"
+
+#include "unittest.h"
 
 #define S_PARTY "42420001"
 #define S_MAXF  8   /* frames the fake keeps per message */
@@ -401,13 +401,20 @@ test_client_connect_refused_is_einval(void **state)
 {
     (void)state;
     s_fake_t *fk = s_fake_start(S_MODE_REFUSE);
-    gw_client_t *c = s_client(fk, 0);
+    gw_client_t *c = s_client(fk, 20);
     char *err = NULL;
     assert_int_equal(gw_client_connect(c, 2000, &err), GW_EINVAL);
     assert_non_null(err);
     assert_string_equal(err, "UNKNOWN_PARTY: party 42420001 is not registered at this gateway");
     gw_free(err);
+    /* a refused client does not keep saying HELLO (or heartbeat) on its own */
+    gw_client_event_t ev;
+    assert_int_equal(gw_client_next(c, &ev, 100), GW_EAGAIN);
     gw_client_destroy(&c);
+    s_fake_stop(fk);
+    assert_int_equal(atomic_load(&fk->hellos), 1);
+    assert_int_equal(atomic_load(&fk->heartbeats), 0);
+    assert_int_equal(atomic_load(&fk->byes), 0); /* no session, no BYE */
     s_fake_destroy(&fk);
 }
 
@@ -520,14 +527,14 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_client_connect_says_hello_and_gets_welcome,
                                         ut_alloc_setup, ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_client_hello_carries_party_and_version,
-                                        ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_client_hello_carries_party_and_version, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_submit_returns_ack, ut_alloc_setup,
                                         ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_client_submit_returns_reject_and_error,
-                                        ut_alloc_setup, ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_client_deliver_during_submit_is_queued,
-                                        ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_client_submit_returns_reject_and_error, ut_alloc_setup,
+                                        ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_client_deliver_during_submit_is_queued, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_send_generates_unique_ids, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_connect_refused_is_einval, ut_alloc_setup,
@@ -538,8 +545,8 @@ main(void)
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_heartbeats_while_idle, ut_alloc_setup,
                                         ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_client_silent_gateway_gets_hello_again,
-                                        ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_client_silent_gateway_gets_hello_again, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_new_refuses_bad_arguments, ut_alloc_setup,
                                         ut_alloc_teardown),
     };

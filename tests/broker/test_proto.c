@@ -9,9 +9,9 @@
 
 #include <zmq.h>
 
-#include "unittest.h"
-
 #include "gw/proto.h"
+
+#include "unittest.h"
 
 #define S_PARTY    "42420001"
 #define S_TIMEO_MS 2000
@@ -49,8 +49,8 @@ s_pair_new(int tcp, const char *routing_id)
     s_set_int(p->dealer, ZMQ_RCVTIMEO, S_TIMEO_MS);
     s_set_int(p->router, ZMQ_ROUTER_MANDATORY, 1);
     if (routing_id) {
-        assert_int_equal(
-            zmq_setsockopt(p->dealer, ZMQ_ROUTING_ID, routing_id, strlen(routing_id)), 0);
+        assert_int_equal(zmq_setsockopt(p->dealer, ZMQ_ROUTING_ID, routing_id, strlen(routing_id)),
+                         0);
     }
     char ep[256];
     if (tcp) {
@@ -126,9 +126,9 @@ s_assert_empty(void *sock)
 static void
 s_assert_good_submit_arrives(s_pair_t *p)
 {
-    assert_int_equal(gw_proto_send(p->dealer, NULL, GW_CMD_SUBMIT, "good-1", "type=JW301",
-                                   "<ok/>", 5, 0),
-                     GW_OK);
+    assert_int_equal(
+        gw_proto_send(p->dealer, NULL, GW_CMD_SUBMIT, "good-1", "type=JW301", "<ok/>", 5, 0),
+        GW_OK);
     gw_proto_msg_t m;
     assert_int_equal(gw_proto_recv(p->router, 1, S_MAX_BODY, &m, 0), GW_OK);
     assert_string_equal(m.peer, S_PARTY);
@@ -144,8 +144,7 @@ s_assert_good_submit_arrives(s_pair_t *p)
 /* Send raw frames from the party; the router must refuse with GW_EPARSE, drain
  * the whole message, and then receive the next good message. */
 static void
-s_assert_refused(s_pair_t *p, const char *const *frames, size_t n, const char *code,
-                 const char *id)
+s_assert_refused(s_pair_t *p, const char *const *frames, size_t n, const char *code, const char *id)
 {
     s_send_raw(p->dealer, frames, n);
     gw_proto_msg_t m;
@@ -394,9 +393,8 @@ test_proto_dealer_side_refuses_and_drains(void **state)
     assert_int_equal(m.cmd, GW_CMD_DELIVER);
     gw_proto_msg_clear(&m);
     s_assert_empty(p->dealer);
-    assert_int_equal(gw_proto_send(p->router, S_PARTY, GW_CMD_DELIVER, "8", "from=0363", "<y/>",
-                                   4, 0),
-                     GW_OK);
+    assert_int_equal(
+        gw_proto_send(p->router, S_PARTY, GW_CMD_DELIVER, "8", "from=0363", "<y/>", 4, 0), GW_OK);
     assert_int_equal(gw_proto_recv(p->dealer, 0, S_MAX_BODY, &m, 0), GW_OK);
     assert_string_equal(m.id, "8");
     gw_proto_msg_clear(&m);
@@ -522,16 +520,14 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_three_frames_is_eparse, s_setup_inproc,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_proto_nine_frames_is_eparse, s_setup_tcp,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_nine_frames_is_eparse, s_setup_tcp, s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_single_empty_frame_is_eparse, s_setup_inproc,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_unknown_command_is_eparse, s_setup_inproc,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_id_65_bytes_is_eparse, s_setup_inproc,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_proto_id_64_bytes_passes, s_setup_inproc,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_id_64_bytes_passes, s_setup_inproc, s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_id_not_printable_is_eparse, s_setup_inproc,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_submit_without_id_is_eparse, s_setup_inproc,
@@ -542,17 +538,17 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_props_with_nul_is_eparse, s_setup_inproc,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_proto_burst_of_bad_messages_stays_framed,
-                                        s_setup_tcp, s_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_burst_of_bad_messages_stays_framed, s_setup_tcp,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_dealer_side_refuses_and_drains, s_setup_tcp,
                                         s_teardown),
         cmocka_unit_test_teardown(test_proto_binary_routing_id_is_eparse, ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_proto_recv_nothing_waiting_is_eagain,
-                                        s_setup_inproc, s_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_recv_nothing_waiting_is_eagain, s_setup_inproc,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_proto_send_refuses_bad_arguments, s_setup_inproc,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_proto_send_to_unknown_peer_is_eagain,
-                                        s_setup_inproc, s_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_send_to_unknown_peer_is_eagain, s_setup_inproc,
+                                        s_teardown),
     };
     return cmocka_run_group_tests_name("gw_proto", tests, NULL, NULL);
 }

@@ -457,7 +457,7 @@ s_cmd_demo(int argc, char **argv)
         while ((de = readdir(dir)) && n < 512) {
             size_t l = strlen(de->d_name);
             if (l > 4 && strcmp(de->d_name + l - 4, ".xml") == 0) {
-                char p[2048];
+                char p[4096];
                 snprintf(p, sizeof(p), "%s/%s", dirs[d], de->d_name);
                 files[n++] = gw_strdup(p);
             }
