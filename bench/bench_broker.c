@@ -1158,13 +1158,13 @@ main(int argc, char **argv)
     for (int i = 0; i < b->o.recipients; i++) {
         b->rcp[i].b = b;
         b->rcp[i].idx = i;
-        snprintf(b->rcp[i].code, sizeof(b->rcp[i].code), "%08d", 42420001 + i);
+        snprintf(b->rcp[i].code, sizeof(b->rcp[i].code), "%08u", (unsigned)(42420001 + i) % 100000000u);
     }
     for (int i = 0; i < b->o.senders; i++) {
         sender_t *s = &b->snd[i];
         s->b = b;
         s->idx = i;
-        snprintf(s->code, sizeof(s->code), "%04d", 363 + i);
+        snprintf(s->code, sizeof(s->code), "%04u", (unsigned)(363 + i) % 10000u);
         for (int j = 0; j < b->o.recipients; j++) {
             if (s_make_payload(xml, s->code, b->rcp[j].code, &s->pay[j]) != 0) {
                 fprintf(stderr, "bench: %s has no Afzender/Ontvanger/Identificatie header\n",

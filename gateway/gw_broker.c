@@ -28,6 +28,7 @@
 #include "gw_config.h"
 #include "gw_store.h"
 #include "gw_tap.h"
+#include "gw_worker.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
@@ -71,6 +72,8 @@ struct gw_broker {
     party_state_t *parties;    /* one per configured party, same order as config */
     size_t nparties;
     gw_diag_t *diag;           /* reused per message */
+    gw_worker_t *worker;       /* runs the per-message check off this thread */
+    uint32_t strip_mask;       /* types some platform taps with tap_strip_freetext */
     reply_t *replies;          /* answers of the current batch */
     size_t nreplies, capreplies;
     int in_tx;                 /* a store transaction is open */
@@ -266,71 +269,24 @@ s_backlog(gw_broker_t *self, party_state_t *p)
 
 /* ------------------------------------------------------------ the pipeline ---- */
 
-/* A short, privacy-safe summary of the findings for an ERROR body. */
-static void
-s_summarise(const gw_diag_t *diag, char *out, size_t cap)
-{
-    size_t off = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < gw_diag_count(diag) && i < 8 && off < cap; i++) {
-        const gw_diag_entry_t *e = gw_diag_at(diag, i);
-        if (e->level == GW_LEVEL_WARN) {
-            continue;
-        }
-        int n = snprintf(out + off, cap - off, "%s%s %s%s%s: %s", off ? "\n" : "", e->rule,
-                         e->retourcode[0] ? e->retourcode : "", e->retourcode[0] ? " " : "",
-                         e->path, e->text);
-        if (n < 0) {
-            break;
-        }
-        off += (size_t)n;
-    }
-}
-
-static const char *
-s_first_rule(const gw_diag_t *diag)
-{
-    gw_level_t w = gw_diag_worst(diag);
-    for (size_t i = 0; i < gw_diag_count(diag); i++) {
-        if (gw_diag_at(diag, i)->level == w) {
-            return gw_diag_at(diag, i)->rule;
-        }
-    }
-    return "INTERNAL";
-}
-
-static int
-s_encode_retour(const gw_msg_t *heen, const gw_diag_t *diag, char **xml, size_t *len)
-{
-    gw_msg_t *ret = NULL;
-    int rc = gw_retour_build(heen, diag, NULL, &ret);
-    if (rc == GW_OK) {
-        rc = gw_codec_encode(ret, xml, len, NULL);
-    }
-    gw_msg_destroy(&ret);
-    return rc;
-}
-
 /* Copies for the platform parties that tap this message type. */
 static void
-s_taps(gw_broker_t *self, gw_msg_t *msg, int64_t msg_id, const char *body, size_t len,
-       int64_t now)
+s_taps(gw_broker_t *self, const gw_msgtype_t *type, int64_t msg_id, const void *body,
+       size_t len, const void *stripped, size_t slen, int64_t now)
 {
     size_t idx = 0;
-    for (; idx < gw_msgtype_count() && gw_msgtype_at(idx) != msg->type; idx++) {
+    for (; idx < gw_msgtype_count() && gw_msgtype_at(idx) != type; idx++) {
     }
-    char *stripped = NULL;
-    size_t slen = 0;
     for (size_t i = 0; i < self->config->nparties; i++) {
         const gw_party_conf_t *pc = &self->config->parties[i];
         if (pc->kind != GW_PARTY_PLATFORM || !(pc->tap & (1u << idx))) {
             continue;
         }
-        const char *payload = body;
+        const void *payload = body;
         size_t plen = len;
         if (pc->tap_strip_freetext) {
-            if (!stripped && gw_tap_strip(msg, &stripped, &slen) != GW_OK) {
-                gw_log(GW_LOG_ERROR, "tap_failed", "party=%s type=%s", pc->code, msg->type->name);
+            if (!stripped || !slen) {
+                gw_log(GW_LOG_ERROR, "tap_failed", "party=%s type=%s", pc->code, type->name);
                 continue;
             }
             payload = stripped;
@@ -349,166 +305,159 @@ s_taps(gw_broker_t *self, gw_msg_t *msg, int64_t msg_id, const char *body, size_
                    gw_store_last_error(self->store));
         }
     }
-    gw_free(stripped);
 }
 
+static uint32_t
+s_strip_mask(const gw_config_t *cfg)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < cfg->nparties; i++) {
+        if (cfg->parties[i].kind == GW_PARTY_PLATFORM && cfg->parties[i].tap_strip_freetext) {
+            m |= cfg->parties[i].tap;
+        }
+    }
+    return m;
+}
+
+/* First half of the pipeline: hand the message to the check worker. */
 static void
 s_submit(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
 {
-    const char *peer = m->peer;
-    gw_diag_t *diag = self->diag;
-    gw_diag_reset(diag);
     self->stats.submitted++;
-    gw_msg_t *msg = NULL;
-    const gw_msgtype_t *type = NULL;
-    char summary[1536];
+    if (gw_worker_submit(self->worker, from->code, m->id, self->strip_mask,
+                         self->config->answer_accepted, m->body, m->body_len) != GW_OK) {
+        s_error(self, from->code, m->id, "INTERNAL", "the gateway could not check the message");
+    }
+}
 
-    int rc = gw_codec_decode(self->codec, m->body, m->body_len, &msg, &type, diag);
-    if (rc != GW_OK) {
-        s_error(self, peer, m->id, "INTERNAL", "the gateway could not check the message: %s",
-                gw_strerror(rc));
+static char *
+s_frame_dup(zmq_msg_t *f, size_t *len)
+{
+    *len = zmq_msg_size(f);
+    if (*len == 0) {
+        return NULL;
+    }
+    char *b = gw_malloc(*len + 1);
+    if (b) {
+        memcpy(b, zmq_msg_data(f), *len);
+        b[*len] = '\0';
+    }
+    return b;
+}
+
+/* Second half: route, persist, acknowledge (after the batch commits). */
+static void
+s_checked(gw_broker_t *self, gw_worker_result_t *r)
+{
+    const char *peer = r->peer;
+    const gw_check_t *c = &r->check;
+    size_t tlen = 0;
+    if (!s_party(self, peer)) {
+        return; /* removed by a reload while it was being checked: it was never acknowledged */
+    }
+    if (c->status == GW_CHECK_ERROR) {
+        char *text = s_frame_dup(&r->text, &tlen);
+        s_error(self, peer, r->id, c->code, "%s", text ? text : "refused");
+        gw_free(text);
         return;
     }
-    if (!msg) {
-        /* Levels 0/1: no retourbericht (IV028), an error that names the reason. */
-        s_summarise(diag, summary, sizeof(summary));
-        s_error(self, peer, m->id, s_first_rule(diag), "%s", summary);
-        return;
-    }
-    const gw_header_t *h = msg->bericht->Header;
-    const char *ident = h->BerichtIdentificatie->Identificatie;
-    const char *dagtekening = h->BerichtIdentificatie->Dagtekening;
-    /* A retourbericht copies its heenbericht's header: its sender is the Ontvanger. */
-    int is_retour = msg->type->kind == GW_KIND_RETOUR;
-    const char *claimed = is_retour ? h->Ontvanger : h->Afzender;
-    if (strcmp(claimed, peer) != 0) {
-        s_error(self, peer, m->id, "SPOOF",
-                "party %s submitted a %s whose %s is %s: a party may only send as itself", peer,
-                msg->type->name, is_retour ? "Ontvanger" : "Afzender", claimed);
-        goto done;
-    }
-    rc = gw_rules_run(msg, diag, 0);
-    if (rc != GW_OK) {
-        s_error(self, peer, m->id, "INTERNAL", "rule check failed: %s", gw_strerror(rc));
-        goto done;
-    }
-    if (gw_diag_rejects(diag)) {
+    if (c->status == GW_CHECK_REJECT) {
         self->stats.rejected++;
-        if (gw_msgtype_answer(msg->type)) {
-            char *xml = NULL;
-            size_t xlen = 0;
-            if (s_encode_retour(msg, diag, &xml, &xlen) != GW_OK) {
-                s_error(self, peer, m->id, "INTERNAL", "could not build the retourbericht");
-                goto done;
-            }
-            char props[128];
-            snprintf(props, sizeof(props), "type=%s\ncode=%s\n",
-                     gw_msgtype_answer(msg->type)->name, s_first_rule(diag));
-            gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", peer, m->id,
-                   msg->type->name, s_first_rule(diag));
-            s_reply(self, peer, GW_CMD_REJECT, m->id, props, &xml, xlen);
-        } else {
-            /* A retourbericht or 325 cannot be answered in-band (OP090x2). */
-            s_summarise(diag, summary, sizeof(summary));
-            s_error(self, peer, m->id, "CONTENT", "%s", summary);
-        }
-        goto done;
+        char *xml = s_frame_dup(&r->text, &tlen);
+        char props[128];
+        snprintf(props, sizeof(props), "type=%s\ncode=%s\n", c->answer_type, c->code);
+        gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", peer, r->id,
+               c->type ? c->type->name : "?", c->code);
+        s_reply(self, peer, GW_CMD_REJECT, r->id, props, &xml, tlen);
+        return;
     }
-
-    /* Route. */
+    const gw_msgtype_t *type = c->type;
     char recipient[65];
     int64_t answers = 0;
-    if (is_retour) {
-        const gw_msgtype_t *heen = gw_msgtype_by_number(msg->type->family, msg->type->number - 1);
+    if (type->kind == GW_KIND_RETOUR) {
+        /* Route a retourbericht by the heenbericht it answers, not by its header. */
+        const gw_msgtype_t *heen = gw_msgtype_by_number(type->family, type->number - 1);
         char orig[65];
-        if (heen && gw_store_find_heen(self->store, heen->name, h->Afzender, ident, dagtekening,
-                                       &answers, orig) == GW_OK) {
+        if (heen && gw_store_find_heen(self->store, heen->name, c->afzender, c->ident,
+                                       c->dagtekening, &answers, orig) == GW_OK) {
             snprintf(recipient, sizeof(recipient), "%s", orig);
         } else {
             /* The heenbericht did not pass through this gateway: its Afzender sent it. */
-            snprintf(recipient, sizeof(recipient), "%s", h->Afzender);
+            snprintf(recipient, sizeof(recipient), "%s", c->afzender);
             answers = 0;
         }
     } else {
-        snprintf(recipient, sizeof(recipient), "%s", h->Ontvanger);
+        snprintf(recipient, sizeof(recipient), "%s", c->ontvanger);
     }
     party_state_t *to = s_party(self, recipient);
     if (!to) {
-        s_error(self, peer, m->id, "UNKNOWN_RECIPIENT",
+        s_error(self, peer, r->id, "UNKNOWN_RECIPIENT",
                 "recipient %s of this %s is not a registered party of this gateway", recipient,
-                msg->type->name);
-        goto done;
+                type->name);
+        return;
     }
     if ((size_t)s_backlog(self, to) >= self->config->queue_limit) {
-        s_error(self, peer, m->id, "QUEUE_FULL",
+        s_error(self, peer, r->id, "QUEUE_FULL",
                 "recipient %s has %" PRId64 " undelivered messages (limit %zu); try later",
                 recipient, to->backlog, self->config->queue_limit);
-        goto done;
+        return;
     }
     if (s_tx(self) != GW_OK) {
-        s_error(self, peer, m->id, "INTERNAL", "the store is unavailable");
-        goto done;
+        s_error(self, peer, r->id, "INTERNAL", "the store is unavailable");
+        return;
     }
     int64_t now = s_now_ms();
     gw_store_msg_t sm = {
         .sender = peer,
         .recipient = recipient,
-        .type = msg->type->name,
-        .afzender = h->Afzender,
-        .ident = ident,
-        .dagtekening = dagtekening,
+        .type = type->name,
+        .afzender = c->afzender,
+        .ident = c->ident,
+        .dagtekening = c->dagtekening,
         .answers = answers,
-        .payload = m->body,
-        .len = m->body_len,
+        .payload = zmq_msg_data(&r->body),
+        .len = zmq_msg_size(&r->body),
         .received_ms = now,
     };
     int dup = 0;
-    rc = gw_store_put(self->store, &sm, &dup);
+    int rc = gw_store_put(self->store, &sm, &dup);
     if (rc == GW_EFULL) {
-        s_error(self, peer, m->id, "FULL",
+        s_error(self, peer, r->id, "FULL",
                 "the gateway's store is full; the message was not accepted, stored messages are "
                 "kept");
-        goto done;
+        return;
     }
     if (rc != GW_OK) {
-        s_error(self, peer, m->id, "INTERNAL", "the message could not be stored");
-        goto done;
-    }
-    /* By default the recipient sends the retourbericht (one retour per heenbericht,
-     * IV028); with answer_accepted the gateway answers for it here. A 323 is answered
-     * by the gemeente's 325, never by the gateway when accepted. Built before the
-     * wire-tap copies, which strip the model. */
-    char *xml = NULL;
-    size_t xlen = 0;
-    if (self->config->answer_accepted && !dup && msg->type->kind == GW_KIND_HEEN &&
-        msg->type->number != 323 && gw_msgtype_answer(msg->type) &&
-        s_encode_retour(msg, diag, &xml, &xlen) != GW_OK) {
-        gw_log(GW_LOG_ERROR, "retour_failed", "peer=%s id=%s", peer, m->id);
+        s_error(self, peer, r->id, "INTERNAL", "the message could not be stored");
+        return;
     }
     char props[192];
+    char *answer = NULL;
+    size_t alen = 0;
     if (dup) {
         self->stats.duplicates++;
-        snprintf(props, sizeof(props), "msgid=%" PRId64 "\ntype=%s\nduplicate=1\ncode=DUPLICATE\n", sm.id,
-                 msg->type->name);
-        gw_log(GW_LOG_INFO, "duplicate", "peer=%s id=%s msgid=%" PRId64 " type=%s", peer, m->id,
-               sm.id, msg->type->name);
+        snprintf(props, sizeof(props), "msgid=%" PRId64 "\ntype=%s\nduplicate=1\ncode=DUPLICATE\n",
+                 sm.id, type->name);
+        gw_log(GW_LOG_INFO, "duplicate", "peer=%s id=%s msgid=%" PRId64 " type=%s", peer, r->id,
+               sm.id, type->name);
     } else {
         self->stats.accepted++;
         if (to->backlog >= 0) {
             to->backlog++;
         }
         to->want_pump = 1;
-        s_taps(self, msg, sm.id, m->body, m->body_len, now);
+        s_taps(self, type, sm.id, sm.payload, sm.len, zmq_msg_data(&r->tap),
+               zmq_msg_size(&r->tap), now);
+        /* By default the recipient sends the retourbericht (one per heenbericht, IV028);
+         * with answer_accepted the gateway answered for it (the worker built it). */
+        answer = s_frame_dup(&r->answer, &alen);
         snprintf(props, sizeof(props), "msgid=%" PRId64 "\ntype=%s\nto=%s\n", sm.id,
-                 msg->type->name, recipient);
-        gw_log(GW_LOG_INFO, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
-               m->id, sm.id, msg->type->name, recipient);
+                 answer ? c->answer_type : type->name, recipient);
+        gw_log(GW_LOG_DEBUG, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
+               r->id, sm.id, type->name, recipient);
     }
-    s_reply(self, peer, GW_CMD_ACK, m->id, props, &xml, xlen);
-    gw_free(xml);
-done:
-    (void)from;
-    gw_msg_destroy(&msg);
+    s_reply(self, peer, GW_CMD_ACK, r->id, props, &answer, alen);
+    gw_free(answer);
 }
 
 static void
@@ -720,7 +669,19 @@ s_reload(gw_broker_t *self)
     }
     gw_config_destroy(&self->config);
     self->config = next;
+    self->strip_mask = s_strip_mask(next);
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
+}
+
+static int
+s_recount(void *arg, const gw_store_depth_t *d)
+{
+    party_state_t *p = s_party(arg, d->recipient);
+    if (p) {
+        p->inflight = d->inflight;
+        p->want_pump = 1;
+    }
+    return 0;
 }
 
 static void
@@ -741,13 +702,19 @@ s_housekeeping(gw_broker_t *self, int64_t now)
         }
     }
     if (now >= self->next_expire_ms) {
-        self->next_expire_ms = now + EXPIRE_EVERY_MS;
+        int64_t every = self->config->delivery_timeout_ms / 2;
+        self->next_expire_ms = now + (every < EXPIRE_EVERY_MS ? every : EXPIRE_EVERY_MS);
         size_t moved = 0;
         if (s_tx(self) == GW_OK &&
             gw_store_expire(self->store, now, self->config->delivery_timeout_ms, &moved) ==
                 GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
+            /* Dead letters no longer hold a recipient's in-flight window. */
+            if (gw_store_depths(self->store, s_recount, self) != GW_OK) {
+                gw_log(GW_LOG_ERROR, "store_depths_failed", "error=\"%s\"",
+                       gw_store_last_error(self->store));
+            }
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
          * ijwctl): recount them from the store now and then. */
@@ -817,6 +784,14 @@ gw_broker_new(gw_config_t **config_p, char **err)
                  zmq_strerror(zmq_errno()));
         goto fail;
     }
+    char *werr = NULL;
+    self->worker = gw_worker_new(self->zctx, self->config->max_message_size, &werr);
+    if (!self->worker) {
+        snprintf(why, sizeof(why), "%.400s", werr ? werr : "cannot start the check worker");
+        gw_free(werr);
+        goto fail;
+    }
+    self->strip_mask = s_strip_mask(self->config);
     size_t elen = sizeof(self->endpoint);
     if (zmq_getsockopt(self->router, ZMQ_LAST_ENDPOINT, self->endpoint, &elen) != 0) {
         snprintf(self->endpoint, sizeof(self->endpoint), "%s", self->config->endpoint);
@@ -847,6 +822,7 @@ gw_broker_destroy(gw_broker_t **self_p)
         gw_free(self->replies[i].body);
     }
     gw_free(self->replies);
+    gw_worker_destroy(&self->worker);
     if (self->router) {
         zmq_close(self->router);
     }
@@ -890,8 +866,11 @@ gw_broker_run(gw_broker_t *self)
     while (!self->stop_flag) {
         int64_t now = s_now_ms();
         long timeout = next_tick > now ? (long)(next_tick - now) : 0;
-        zmq_pollitem_t item = {self->router, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, timeout);
+        zmq_pollitem_t items[2] = {
+            {self->router, 0, ZMQ_POLLIN, 0},
+            {gw_worker_socket(self->worker), 0, ZMQ_POLLIN, 0},
+        };
+        int n = zmq_poll(items, 2, timeout);
         if (n < 0) {
             if (zmq_errno() == EINTR) {
                 continue;
@@ -923,6 +902,19 @@ gw_broker_run(gw_broker_t *self)
             }
             s_handle(self, &m);
             gw_proto_msg_clear(&m);
+        }
+        /* Checked messages back from the worker: route and store them in this batch. */
+        for (int i = 0; i < BATCH; i++) {
+            gw_worker_result_t r;
+            int rc = gw_worker_result(self->worker, &r, ZMQ_DONTWAIT);
+            if (rc != GW_OK) {
+                if (rc != GW_EAGAIN) {
+                    gw_log(GW_LOG_ERROR, "worker_recv_failed", "%s", "");
+                }
+                break;
+            }
+            s_checked(self, &r);
+            gw_worker_result_clear(&r);
         }
         if (s_commit(self) != GW_OK) {
             s_fail_acks(self, "the message could not be stored durably; please resend");

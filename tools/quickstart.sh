@@ -34,12 +34,14 @@ install_missing() {
 setup() { # DIR [meson options...]
     dir=$1
     shift
+    log="$dir.setup.log"
+    mkdir -p "$(dirname "$log")"
     if [ -f "$dir/build.ninja" ]; then
-        meson setup --reconfigure "$dir" "$@" >/dev/null
+        meson setup --reconfigure "$dir" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
     else
-        meson setup "$dir" "$@" >/dev/null
+        meson setup "$dir" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
     fi
-    ninja -C "$dir" >/dev/null
+    ninja -C "$dir" >"$log" 2>&1 || { grep -E "error|FAILED" "$log" | head -40; return 1; }
 }
 
 case "$mode" in

@@ -1821,6 +1821,14 @@ test_gateway_repeated_dack_does_not_free_queue_space(void **state)
      * its DACK after a redelivery, or a retry), and keeps B. */
     void *a = s_raw("42420001");
     assert_int_equal(gw_proto_send(a, NULL, GW_CMD_HELLO, "h1", NULL, NULL, 0, 0), GW_OK);
+    gw_proto_msg_t wm;
+    assert_int_equal(s_raw_recv(a, &wm, 5000), GW_OK);
+    char backlog[16] = "";
+    (void)gw_props_get(wm.props, wm.props_len, "backlog", backlog, sizeof(backlog));
+    int welcomed = wm.cmd == GW_CMD_WELCOME;
+    gw_proto_msg_clear(&wm);
+    assert_true(welcomed);
+    assert_string_equal(backlog, "2"); /* WELCOME announces the undelivered count */
     char ids[2][GW_PROTO_MAX_ID + 1];
     s_raw_deliveries(a, 2, ids);
     for (int i = 0; i < 3; i++) {
@@ -2045,6 +2053,39 @@ test_gateway_undelivered_message_is_dead_lettered_and_requeued(void **state)
     s_end();
 }
 
+static void
+test_gateway_dead_lettered_delivery_frees_the_inflight_window(void **state)
+{
+    (void)state;
+    gwconf_t conf = {.delivery_timeout = "1s", .inflight_limit = "1"};
+    s_begin(&conf);
+    party_t *slow = s_party("42420001", 0, 0); /* stays connected; never DACKs */
+    party_t *g = s_party("0363", 1, 0);
+    s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    want_t w = {slow, GW_CMD_DELIVER, 1};
+    assert_true(s_pump_until(s_has_n, &w, 5000));
+    deadscan_t ds = {0, 0, 0};
+    int64_t deadline = s_now() + 20000;
+    while (ds.n == 0 && s_now() < deadline) {
+        s_pump_for(250);
+        ds = s_dead_scan();
+    }
+    assert_int_equal(ds.n, 1);
+    /* The window (1) was taken by the delivery that is now dead: a new message must flow. */
+    size_t len = 0;
+    char *xml = s_variant("valid/jw301.xml", "DL-2", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "DL-2");
+    deadline = s_now() + 3000;
+    while (s_count(slow, GW_CMD_DELIVER, "JW301", "DL-2") == 0 && s_now() < deadline) {
+        (void)s_pump_once(20);
+    }
+    if (s_count(slow, GW_CMD_DELIVER, "JW301", "DL-2") == 0) {
+        fail_msg("inflight_limit 1: the dead-lettered delivery still holds the window, DL-2 "
+                 "is not delivered to the connected recipient");
+    }
+    s_end();
+}
+
 /* ------------------------------------------------------------ main ---- */
 
 static int
@@ -2101,6 +2142,7 @@ main(void)
         T(test_gateway_reconnected_recipient_gets_inflight_first),
         T(test_gateway_sighup_reloads_parties_and_survives_a_broken_config),
         T(test_gateway_undelivered_message_is_dead_lettered_and_requeued),
+        T(test_gateway_dead_lettered_delivery_frees_the_inflight_window),
     };
     return cmocka_run_group_tests_name("gateway", tests, s_group_setup, s_group_teardown);
 }
