@@ -184,11 +184,18 @@ s_error(gw_broker_t *self, const char *peer, const char *id, const char *code, c
     s_reply(self, peer, GW_CMD_ERROR, id, props, &body, len);
 }
 
+/* Send the queued replies. With acks == 0 only those that need no commit
+ * (WELCOME, ERROR, REJECT, HEARTBEAT) go, and the ACKs stay queued. */
 static void
-s_flush_replies(gw_broker_t *self)
+s_flush_replies(gw_broker_t *self, int acks)
 {
+    size_t keep = 0;
     for (size_t i = 0; i < self->nreplies; i++) {
         reply_t *r = &self->replies[i];
+        if (!acks && r->cmd == GW_CMD_ACK) {
+            self->replies[keep++] = *r;
+            continue;
+        }
         int rc = gw_proto_send(self->router, r->peer, r->cmd, r->id, r->props, r->body,
                                r->body_len, ZMQ_DONTWAIT);
         if (rc != GW_OK) {
@@ -199,7 +206,7 @@ s_flush_replies(gw_broker_t *self)
         gw_free(r->body);
         r->body = NULL;
     }
-    self->nreplies = 0;
+    self->nreplies = keep;
 }
 
 /* Turn the batch's ACKs into errors: their transaction did not commit. */
@@ -916,23 +923,26 @@ gw_broker_run(gw_broker_t *self)
             s_checked(self, &r);
             gw_worker_result_clear(&r);
         }
-        if (s_commit(self) != GW_OK) {
-            s_fail_acks(self, "the message could not be stored durably; please resend");
-        }
-        s_flush_replies(self);
+        s_flush_replies(self, 0);
         now = s_now_ms();
         if (now >= next_tick) {
             s_housekeeping(self, now);
             next_tick = now + TICK_MS;
         }
+        /* Deliveries go out in the same transaction (one fsync per loop). A delivery
+         * may thus leave before its commit; if that commit fails, its sender gets an
+         * ERROR and resends, and the recipient may see it twice: at-least-once, and
+         * receivers deduplicate on BerichtIdentificatie (TR056) anyway. */
         for (size_t i = 0; i < self->nparties; i++) {
             if (self->parties[i].want_pump) {
                 s_pump(self, &self->parties[i], now);
             }
         }
         if (s_commit(self) != GW_OK) {
-            gw_log(GW_LOG_ERROR, "store_commit_failed", "phase=delivery");
+            s_fail_acks(self, "the message could not be stored durably; please resend");
         }
+        /* ACKs only now: what they acknowledge is on disk. */
+        s_flush_replies(self, 1);
     }
     if (s_commit(self) != GW_OK) {
         status = GW_EIO;
