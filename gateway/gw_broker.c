@@ -923,25 +923,26 @@ gw_broker_run(gw_broker_t *self)
             s_checked(self, &r);
             gw_worker_result_clear(&r);
         }
-        s_flush_replies(self, 0);
+        if (s_commit(self) != GW_OK) {
+            s_fail_acks(self, "the message could not be stored durably; please resend");
+        }
+        /* ACKs only now: what they acknowledge is on disk. */
+        s_flush_replies(self, 1);
         now = s_now_ms();
         if (now >= next_tick) {
             s_housekeeping(self, now);
             next_tick = now + TICK_MS;
         }
-        /* Deliveries go out in the same transaction (one fsync per loop). A delivery
-         * may thus leave before its commit; if that commit fails, its sender gets an
-         * ERROR and resends, and the recipient may see it twice: at-least-once, and
-         * receivers deduplicate on BerichtIdentificatie (TR056) anyway. */
+        /* Deliveries only of committed messages: a delivery id a recipient has seen
+         * must never be rolled back and reused for another message. */
         for (size_t i = 0; i < self->nparties; i++) {
             if (self->parties[i].want_pump) {
                 s_pump(self, &self->parties[i], now);
             }
         }
         if (s_commit(self) != GW_OK) {
-            s_fail_acks(self, "the message could not be stored durably; please resend");
+            gw_log(GW_LOG_ERROR, "store_commit_failed", "phase=delivery");
         }
-        /* ACKs only now: what they acknowledge is on disk. */
         s_flush_replies(self, 1);
     }
     if (s_commit(self) != GW_OK) {
