@@ -94,7 +94,7 @@ test)
     meson test -C build --print-errorlogs --num-processes 2 || status=1
 
     echo "== ASan + UBSan"
-    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
 
