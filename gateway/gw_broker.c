@@ -517,8 +517,8 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     switch (m->cmd) {
     case GW_CMD_HELLO: {
         char props[128];
-        snprintf(props, sizeof(props), "party=%s\nbacklog=%" PRId64 "\n", p->code,
-                 s_backlog(self, p));
+        snprintf(props, sizeof(props), "party=%s\nbacklog=%" PRId64 "\nheartbeat=%d\n", p->code,
+                 s_backlog(self, p), self->config->heartbeat_ms);
         /* A (re)connected party: what was in flight to it went to a connection that
          * may be gone; send it again first, in order. */
         p->inflight = 0;
@@ -663,12 +663,20 @@ s_reload(gw_broker_t *self)
         gw_free(err);
         return;
     }
+    /* What the open socket, store and codecs were built with stays until a restart. */
     if (strcmp(next->endpoint, self->config->endpoint) != 0 ||
-        strcmp(next->store, self->config->store) != 0) {
+        strcmp(next->store, self->config->store) != 0 ||
+        next->max_message_size != self->config->max_message_size ||
+        next->store_max_bytes != self->config->store_max_bytes ||
+        next->sync_normal != self->config->sync_normal) {
         gw_log(GW_LOG_WARN, "reload_partial",
-               "reason=\"endpoint and store changes take effect at restart\"");
+               "reason=\"endpoint, store, store_sync, store_max_size and max_message_size "
+               "changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
+        next->max_message_size = self->config->max_message_size;
+        next->store_max_bytes = self->config->store_max_bytes;
+        next->sync_normal = self->config->sync_normal;
     }
     if (s_parties_from(self, next) != GW_OK) {
         gw_config_destroy(&next);

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -341,10 +342,20 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
             }
             deliver = 0;
             break;
-        case GW_CMD_WELCOME:
+        case GW_CMD_WELCOME: {
             deliver = !self->welcomed; /* a re-HELLO's WELCOME is not news */
             self->welcomed = 1;
+            /* The gateway drops a party silent for 3 of its heartbeats: never beat
+             * slower than it does. */
+            char hb[16];
+            if (gw_props_get(m.props, m.props_len, "heartbeat", hb, sizeof(hb))) {
+                int g = atoi(hb);
+                if (g > 0 && g < self->heartbeat_ms) {
+                    self->heartbeat_ms = g;
+                }
+            }
             break;
+        }
         case GW_CMD_ERROR:
             if (self->hello_sent && strcmp(m.id, self->hello_id) == 0) {
                 self->refused = 1; /* the party is refused: stop saying HELLO */
