@@ -98,8 +98,8 @@ test)
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
 
-    echo "== valgrind (unit suite)"
-    meson test -C build --suite unit --print-errorlogs --num-processes 2 \
+    echo "== valgrind (unit and broker suites)"
+    meson test -C build --suite unit --suite broker --print-errorlogs --num-processes 2 \
         --wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
         --timeout-multiplier 10 --logbase valgrind || status=1
 
@@ -114,7 +114,7 @@ test)
     rm -rf "$corpus"
 
     python3 tools/test_summary.py build/meson-logs/testlog.json \
-        build-asan/meson-logs/testlog.json build/meson-logs/valgrind.json || status=1
+        build-asan/meson-logs/testlog.json build/meson-logs/valgrind*.json || status=1
     exit $status
     ;;
 *)
