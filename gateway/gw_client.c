@@ -242,6 +242,7 @@ s_event_from(gw_client_event_t *ev, const gw_proto_msg_t *m)
     (void)gw_props_get(m->props, m->props_len, "code", ev->code, sizeof(ev->code));
     (void)gw_props_get(m->props, m->props_len, "type", ev->type, sizeof(ev->type));
     (void)gw_props_get(m->props, m->props_len, "from", ev->from, sizeof(ev->from));
+    (void)gw_props_get(m->props, m->props_len, "msgid", ev->msgid, sizeof(ev->msgid));
     if (m->body_len > 0) {
         ev->body = gw_malloc(m->body_len + 1);
         if (!ev->body) {

@@ -41,6 +41,8 @@ typedef struct gw_client_event {
                                       rule; ACK: "DUPLICATE" for a resend already stored; else "" */
     char type[16];                 /* DELIVER/ACK/REJECT: message type of body ("JW302"), may be "" */
     char from[GW_PROTO_MAX_PEER + 1]; /* DELIVER: the sending party */
+    char msgid[24];                /* ACK, DELIVER: the gateway's message id (one per message;
+                                      a redelivery or a duplicate ACK carries the same) */
     char *body;                    /* heap, NUL-terminated; NULL when empty */
     size_t body_len;
 } gw_client_event_t;
