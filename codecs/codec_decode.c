@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -897,6 +898,34 @@ s_parse(gw_codec_t *self, state_t *st, xmlSchemaValidCtxtPtr v, const char *buf,
     return rc;
 }
 
+/* The declared XsdVersie (IV034) against ours. The standard has no rule for it
+ * (spec §6.1: the appinfo Min/Max versions suggest a compatible range, but no
+ * receiver check is defined), so a different major version is only a warning. */
+static void
+s_check_xsd_versie(state_t *st)
+{
+    const gw_header_t *h = st->msg->bericht->Header;
+    if (!h || !h->XsdVersie) {
+        return;
+    }
+    const char *ours = gw_msgtype_xsd_version(st->type);
+    const char *theirs[2] = {h->XsdVersie->BerichtXsdVersie, h->XsdVersie->BasisschemaXsdVersie};
+    for (int i = 0; i < 2; i++) {
+        if (theirs[i] && atoi(theirs[i]) != atoi(ours)) {
+            if (gw_diag_add(st->diag, GW_LEVEL_WARN, "XSDVERSIE", NULL,
+                            i ? "/Bericht/Header/XsdVersie/BasisschemaXsdVersie"
+                              : "/Bericht/Header/XsdVersie/BerichtXsdVersie",
+                            0, NULL,
+                            "the message declares XSD version %.20s; this gateway validates with "
+                            "%s (another major version)",
+                            theirs[i], ours) != GW_OK) {
+                st->oom = 1;
+            }
+            return;
+        }
+    }
+}
+
 int
 gw_codec_decode(gw_codec_t *self, const char *buf, size_t len, gw_msg_t **msg_out,
                 const gw_msgtype_t **type_out, gw_diag_t *diag)
@@ -943,6 +972,11 @@ gw_codec_decode(gw_codec_t *self, const char *buf, size_t len, gw_msg_t **msg_ou
     if (rc != GW_OK || st.input_error || st.xsd_errors > 0) {
         gw_msg_destroy(&st.msg);
         return rc;
+    }
+    s_check_xsd_versie(&st);
+    if (st.oom) {
+        gw_msg_destroy(&st.msg);
+        return GW_ENOMEM;
     }
     *msg_out = st.msg;
     return GW_OK;

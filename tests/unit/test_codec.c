@@ -319,6 +319,30 @@ test_codec_many_prestaties_decode(void **state)
     gw_codec_destroy(&codec);
 }
 
+/* A different major XsdVersie is accepted with a warning (no rule forbids it). */
+static void
+test_codec_other_xsd_major_version_warns(void **state)
+{
+    (void)state;
+    gw_codec_t *codec = ut_codec();
+    gw_msg_t *m = ut_decode_fixture(codec, "valid/jw305.xml");
+    m->bericht->Header->XsdVersie->BerichtXsdVersie = "2.0.0";
+    char *xml = NULL;
+    size_t len = 0;
+    assert_int_equal(gw_codec_encode(m, &xml, &len, NULL), GW_OK);
+    gw_diag_t *diag = gw_diag_new();
+    gw_msg_t *b = NULL;
+    assert_int_equal(gw_codec_decode(codec, xml, len, &b, NULL, diag), GW_OK);
+    assert_non_null(b);
+    assert_true(ut_diag_has(diag, "XSDVERSIE", NULL));
+    assert_int_equal(gw_diag_verdict(diag), GW_VERDICT_WARN);
+    gw_msg_destroy(&b);
+    gw_diag_destroy(&diag);
+    gw_free(xml);
+    gw_msg_destroy(&m);
+    gw_codec_destroy(&codec);
+}
+
 /* Text that needs escaping survives the round trip. */
 static void
 test_codec_escapes_text(void **state)
@@ -525,6 +549,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_codec_many_prestaties_decode, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_escapes_text, ut_alloc_setup,
+                                        ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_codec_other_xsd_major_version_warns, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_xsd_dir, ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_embedded_schemas_compile, ut_alloc_setup,
