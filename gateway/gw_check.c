@@ -158,9 +158,12 @@ gw_check_run(gw_codec_t *codec, gw_diag_t *diag, const char *peer, const char *b
             goto done;
         }
     }
-    /* Last: stripping changes the model. */
+    /* The platform's copy is stripped from a copy of the model: the model itself
+     * goes on to the filters unchanged. */
     if (strip_mask & (1u << s_index(msg->type))) {
-        rc = gw_tap_strip(msg, &out->tap, &out->tap_len);
+        gw_msg_t *copy = gw_msg_dup(msg);
+        rc = copy ? gw_tap_strip(copy, &out->tap, &out->tap_len) : GW_ENOMEM;
+        gw_msg_destroy(&copy);
     }
 done:
     gw_msg_destroy(&msg);

@@ -79,6 +79,8 @@ typedef struct gw_msg {
 gw_msg_t *gw_msg_new(const gw_msgtype_t *type);
 /** Free the message and its arena; sets *self_p = NULL. Accepts NULL. */
 void gw_msg_destroy(gw_msg_t **self_p);
+/** Deep copy into a new arena. NULL on OOM. Ownership: the caller destroys the copy. */
+gw_msg_t *gw_msg_dup(const gw_msg_t *m);
 
 typedef struct gw_codec_opts {
     size_t max_size;     /* bytes; 0 = 25 MiB (OP179) */

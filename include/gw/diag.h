@@ -24,6 +24,7 @@ typedef enum gw_level {
 } gw_level_t;
 
 typedef enum gw_verdict {
+    GW_VERDICT_ERROR = -1, /* a filter itself failed: the message is refused, the failure logged */
     GW_VERDICT_PASS = 0, /* acceptable */
     GW_VERDICT_WARN,     /* acceptable, with warnings in the diagnostics */
     GW_VERDICT_REJECT,   /* not acceptable; at least one diagnostic says why */

@@ -343,6 +343,34 @@ test_codec_other_xsd_major_version_warns(void **state)
     gw_codec_destroy(&codec);
 }
 
+/* A deep copy is equal and shares nothing with the original. */
+static void
+test_codec_msg_dup_is_deep(void **state)
+{
+    (void)state;
+    gw_codec_t *codec = ut_codec();
+    gw_msg_t *a = ut_decode_fixture(codec, "valid/jw301-multi.xml");
+    gw_msg_t *b = gw_msg_dup(a);
+    assert_non_null(b);
+    assert_true(gw_model_equal(a, b, NULL));
+    assert_ptr_not_equal(a->bericht->Client, b->bericht->Client);
+    assert_ptr_not_equal(a->bericht->Client->Bsn, b->bericht->Client->Bsn);
+    assert_ptr_not_equal(a->bericht->Client->ToegewezenProduct.v,
+                         b->bericht->Client->ToegewezenProduct.v);
+    b->bericht->Client->ToegewezenProduct.v[0].Commentaar = NULL;
+    b->bericht->Client->Naam->Geslachtsnaam->Achternaam = "X";
+    gw_msg_destroy(&a); /* the copy survives its original */
+    char *xml = NULL;
+    size_t len = 0;
+    assert_int_equal(gw_codec_encode(b, &xml, &len, NULL), GW_OK);
+    gw_msg_t *c = ut_decode_buf(codec, xml, len);
+    assert_string_equal(c->bericht->Client->Naam->Geslachtsnaam->Achternaam, "X");
+    gw_msg_destroy(&c);
+    gw_free(xml);
+    gw_msg_destroy(&b);
+    gw_codec_destroy(&codec);
+}
+
 /* Text that needs escaping survives the round trip. */
 static void
 test_codec_escapes_text(void **state)
@@ -551,6 +579,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_codec_escapes_text, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_other_xsd_major_version_warns, ut_alloc_setup,
+                                        ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_codec_msg_dup_is_deep, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_xsd_dir, ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_codec_embedded_schemas_compile, ut_alloc_setup,
