@@ -136,6 +136,7 @@ typedef enum gw_conf_section_id {
     GW_SEC_SKIP,     /* inside a section that was rejected: its keys are ignored */
     GW_SEC_GATEWAY,  /* gateway */
     GW_SEC_PARTY,    /* party CODE */
+    GW_SEC_FILTER,   /* filter NAME: free-form keys, no directive table */
 } gw_conf_section_id_t;
 
 /* A section keyword: its table and whether it takes an argument. */
@@ -143,14 +144,24 @@ typedef struct gw_conf_section {
     const char *name;                 /* keyword at column 0 */
     gw_conf_section_id_t id;          /* parser state while inside it */
     int has_arg;                      /* 1: "party CODE"; 0: "gateway" */
-    const gw_directive_t *directives; /* its directive table */
+    const char *arg_what;             /* what the argument is, for messages; NULL = none */
+    const char *example;              /* an example section line, for messages */
+    const gw_directive_t *directives; /* its directive table; NULL for free-form keys */
     size_t ndirectives;               /* rows in directives */
 } gw_conf_section_t;
 
+/* Sections with a directive table come first: s_key_line indexes them as 0 and 1. */
 static const gw_conf_section_t s_sections[] = {
-    {"gateway", GW_SEC_GATEWAY, 0, s_gateway_directives, GW_NGATEWAY},
-    {"party", GW_SEC_PARTY, 1, s_party_directives, GW_NPARTY},
+    {"gateway", GW_SEC_GATEWAY, 0, NULL, "gateway", s_gateway_directives, GW_NGATEWAY},
+    {"party", GW_SEC_PARTY, 1, "a code", "party 0363", s_party_directives, GW_NPARTY},
+    {"filter", GW_SEC_FILTER, 1, "a name", "filter tr056", NULL, 0},
 };
+
+/* The valid section lines, for messages. */
+#define GW_SECTIONS_VALID "gateway, party CODE, filter NAME"
+
+/* Longest filter name and filter option key ([a-z0-9_]). */
+#define GW_CONF_MAX_IDENT 32
 
 #define GW_NSECTIONS (sizeof(s_sections) / sizeof(s_sections[0]))
 
@@ -178,6 +189,12 @@ typedef struct gw_conf_parser {
     gw_party_conf_t party;         /* the party section being read */
     int party_seen[GW_NPARTY];     /* line each party key was set on, 0 = default */
     size_t parties_cap;            /* slots allocated in cfg->parties */
+    int filter_keep;               /* the current filter is appended at section end */
+    gw_filter_conf_t filter;       /* the filter section being read (owns its strings) */
+    int filter_plugin_line;        /* line `plugin` was set on, 0 = absent */
+    int filter_types_line;         /* line `types` was set on, 0 = absent */
+    size_t filter_opts_cap;        /* slots allocated in filter.opts */
+    size_t filters_cap;            /* slots allocated in cfg->filters */
 } gw_conf_parser_t;
 
 /* Copy s for quoting in a message: control bytes become '?', long text is cut. */
@@ -518,7 +535,7 @@ s_parse_tap(const char *val, uint32_t *out, char *why, size_t whysz)
             i++;
         }
         if (i >= 32) {
-            snprintf(why, whysz, "message type %s does not fit the 32-bit tap mask", t->name);
+            snprintf(why, whysz, "message type %s does not fit the 32-bit type mask", t->name);
             return GW_ECONFIG;
         }
         bits |= UINT32_C(1) << i;
@@ -775,11 +792,199 @@ s_party_end(gw_conf_parser_t *p)
     cfg->parties[cfg->nparties++] = *pt;
 }
 
+/* [a-z0-9_]{1,32}: a filter name or a filter option key. */
+static int
+s_ident_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > GW_CONF_MAX_IDENT) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Free a string the config owns but exposes as const (gw_filter_opt_t). */
+static void
+s_free_const(const char *s)
+{
+    gw_free((void *)(uintptr_t)s);
+}
+
+/*
+ * Release what a filter section owns. Each option's key and value share one
+ * allocation that starts at key.
+ */
+static void
+s_filter_free(gw_filter_conf_t *f)
+{
+    gw_free(f->plugin);
+    f->plugin = NULL;
+    for (size_t i = 0; i < f->nopts; i++) {
+        s_free_const(f->opts[i].key);
+        f->opts[i].key = NULL;
+        f->opts[i].value = NULL;
+    }
+    gw_free(f->opts);
+    f->opts = NULL;
+    f->nopts = 0;
+}
+
+/* Start a `filter NAME` section; a bad name drops it, its keys are still checked. */
+static void
+s_filter_begin(gw_conf_parser_t *p, gw_conf_tok_t name)
+{
+    char echo[GW_CONF_ECHO + 4];
+    memset(&p->filter, 0, sizeof(p->filter)); /* s_filter_end released the previous one */
+    p->filter.line = p->line;
+    p->filter_plugin_line = 0;
+    p->filter_types_line = 0;
+    p->filter_opts_cap = 0;
+    p->sec = GW_SEC_FILTER;
+    if (!s_ident_ok(name.p, name.n)) {
+        s_err(p, p->line, "bad filter name '%s' (1..%d of [a-z0-9_])",
+              s_echo(name.p, name.n, echo, sizeof(echo)), GW_CONF_MAX_IDENT);
+        return;
+    }
+    memcpy(p->filter.name, name.p, name.n);
+    p->filter.name[name.n] = '\0';
+    p->filter_keep = 1;
+}
+
+/* Close the current filter section: append it to the chain, or release it. */
+static void
+s_filter_end(gw_conf_parser_t *p)
+{
+    gw_config_t *cfg = p->cfg;
+    if (p->filter_keep && !p->oom && cfg->nfilters == p->filters_cap) {
+        size_t cap = p->filters_cap ? p->filters_cap * 2 : 4;
+        gw_filter_conf_t *grown = gw_realloc(cfg->filters, cap * sizeof(*grown));
+        if (!grown) {
+            p->oom = 1;
+        } else {
+            cfg->filters = grown;
+            p->filters_cap = cap;
+        }
+    }
+    if (p->filter_keep && !p->oom) {
+        cfg->filters[cfg->nfilters++] = p->filter; /* ownership moves to cfg */
+    } else {
+        s_filter_free(&p->filter);
+    }
+    memset(&p->filter, 0, sizeof(p->filter));
+    p->filter_keep = 0;
+}
+
+/* Line of the filter option key (n bytes) in the current section, 0 = not set. */
+static int
+s_filter_opt_line(const gw_filter_conf_t *f, const char *key, size_t n)
+{
+    for (size_t i = 0; i < f->nopts; i++) {
+        if (strlen(f->opts[i].key) == n && memcmp(f->opts[i].key, key, n) == 0) {
+            return f->opts[i].line;
+        }
+    }
+    return 0;
+}
+
+/* Append key (n bytes) = val to the current filter's options. */
+static void
+s_filter_add_opt(gw_conf_parser_t *p, const char *key, size_t n, const char *val)
+{
+    gw_filter_conf_t *f = &p->filter;
+    if (f->nopts == p->filter_opts_cap) {
+        size_t cap = p->filter_opts_cap ? p->filter_opts_cap * 2 : 4;
+        gw_filter_opt_t *grown = gw_realloc(f->opts, cap * sizeof(*grown));
+        if (!grown) {
+            p->oom = 1;
+            return;
+        }
+        f->opts = grown;
+        p->filter_opts_cap = cap;
+    }
+    size_t vn = strlen(val);
+    char *kv = gw_malloc(n + 1 + vn + 1);
+    if (!kv) {
+        p->oom = 1;
+        return;
+    }
+    memcpy(kv, key, n);
+    kv[n] = '\0';
+    memcpy(kv + n + 1, val, vn + 1);
+    f->opts[f->nopts].key = kv;
+    f->opts[f->nopts].value = kv + n + 1;
+    f->opts[f->nopts].line = p->line;
+    f->nopts++;
+}
+
+/*
+ * A `key = value` line of a filter section. `plugin` and `types` are ours;
+ * every other key is an option the filter validates at create time, so only
+ * its syntax, its uniqueness and a non-empty value are checked here.
+ */
+static void
+s_filter_key(gw_conf_parser_t *p, const char *key, size_t n, const char *val)
+{
+    gw_filter_conf_t *f = &p->filter;
+    char echo[GW_CONF_ECHO + 4];
+    char why[1024];
+    s_echo(key, n, echo, sizeof(echo));
+    if (!s_ident_ok(key, n)) {
+        s_err(p, p->line, "bad key '%s' in section 'filter' (keys are 1..%d of [a-z0-9_])", echo,
+              GW_CONF_MAX_IDENT);
+        return;
+    }
+    int *reserved = NULL;
+    if (n == 6 && memcmp(key, "plugin", 6) == 0) {
+        reserved = &p->filter_plugin_line;
+    } else if (n == 5 && memcmp(key, "types", 5) == 0) {
+        reserved = &p->filter_types_line;
+    }
+    int first = reserved ? *reserved : s_filter_opt_line(f, key, n);
+    if (first != 0) {
+        s_err(p, p->line, "duplicate key '%s' (first set at line %d)", echo, first);
+        return;
+    }
+    if (reserved) {
+        *reserved = p->line;
+    }
+    if (val[0] == '\0') {
+        s_err(p, p->line, "%s: must not be empty", echo);
+        return;
+    }
+    if (reserved == &p->filter_plugin_line) {
+        for (const char *c = val; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                s_err(p, p->line, "plugin: contains a control character");
+                return;
+            }
+        }
+        f->plugin = gw_strdup(val);
+        if (!f->plugin) {
+            p->oom = 1;
+        }
+    } else if (reserved == &p->filter_types_line) {
+        if (s_parse_tap(val, &f->types, why, sizeof(why)) != GW_OK) {
+            s_err(p, p->line, "types: %s", why);
+        } else if (f->types == 0) {
+            s_err(p, p->line, "types: names no message type (leave it out for all types)");
+        }
+    } else {
+        s_filter_add_opt(p, key, n, val);
+    }
+}
+
 static void
 s_section_end(gw_conf_parser_t *p)
 {
     if (p->sec == GW_SEC_PARTY) {
         s_party_end(p);
+    } else if (p->sec == GW_SEC_FILTER) {
+        s_filter_end(p);
     }
 }
 
@@ -799,7 +1004,7 @@ s_word(const char **c, const char *end)
     return t;
 }
 
-/* A line at column 0: `gateway` or `party CODE`. */
+/* A line at column 0: `gateway`, `party CODE` or `filter NAME`. */
 static void
 s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
 {
@@ -810,7 +1015,7 @@ s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
     if (eq && (!hash || eq < hash)) {
         size_t kn = strcspn(s, " \t=");
         s_err(p, p->line,
-              "'%s' at column 0: keys must be indented under a section (gateway or party CODE)",
+              "'%s' at column 0: keys must be indented under a section (" GW_SECTIONS_VALID ")",
               s_echo(s, kn < n ? kn : n, echo, sizeof(echo)));
         return;
     }
@@ -829,7 +1034,7 @@ s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
         }
     }
     if (!sec) {
-        s_err(p, p->line, "unknown section '%s' (valid: gateway, party CODE)",
+        s_err(p, p->line, "unknown section '%s' (valid: " GW_SECTIONS_VALID ")",
               s_echo(kw.p, kw.n, echo, sizeof(echo)));
         return;
     }
@@ -841,7 +1046,8 @@ s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
         return;
     }
     if (sec->has_arg && arg.n == 0) {
-        s_err(p, p->line, "section '%s' needs a code, e.g. '%s 0363'", sec->name, sec->name);
+        s_err(p, p->line, "section '%s' needs %s, e.g. '%s'", sec->name, sec->arg_what,
+              sec->example);
         return;
     }
     if (extra.n > 0) {
@@ -857,6 +1063,11 @@ s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
             p->gateway_line = p->line;
         }
         p->sec = GW_SEC_GATEWAY; /* keys still checked; duplicates show as such */
+        return;
+    }
+
+    if (sec->id == GW_SEC_FILTER) {
+        s_filter_begin(p, arg);
         return;
     }
 
@@ -974,12 +1185,15 @@ s_key_line(gw_conf_parser_t *p, const char *s, size_t n)
     }
 
     if (p->sec == GW_SEC_NONE) {
-        s_err(p, p->line, "key '%s' outside a section (start with 'gateway' or 'party CODE')",
-              echo);
+        s_err(p, p->line, "key '%s' outside a section (start one: " GW_SECTIONS_VALID ")", echo);
         return;
     }
     if (p->sec == GW_SEC_SKIP) {
         return; /* the section line was already reported */
+    }
+    if (p->sec == GW_SEC_FILTER) {
+        s_filter_key(p, s, kn, val);
+        return;
     }
 
     const gw_conf_section_t *sec = &s_sections[p->sec == GW_SEC_GATEWAY ? 0 : 1];
@@ -1132,6 +1346,7 @@ gw_config_parse(const char *text, size_t len, const char *name, char **err)
     return p.cfg;
 
 fail:
+    s_filter_free(&p.filter); /* a section cut short by an allocation failure */
     gw_config_destroy(&p.cfg);
     if (p.oom) {
         gw_free(p.errs);
@@ -1266,6 +1481,11 @@ gw_config_destroy(gw_config_t **self_p)
     self->path = NULL;
     gw_free(self->parties);
     self->parties = NULL;
+    for (size_t i = 0; i < self->nfilters; i++) {
+        s_filter_free(&self->filters[i]);
+    }
+    gw_free(self->filters);
+    self->filters = NULL;
     gw_free(self);
     *self_p = NULL;
 }
@@ -1282,4 +1502,22 @@ gw_config_party(const gw_config_t *self, const char *code)
         }
     }
     return NULL;
+}
+
+void
+gw_config_chain_specs(const gw_config_t *c, gw_chain_spec_t *out)
+{
+    if (!c || !out) {
+        return;
+    }
+    for (size_t i = 0; i < c->nfilters; i++) {
+        const gw_filter_conf_t *f = &c->filters[i];
+        out[i] = (gw_chain_spec_t){
+            .name = f->name,
+            .plugin = f->plugin,
+            .types = f->types,
+            .opts = {.file = c->path, .v = f->opts, .n = f->nopts},
+            .line = f->line,
+        };
+    }
 }

@@ -20,6 +20,17 @@
  *       kind = platform
  *       tap = JW301 JW305 JW307 WMO301
  *       tap_strip_freetext = yes
+ *   filter tr056
+ *   filter max_products
+ *       plugin = /usr/lib/ijwgw/plugin_example.so
+ *       types = JW301 WMO301
+ *       max_products = 5
+ *
+ * Each `filter NAME` section is one position of the filter chain, in file
+ * order; a NAME ([a-z0-9_]{1,32}) may appear more than once. `plugin` (a
+ * shared object; absent = a built-in filter) and `types` (as `tap`; absent =
+ * all types) are reserved; every other key ([a-z0-9_]{1,32} = a non-empty
+ * value, once per section) is an option the filter validates itself.
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H
@@ -28,6 +39,7 @@
 #include <stdint.h>
 
 #include "gw/err.h"
+#include "gw_chain.h"
 
 typedef enum gw_party_kind {
     GW_PARTY_GEMEENTE = 1, /* code: 4-digit gemeentecode */
@@ -43,6 +55,15 @@ typedef struct gw_party_conf {
     int tap_strip_freetext; /* platform: strip Commentaar and names from copies */
     int line;               /* where it was defined */
 } gw_party_conf_t;
+
+typedef struct gw_filter_conf {
+    char name[33];         /* filter name, [a-z0-9_]{1,32} */
+    char *plugin;          /* shared object path (heap), NULL = a built-in filter */
+    uint32_t types;        /* bit i = gw_msgtype_at(i) passes through it; 0 = all */
+    gw_filter_opt_t *opts; /* the other keys in file order; key and value strings owned here */
+    size_t nopts;          /* entries in opts */
+    int line;              /* line of the `filter NAME` line */
+} gw_filter_conf_t;
 
 typedef struct gw_config {
     char *path;                 /* file it came from ("<default>" for the embedded one) */
@@ -62,6 +83,8 @@ typedef struct gw_config {
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
+    gw_filter_conf_t *filters;  /* filter chain positions, in file order */
+    size_t nfilters;
 } gw_config_t;
 
 /** The embedded default config (demo: loopback endpoint, store in /tmp, demo parties). */
@@ -77,6 +100,12 @@ gw_config_t *gw_config_load(const char *path, char **err);
 void gw_config_destroy(gw_config_t **self_p);
 /** Party by code, or NULL. */
 const gw_party_conf_t *gw_config_party(const gw_config_t *self, const char *code);
+/**
+ * The chain specs of the config's filters, for gw_chain_new(specs, c->nfilters, ...).
+ * out must have room for c->nfilters entries; opts.file is c->path.
+ * Ownership: every pointer in out borrows from c (valid until gw_config_destroy).
+ */
+void gw_config_chain_specs(const gw_config_t *c, gw_chain_spec_t *out);
 /** Parse "25M", "512K", "1000" (bytes) and "3d", "5m", "2s", "150ms" (durations). */
 /* Both return GW_OK, or GW_EINVAL (garbage, missing/unknown unit, overflow; *out untouched).
  * Sizes: digits with an optional K, M, G or T suffix (binary, case-insensitive).

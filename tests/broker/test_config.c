@@ -2,8 +2,10 @@
  * Tests of gateway/gw_config.c: the embedded default and the shipped example
  * parse; defaults are applied; sizes and durations parse and reject garbage;
  * every class of configuration error is reported with its file and line, all
- * of them in one pass; party lookup and tap bits; gw_config_load's file
- * errors. Every test runs on cmocka's allocator, so every test is a leak test.
+ * of them in one pass; party lookup and tap bits; `filter NAME` sections
+ * (order, reserved keys, free-form options, their errors) and the chain specs
+ * built from them; gw_config_load's file errors. Every test runs on cmocka's allocator, so every
+ * test is a leak test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -714,6 +716,284 @@ test_config_err_may_be_null(void **state)
     gw_config_destroy(&cfg);
 }
 
+/* ---- filter sections ---- */
+
+/* Three chain positions; tr056 twice, a party between them. */
+static const char s_filters_text[] = ONE_PARTY          /* 1-2 */
+    "filter tr056\n"                                    /* 3 */
+    "filter max_products   # a plugin filter\n"         /* 4 */
+    "    plugin = /usr/lib/ijwgw/plugin_example.so\n"   /* 5 */
+    "    types = JW301, wmo301\n"                       /* 6 */
+    "    max_products = 5\n"                            /* 7 */
+    "    # a comment between options\n"                 /* 8 */
+    "    note = \"a # b\"   # quoted values keep '#'\n" /* 9 */
+    "party 0384\n"                                      /* 10 */
+    "    kind = gemeente\n"                             /* 11 */
+    "\n"                                                /* 12 */
+    "filter tr056\n"                                    /* 13 */
+    "\tmode=strict";                                    /* 14, no newline */
+
+static void
+test_config_filter_sections_in_file_order(void **state)
+{
+    (void)state;
+    gw_config_t *cfg = s_parse_ok(s_filters_text);
+    assert_int_equal(cfg->nparties, 2);
+    assert_int_equal(cfg->nfilters, 3);
+
+    const gw_filter_conf_t *f = &cfg->filters[0];
+    assert_string_equal(f->name, "tr056");
+    assert_null(f->plugin);
+    assert_int_equal(f->types, 0);
+    assert_int_equal(f->nopts, 0);
+    assert_int_equal(f->line, 3);
+
+    f = &cfg->filters[1];
+    assert_string_equal(f->name, "max_products");
+    assert_string_equal(f->plugin, "/usr/lib/ijwgw/plugin_example.so");
+    assert_int_equal(f->types, s_tap_bit("JW301") | s_tap_bit("WMO301"));
+    assert_int_equal(f->line, 4);
+    assert_int_equal(f->nopts, 2); /* plugin and types are not options */
+    assert_string_equal(f->opts[0].key, "max_products");
+    assert_string_equal(f->opts[0].value, "5");
+    assert_int_equal(f->opts[0].line, 7);
+    assert_string_equal(f->opts[1].key, "note");
+    assert_string_equal(f->opts[1].value, "a # b");
+    assert_int_equal(f->opts[1].line, 9);
+
+    f = &cfg->filters[2];
+    assert_string_equal(f->name, "tr056");
+    assert_null(f->plugin);
+    assert_int_equal(f->types, 0);
+    assert_int_equal(f->line, 13);
+    assert_int_equal(f->nopts, 1);
+    assert_string_equal(f->opts[0].key, "mode");
+    assert_string_equal(f->opts[0].value, "strict");
+    assert_int_equal(f->opts[0].line, 14);
+    gw_config_destroy(&cfg);
+    assert_null(cfg);
+}
+
+static void
+test_config_no_filter_sections_is_empty_chain(void **state)
+{
+    (void)state;
+    gw_config_t *cfg = s_parse_ok(ONE_PARTY);
+    assert_int_equal(cfg->nfilters, 0);
+    assert_null(cfg->filters);
+    gw_config_chain_specs(cfg, NULL); /* nothing to write; must not crash */
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_filter_options_grow(void **state)
+{
+    (void)state;
+    /* More options than the first allocation holds; all types spelled out. */
+    char text[4096];
+    size_t o = (size_t)snprintf(text, sizeof(text), ONE_PARTY "filter many\n    types =");
+    for (size_t i = 0; i < gw_msgtype_count(); i++) {
+        o += (size_t)snprintf(text + o, sizeof(text) - o, " %s", gw_msgtype_at(i)->name);
+    }
+    o += (size_t)snprintf(text + o, sizeof(text) - o, "\n");
+    for (int i = 0; i < 20; i++) {
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "    opt_%d = value %d\n", i, i);
+    }
+    for (int i = 0; i < 9; i++) {
+        o += (size_t)snprintf(text + o, sizeof(text) - o, "filter f%d\n", i);
+    }
+    assert_true(o < sizeof(text));
+    gw_config_t *cfg = s_parse_ok(text);
+    assert_int_equal(cfg->nfilters, 10);
+    const gw_filter_conf_t *f = &cfg->filters[0];
+    uint32_t all = gw_msgtype_count() >= 32 ? UINT32_MAX : (UINT32_C(1) << gw_msgtype_count()) - 1;
+    assert_int_equal(f->types, all);
+    assert_int_equal(f->nopts, 20);
+    for (size_t i = 0; i < 20; i++) {
+        char key[16];
+        char val[16];
+        snprintf(key, sizeof(key), "opt_%zu", i);
+        snprintf(val, sizeof(val), "value %zu", i);
+        assert_string_equal(f->opts[i].key, key);
+        assert_string_equal(f->opts[i].value, val);
+        assert_int_equal(f->opts[i].line, (int)(5 + i));
+    }
+    assert_string_equal(cfg->filters[9].name, "f8");
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_chain_specs_borrow_from_config(void **state)
+{
+    (void)state;
+    gw_config_t *cfg = s_parse_ok(s_filters_text);
+    gw_chain_spec_t specs[3];
+    memset(specs, 0xa5, sizeof(specs));
+    gw_config_chain_specs(cfg, specs);
+    for (size_t i = 0; i < 3; i++) {
+        const gw_filter_conf_t *f = &cfg->filters[i];
+        assert_ptr_equal(specs[i].name, f->name);
+        assert_ptr_equal(specs[i].plugin, f->plugin);
+        assert_int_equal(specs[i].types, f->types);
+        assert_ptr_equal(specs[i].opts.file, cfg->path);
+        assert_ptr_equal(specs[i].opts.v, f->opts);
+        assert_int_equal(specs[i].opts.n, f->nopts);
+        assert_int_equal(specs[i].line, f->line);
+    }
+    assert_string_equal(specs[0].name, "tr056");
+    assert_null(specs[0].plugin);
+    assert_string_equal(specs[1].plugin, "/usr/lib/ijwgw/plugin_example.so");
+    assert_string_equal(specs[1].opts.file, "t.conf");
+    assert_int_equal(specs[1].opts.n, 2);
+    assert_string_equal(specs[1].opts.v[0].key, "max_products");
+    assert_int_equal(specs[1].opts.v[0].line, 7);
+    assert_int_equal(specs[2].line, 13);
+    assert_int_equal(specs[2].opts.n, 1);
+    gw_config_chain_specs(NULL, specs); /* NULL-safe */
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_filter_name_checked(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "filter\n    x = 1\n",
+                   "t.conf:3: section 'filter' needs a name, e.g. 'filter tr056'");
+    s_expect_error(ONE_PARTY "filter   # comment only\n",
+                   "t.conf:3: section 'filter' needs a name");
+    s_expect_error(ONE_PARTY "filter TR056\n",
+                   "t.conf:3: bad filter name 'TR056' (1..32 of [a-z0-9_])");
+    s_expect_error(ONE_PARTY "filter max-products\n", "t.conf:3: bad filter name 'max-products'");
+    s_expect_error(ONE_PARTY "filter abcdefghijklmnopqrstuvwxyz0123456\n",
+                   "t.conf:3: bad filter name 'abcdefghijklmnopqrstuvwxyz0123456'");
+    s_expect_error(ONE_PARTY "filter tr056 tr057\n",
+                   "t.conf:3: unexpected 'tr057' after section 'filter'");
+    /* 32 bytes is the longest name. */
+    gw_config_t *cfg = s_parse_ok(ONE_PARTY "filter abcdefghijklmnopqrstuvwxyz012345\n");
+    assert_string_equal(cfg->filters[0].name, "abcdefghijklmnopqrstuvwxyz012345");
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_filter_duplicate_key_has_line(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "filter f\n    limit = 1\n    other = 2\n    limit = 3\n",
+                   "t.conf:6: duplicate key 'limit' (first set at line 4)");
+    s_expect_error(ONE_PARTY "filter f\n    plugin = /a.so\n    plugin = /b.so\n",
+                   "t.conf:5: duplicate key 'plugin' (first set at line 4)");
+    s_expect_error(ONE_PARTY "filter f\n    types = JW301\n    types = JW305\n",
+                   "t.conf:5: duplicate key 'types' (first set at line 4)");
+    /* Keys are unique per section, not per name. */
+    gw_config_t *cfg = s_parse_ok(ONE_PARTY "filter f\n    limit = 1\n    types = JW301\n"
+                                            "filter f\n    limit = 2\n    types = JW305\n");
+    assert_int_equal(cfg->nfilters, 2);
+    assert_string_equal(cfg->filters[0].opts[0].value, "1");
+    assert_string_equal(cfg->filters[1].opts[0].value, "2");
+    assert_int_equal(cfg->filters[1].types, s_tap_bit("JW305"));
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_filter_bad_key_has_line(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "filter f\n    Limit = 1\n",
+                   "t.conf:4: bad key 'Limit' in section 'filter' (keys are 1..32 of [a-z0-9_])");
+    s_expect_error(ONE_PARTY "filter f\n    max-products = 1\n",
+                   "t.conf:4: bad key 'max-products' in section 'filter'");
+    s_expect_error(ONE_PARTY "filter f\n    abcdefghijklmnopqrstuvwxyz0123456 = 1\n",
+                   "t.conf:4: bad key 'abcdefghijklmnopqrstuvwxyz0123456'");
+    s_expect_error(ONE_PARTY "filter f\n    limit 5\n", "t.conf:4: expected '=' after 'limit'");
+    s_expect_error(ONE_PARTY "filter f\n    limit = \"5\n",
+                   "t.conf:4: limit: unterminated quoted value");
+    /* Unknown keys are the filter's business, not the config's. */
+    gw_config_t *cfg = s_parse_ok(ONE_PARTY "filter f\n    kind = x\n    endpoint = y\n");
+    assert_int_equal(cfg->filters[0].nopts, 2);
+    assert_string_equal(cfg->filters[0].opts[0].key, "kind");
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_filter_unknown_type_has_line(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "filter f\n    types = JW301 JW999\n",
+                   "t.conf:4: types: unknown message type 'JW999' (valid: JW301 JW302");
+    s_expect_error(ONE_PARTY "filter f\n    types = JW301;JW305\n",
+                   "t.conf:4: types: unknown message type 'JW301;JW305'");
+    s_expect_error(ONE_PARTY "filter f\n    types = , ,\n",
+                   "t.conf:4: types: names no message type");
+}
+
+static void
+test_config_filter_empty_value_has_line(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "filter f\n    limit =\n", "t.conf:4: limit: must not be empty");
+    s_expect_error(ONE_PARTY "filter f\n    limit = \"\"\n", "t.conf:4: limit: must not be empty");
+    s_expect_error(ONE_PARTY "filter f\n    plugin =   # none\n",
+                   "t.conf:4: plugin: must not be empty");
+    s_expect_error(ONE_PARTY "filter f\n    types =\n", "t.conf:4: types: must not be empty");
+    s_expect_error(ONE_PARTY "filter f\n    plugin = \"/a\tb.so\"\n",
+                   "t.conf:4: plugin: contains a control character");
+}
+
+static void
+test_config_filter_errors_collected(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    gw_config_t *cfg = s_parse(ONE_PARTY              /* 1-2 */
+                               "filter ok\n"          /* 3 */
+                               "    plugin = /x.so\n" /* 4: allocated, then freed */
+                               "    a = 1\n"          /* 5 */
+                               "    a = 2\n"          /* 6: duplicate */
+                               "filter Bad\n"         /* 7: bad name */
+                               "    b = 1\n"          /* 8: still checked, dropped */
+                               "    B = 1\n"          /* 9: bad key */
+                               "filter\n"             /* 10: missing name */
+                               "    ignored = \n"     /* 11: skipped, no cascade */
+                               "filter f\n"           /* 12 */
+                               "    types = JW000\n"  /* 13: unknown type */
+                               "    c =\n",           /* 14: empty value */
+                               &err);
+    assert_null(cfg);
+    assert_non_null(err);
+    static const char *lines[] = {
+        "t.conf:6: duplicate key 'a' (first set at line 5)",
+        "t.conf:7: bad filter name 'Bad'",
+        "t.conf:9: bad key 'B'",
+        "t.conf:10: section 'filter' needs a name",
+        "t.conf:13: types: unknown message type 'JW000'",
+        "t.conf:14: c: must not be empty",
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        if (!strstr(err, lines[i])) {
+            fail_msg("missing \"%s\" in:\n%s", lines[i], err);
+        }
+    }
+    if (s_count_lines(err) != sizeof(lines) / sizeof(lines[0])) {
+        fail_msg("expected %zu lines, got:\n%s", sizeof(lines) / sizeof(lines[0]), err);
+    }
+    gw_free(err);
+}
+
+static void
+test_config_section_errors_mention_filter(void **state)
+{
+    (void)state;
+    s_expect_error(ONE_PARTY "router\n",
+                   "t.conf:3: unknown section 'router' (valid: gateway, party CODE, filter NAME)");
+    s_expect_error(ONE_PARTY "limit = 5\n", "must be indented under a section (gateway, party "
+                                            "CODE, filter NAME)");
+    s_expect_error("    limit = 5\n" ONE_PARTY,
+                   "t.conf:1: key 'limit' outside a section (start one: gateway, party CODE, "
+                   "filter NAME)");
+    /* A filter section is not a party. */
+    s_expect_error("filter tr056\n", "t.conf:1: no parties configured");
+}
+
 /* ---- lookups ---- */
 
 static void
@@ -900,6 +1180,17 @@ main(void)
         T(test_config_collects_all_errors),
         T(test_config_error_flood_is_capped),
         T(test_config_err_may_be_null),
+        T(test_config_filter_sections_in_file_order),
+        T(test_config_no_filter_sections_is_empty_chain),
+        T(test_config_filter_options_grow),
+        T(test_config_chain_specs_borrow_from_config),
+        T(test_config_filter_name_checked),
+        T(test_config_filter_duplicate_key_has_line),
+        T(test_config_filter_bad_key_has_line),
+        T(test_config_filter_unknown_type_has_line),
+        T(test_config_filter_empty_value_has_line),
+        T(test_config_filter_errors_collected),
+        T(test_config_section_errors_mention_filter),
         T(test_config_party_lookup),
         T(test_config_tap_bits_follow_registry_order),
         T(test_config_load_reads_file),

@@ -1,0 +1,283 @@
+/*
+ * TR056 (retourcode 9056): "Identificatie moet per berichtsoort uniek zijn voor
+ * de verzendende partij." Keeps every accepted (sender, message type,
+ * Identificatie) with its Dagtekening in the gateway's store, in a table of its
+ * own, and rejects a heenbericht that reuses an Identificatie with another
+ * Dagtekening. The same Identificatie and Dagtekening is an exact resend, which
+ * the store's dedup answers, so it passes here.
+ *
+ * Runs on the broker thread inside the broker's transaction: no BEGIN/COMMIT.
+ * The table is created on first use and the statements are prepared once per
+ * database handle and cached in the state.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gw/alloc.h"
+#include "gw/log.h"
+
+#include "filter_registry.h"
+
+#define S_PATH "/Bericht/Header/BerichtIdentificatie/Identificatie"
+
+static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS tr056_ident("
+                                  " sender TEXT NOT NULL,"
+                                  " type TEXT NOT NULL,"
+                                  " ident TEXT NOT NULL,"
+                                  " dagtekening TEXT NOT NULL,"
+                                  " PRIMARY KEY(sender, type, ident))";
+static const char s_sql_find[] =
+    "SELECT dagtekening FROM tr056_ident WHERE sender = ?1 AND type = ?2 AND ident = ?3";
+static const char s_sql_insert[] =
+    "INSERT OR IGNORE INTO tr056_ident(sender, type, ident, dagtekening) VALUES(?1, ?2, ?3, ?4)";
+
+typedef struct s_state {
+    sqlite3 *db;          /* handle the statements were prepared on (borrowed) */
+    sqlite3_stmt *find;   /* s_sql_find */
+    sqlite3_stmt *insert; /* s_sql_insert */
+} s_state_t;
+
+/* The key of a message: NULL fields when the message has no Identificatie. */
+typedef struct s_key {
+    const char *sender;
+    const char *type;
+    const char *ident;
+    const char *dagtekening;
+} s_key_t;
+
+static void
+s_forget(s_state_t *st)
+{
+    sqlite3_finalize(st->find);
+    sqlite3_finalize(st->insert);
+    st->find = NULL;
+    st->insert = NULL;
+    st->db = NULL;
+}
+
+static int
+s_rc_of(int sqlrc)
+{
+    switch (sqlrc & 0xff) {
+    case SQLITE_NOMEM:
+        return GW_ENOMEM;
+    case SQLITE_FULL:
+        return GW_EFULL;
+    default:
+        return GW_EIO;
+    }
+}
+
+/* Make the table and statements ready for db. */
+static int
+s_ready(s_state_t *st, sqlite3 *db)
+{
+    if (st->db == db && st->find && st->insert) {
+        return GW_OK;
+    }
+    s_forget(st);
+    int rc = sqlite3_exec(db, s_sql_table, NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_prepare_v2(db, s_sql_find, -1, &st->find, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_prepare_v2(db, s_sql_insert, -1, &st->insert, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        gw_log(GW_LOG_ERROR, "tr056_sqlite", "step=prepare rc=%d err=\"%s\"", rc,
+               sqlite3_errmsg(db));
+        s_forget(st);
+        return s_rc_of(rc);
+    }
+    st->db = db;
+    return GW_OK;
+}
+
+static int
+s_key(const gw_msg_t *msg, const gw_filter_ctx_t *ctx, s_key_t *k)
+{
+    memset(k, 0, sizeof(*k));
+    const gw_header_t *h = msg->bericht ? msg->bericht->Header : NULL;
+    const gw_bericht_identificatie_t *id = h ? h->BerichtIdentificatie : NULL;
+    if (!id || !id->Identificatie || !id->Dagtekening) {
+        return 0; /* the XSD guarantees both on every heenbericht; nothing to check */
+    }
+    k->sender = ctx && ctx->peer ? ctx->peer : h->Afzender;
+    if (!k->sender) {
+        return 0;
+    }
+    k->type = msg->type->name;
+    k->ident = id->Identificatie;
+    k->dagtekening = id->Dagtekening;
+    return 1;
+}
+
+static int
+s_bind_key(sqlite3_stmt *s, const s_key_t *k)
+{
+    int rc = sqlite3_bind_text(s, 1, k->sender, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(s, 2, k->type, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(s, 3, k->ident, -1, SQLITE_STATIC);
+    }
+    return rc;
+}
+
+/* Look k up. @returns SQLITE_DONE (with *found and earlier) or the SQLite error. */
+static int
+s_find(s_state_t *st, const s_key_t *k, char *earlier, size_t cap, int *found)
+{
+    *found = 0;
+    int rc = s_bind_key(st->find, k);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st->find);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *d = sqlite3_column_text(st->find, 0);
+            *found = 1;
+            snprintf(earlier, cap, "%s", d ? (const char *)d : "");
+            rc = SQLITE_DONE;
+        }
+    }
+    sqlite3_reset(st->find);
+    sqlite3_clear_bindings(st->find);
+    return rc;
+}
+
+/* Record k. @returns SQLITE_DONE or the SQLite error. */
+static int
+s_insert(s_state_t *st, const s_key_t *k)
+{
+    int rc = s_bind_key(st->insert, k);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(st->insert, 4, k->dagtekening, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st->insert);
+    }
+    sqlite3_reset(st->insert);
+    sqlite3_clear_bindings(st->insert);
+    return rc;
+}
+
+static int
+s_create(void **state, const gw_filter_opts_t *opts, char **err)
+{
+    if (opts && opts->n > 0) {
+        /* No options: a typo must not pass silently. */
+        char buf[256];
+        snprintf(buf, sizeof(buf), "%s:%d: filter tr056: unknown option '%s' (tr056 has none)",
+                 opts->file ? opts->file : "(config)", opts->v[0].line,
+                 opts->v[0].key ? opts->v[0].key : "");
+        if (err) {
+            *err = gw_strdup(buf);
+        }
+        return GW_ECONFIG;
+    }
+    s_state_t *st = gw_calloc(1, sizeof(*st));
+    if (!st) {
+        return GW_ENOMEM;
+    }
+    *state = st;
+    return GW_OK;
+}
+
+static void
+s_destroy(void *state)
+{
+    s_state_t *st = state;
+    if (!st) {
+        return;
+    }
+    s_forget(st);
+    gw_free(st);
+}
+
+static gw_verdict_t
+s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
+{
+    s_state_t *st = state;
+    s_key_t k;
+    if (!s_key(msg, ctx, &k)) {
+        return GW_VERDICT_PASS;
+    }
+    if (!ctx || !ctx->db) {
+        gw_log(GW_LOG_ERROR, "tr056_no_db", "type=%s", k.type);
+        return GW_VERDICT_ERROR;
+    }
+    if (s_ready(st, ctx->db) != GW_OK) {
+        return GW_VERDICT_ERROR;
+    }
+    char earlier[64] = "";
+    int found = 0;
+    int rc = s_find(st, &k, earlier, sizeof(earlier), &found);
+    if (rc != SQLITE_DONE) {
+        /* A rolled-back first transaction may have taken the table with it: retry once. */
+        s_forget(st);
+        if (s_ready(st, ctx->db) == GW_OK) {
+            rc = s_find(st, &k, earlier, sizeof(earlier), &found);
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        gw_log(GW_LOG_ERROR, "tr056_sqlite", "step=find type=%s rc=%d err=\"%s\"", k.type, rc,
+               sqlite3_errmsg(ctx->db));
+        s_forget(st); /* re-prepare (and re-create the table) on the next message */
+        return GW_VERDICT_ERROR;
+    }
+    if (!found || strcmp(earlier, k.dagtekening) == 0) {
+        return GW_VERDICT_PASS;
+    }
+    if (gw_diag_add(diag, GW_LEVEL_CROSS, "TR056", "9056", S_PATH, 0, NULL,
+                    "Identificatie moet per berichtsoort uniek zijn voor de verzendende partij "
+                    "(eerder ontvangen met Dagtekening %s)",
+                    earlier) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "tr056_nomem", "type=%s", k.type);
+        return GW_VERDICT_ERROR;
+    }
+    return GW_VERDICT_REJECT;
+}
+
+static int
+s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
+{
+    s_state_t *st = state;
+    s_key_t k;
+    if (!s_key(msg, ctx, &k)) {
+        return GW_OK;
+    }
+    if (!ctx || !ctx->db) {
+        gw_log(GW_LOG_ERROR, "tr056_no_db", "type=%s", k.type);
+        return GW_EINVAL;
+    }
+    int rc = s_ready(st, ctx->db);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    int src = s_insert(st, &k);
+    if (src != SQLITE_DONE) {
+        s_forget(st); /* see s_on_message: retry once on fresh statements */
+        if (s_ready(st, ctx->db) == GW_OK) {
+            src = s_insert(st, &k);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        gw_log(GW_LOG_ERROR, "tr056_sqlite", "step=insert type=%s rc=%d err=\"%s\"", k.type, src,
+               sqlite3_errmsg(ctx->db));
+        s_forget(st);
+        return s_rc_of(src);
+    }
+    return GW_OK;
+}
+
+const gw_filter_ops_t filter_tr056 = {
+    .abi = GW_FILTER_ABI,
+    .name = "tr056",
+    .families = GW_FAMILY_IJW | GW_FAMILY_IWMO,
+    .msgs = GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317 | GW_M319 | GW_M323 | GW_M325,
+    .create = s_create,
+    .destroy = s_destroy,
+    .on_message = s_on_message,
+    .on_accept = s_on_accept,
+};
