@@ -41,6 +41,13 @@
 #define TICK_MS 200        /* housekeeping period */
 #define EXPIRE_EVERY_MS 10000
 
+/* A first send not yet recorded in the store: the row stays pending until its DACK, or
+ * until its first retry comes due, when it is marked inflight (attempts 1). */
+typedef struct sent_mark {
+    int64_t id;      /* delivery id; negated once acknowledged */
+    int64_t sent_ms; /* when it went out */
+} sent_mark_t;
+
 typedef struct party_state {
     char code[65];        /* routing identity */
     gw_party_kind_t kind; /* from the config */
@@ -49,6 +56,10 @@ typedef struct party_state {
     int64_t inflight;     /* deliveries sent, not yet acknowledged (soft count) */
     int64_t backlog;      /* undelivered deliveries (-1: not loaded yet) */
     int want_pump;        /* deliveries may be due */
+    int64_t cursor;       /* highest delivery id first-sent on this connection (pending rows
+                             up to it are in win, or acknowledged, or marked inflight) */
+    sent_mark_t *win;     /* first sends awaiting DACK, ascending ids; a ring (heap) */
+    size_t win_head, win_n, win_cap;
 } party_state_t;
 
 typedef struct reply {
@@ -122,10 +133,93 @@ s_parties_from(gw_broker_t *self, const gw_config_t *cfg)
         }
         v[i].kind = cfg->parties[i].kind;
     }
+    for (size_t j = 0; j < self->nparties; j++) {
+        size_t i = 0;
+        while (i < cfg->nparties && strcmp(cfg->parties[i].code, self->parties[j].code) != 0) {
+            i++;
+        }
+        if (i == cfg->nparties) {
+            gw_free(self->parties[j].win); /* removed: its window goes with it */
+        }
+    }
     gw_free(self->parties);
     self->parties = v;
     self->nparties = cfg->nparties;
     return GW_OK;
+}
+
+/* ------------------------------------------------------------ sent window ---- */
+
+static sent_mark_t *
+s_win_at(const party_state_t *p, size_t i)
+{
+    return &p->win[(p->win_head + i) % p->win_cap];
+}
+
+/* Forget the first sends of a connection that is gone: their rows are still pending,
+ * so they go out again from the cursor 0, in order. */
+static void
+s_win_reset(party_state_t *p)
+{
+    p->win_head = 0;
+    p->win_n = 0;
+    p->cursor = 0;
+}
+
+static int
+s_win_push(party_state_t *p, int64_t id, int64_t now)
+{
+    if (p->win_n == p->win_cap) {
+        size_t cap = p->win_cap ? p->win_cap * 2 : 256;
+        sent_mark_t *w = gw_malloc(cap * sizeof(*w));
+        if (!w) {
+            return GW_ENOMEM;
+        }
+        for (size_t i = 0; i < p->win_n; i++) {
+            w[i] = *s_win_at(p, i);
+        }
+        gw_free(p->win);
+        p->win = w;
+        p->win_cap = cap;
+        p->win_head = 0;
+    }
+    sent_mark_t *e = &p->win[(p->win_head + p->win_n) % p->win_cap];
+    e->id = id;
+    e->sent_ms = now;
+    p->win_n++;
+    return GW_OK;
+}
+
+static void
+s_win_pop_acked(party_state_t *p)
+{
+    while (p->win_n > 0 && p->win[p->win_head].id < 0) {
+        p->win_head = (p->win_head + 1) % p->win_cap;
+        p->win_n--;
+    }
+}
+
+/* A DACK: mark the delivery acknowledged (its id negated, so the ids stay ordered for the
+ * binary search) and drop acknowledged entries from the head. */
+static void
+s_win_acked(party_state_t *p, int64_t id)
+{
+    size_t lo = 0, hi = p->win_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        sent_mark_t *e = s_win_at(p, mid);
+        int64_t v = e->id < 0 ? -e->id : e->id;
+        if (v == id) {
+            e->id = -v;
+            break;
+        }
+        if (v < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    s_win_pop_acked(p);
 }
 
 /* ------------------------------------------------------------ replies ---- */
@@ -487,6 +581,7 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
         return;
     }
     if (rc == GW_OK && changed) {
+        s_win_acked(p, id);
         self->stats.delivered++;
         if (p->inflight > 0) {
             p->inflight--;
@@ -511,6 +606,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     if (!p->connected && m->cmd != GW_CMD_BYE) {
         p->connected = 1;
         p->inflight = 0;
+        s_win_reset(p);
         p->want_pump = 1;
         gw_log(GW_LOG_INFO, "connected", "party=%s", p->code);
     }
@@ -522,6 +618,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         /* A (re)connected party: what was in flight to it went to a connection that
          * may be gone; send it again first, in order. */
         p->inflight = 0;
+        s_win_reset(p);
         p->want_pump = 1;
         if (s_tx(self) != GW_OK ||
             gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
@@ -600,6 +697,31 @@ s_backoff(const gw_config_t *c, int attempts)
     return b < c->retry_max_ms ? b : c->retry_max_ms;
 }
 
+/* Record in the store the first sends whose first retry is due (sent before now - limit;
+ * with limit 0, all of them): inflight, attempts 1, next attempt when the first send's
+ * backoff ends, so the pump re-sends them as the retries they are. */
+static void
+s_win_mark(gw_broker_t *self, party_state_t *p, int64_t now, int64_t limit)
+{
+    int64_t backoff = s_backoff(self->config, 0);
+    while (p->win_n > 0) {
+        sent_mark_t *e = &p->win[p->win_head];
+        if (e->id > 0) {
+            if (e->sent_ms + limit > now || s_tx(self) != GW_OK) {
+                break;
+            }
+            int rc = gw_store_sent(self->store, e->id, e->sent_ms, e->sent_ms + backoff);
+            if (rc != GW_OK && rc != GW_EINVAL) { /* EINVAL: already delivered or dead */
+                gw_log(GW_LOG_ERROR, "store_sent_failed", "party=%s error=\"%s\"", p->code,
+                       gw_store_last_error(self->store));
+                break;
+            }
+        }
+        p->win_head = (p->win_head + 1) % p->win_cap;
+        p->win_n--;
+    }
+}
+
 static void
 s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
 {
@@ -607,6 +729,7 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
     if (!p->connected) {
         return;
     }
+    s_win_mark(self, p, now, s_backoff(self->config, 0));
     int64_t room = (int64_t)self->config->inflight_limit - p->inflight;
     pump_t pu = {.self = self, .p = p, .now = now, .room = room};
     /* Walk up to a bounded number of due deliveries: retries of in-flight ones
@@ -615,7 +738,7 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
     if (limit > 512) {
         limit = 512;
     }
-    if (gw_store_due(self->store, p->code, now, limit, s_pump_one, &pu) != GW_OK) {
+    if (gw_store_due_after(self->store, p->code, p->cursor, now, limit, s_pump_one, &pu) != GW_OK) {
         gw_log(GW_LOG_ERROR, "store_due_failed", "party=%s error=\"%s\"", p->code,
                gw_store_last_error(self->store));
         return;
@@ -623,14 +746,23 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
     if (pu.nsent == 0) {
         return;
     }
-    if (s_tx(self) != GW_OK) {
-        return;
-    }
     for (size_t i = 0; i < pu.nsent; i++) {
         if (pu.attempts[i] == 0) {
+            /* A first send is not written to the store: the row stays pending (sent again
+             * after a restart or reconnect, with the same id) and the window remembers it. */
             p->inflight++;
+            if (pu.sent_ids[i] > p->cursor) {
+                p->cursor = pu.sent_ids[i];
+            }
+            if (s_win_push(p, pu.sent_ids[i], now) == GW_OK) {
+                continue;
+            }
+            gw_log(GW_LOG_ERROR, "oom", "what=sent_window party=%s", p->code);
         } else {
             self->stats.redelivered++;
+        }
+        if (s_tx(self) != GW_OK) {
+            continue;
         }
         if (gw_store_sent(self->store, pu.sent_ids[i], now,
                           now + s_backoff(self->config, pu.attempts[i])) != GW_OK) {
@@ -688,15 +820,22 @@ s_reload(gw_broker_t *self)
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
 }
 
-static int
-s_recount(void *arg, const gw_store_depth_t *d)
+/* Dead letters no longer hold a recipient's in-flight window: recount it from the store
+ * (the windows were just written out, so the store has every delivery in flight). */
+static void
+s_recount(gw_broker_t *self)
 {
-    party_state_t *p = s_party(arg, d->recipient);
-    if (p) {
-        p->inflight = d->inflight;
+    for (size_t i = 0; i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        int64_t n = 0;
+        if (gw_store_inflight(self->store, p->code, &n) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "store_inflight_failed", "party=%s error=\"%s\"", p->code,
+                   gw_store_last_error(self->store));
+            continue;
+        }
+        p->inflight = n;
         p->want_pump = 1;
     }
-    return 0;
 }
 
 static void
@@ -720,16 +859,22 @@ s_housekeeping(gw_broker_t *self, int64_t now)
         int64_t every = self->config->delivery_timeout_ms / 2;
         self->next_expire_ms = now + (every < EXPIRE_EVERY_MS ? every : EXPIRE_EVERY_MS);
         size_t moved = 0;
+        /* First sends in the windows become inflight rows, so the expiry and the recount
+         * below see them; the cursors restart at 0, so pending rows behind them that
+         * ijwctl requeued are sent now (nothing already sent is pending any more). */
+        for (size_t i = 0; i < self->nparties; i++) {
+            party_state_t *p = &self->parties[i];
+            s_win_mark(self, p, now, 0);
+            if (p->win_n == 0) {
+                p->cursor = 0;
+            }
+        }
         if (s_tx(self) == GW_OK &&
             gw_store_expire(self->store, now, self->config->delivery_timeout_ms, &moved) ==
                 GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
-            /* Dead letters no longer hold a recipient's in-flight window. */
-            if (gw_store_depths(self->store, s_recount, self) != GW_OK) {
-                gw_log(GW_LOG_ERROR, "store_depths_failed", "error=\"%s\"",
-                       gw_store_last_error(self->store));
-            }
+            s_recount(self);
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
          * ijwctl): recount them from the store now and then. */
@@ -837,6 +982,9 @@ gw_broker_destroy(gw_broker_t **self_p)
         gw_free(self->replies[i].body);
     }
     gw_free(self->replies);
+    for (size_t i = 0; i < self->nparties; i++) {
+        gw_free(self->parties[i].win);
+    }
     gw_worker_destroy(&self->worker);
     if (self->router) {
         zmq_close(self->router);

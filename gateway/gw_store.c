@@ -9,6 +9,7 @@
  */
 #include "gw_store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,13 +18,15 @@
 
 #include "gw/alloc.h"
 
-#define S_SCHEMA_VERSION  1
+#define S_SCHEMA_VERSION  2
 #define S_BUSY_TIMEOUT_MS 5000
 #define S_PARTY_MAX       64         /* longest party code (gw_store_find_heen's sender[65]) */
 #define S_ROW_OVERHEAD    512        /* estimated bytes per message beyond its payload */
 #define S_SIZE_EVERY      64         /* re-read page_count at least every this many puts */
 #define S_WAL_LIMIT       (64 << 20) /* journal_size_limit: truncate the WAL back to this */
 #define S_CACHE_KIB       16384      /* page cache per connection */
+#define S_CKPT_PAGES      1000       /* WAL pages that wake the checkpointer thread */
+#define S_CKPT_INLINE     8000       /* WAL pages past which a commit checkpoints itself */
 
 /* Prepared statements, by index into s_sql. */
 enum {
@@ -49,6 +52,7 @@ enum {
     S_FIND_HEEN,
     S_DEPTHS,
     S_BACKLOG,
+    S_INFLIGHT,
     S_COUNT
 };
 
@@ -77,14 +81,16 @@ static const char *const s_sql[S_COUNT] = {
                           "created_ms, next_attempt_ms) VALUES (?1, ?2, ?3, 'pending', 0, ?4, 0)",
     /* Two index range scans on deliveries_due merged in id order (MERGE UNION ALL). */
     [S_DUE] = "SELECT " S_DELIVERY_COLUMNS S_DELIVERY_FROM
-              " WHERE d.recipient = ?1 AND d.state = 'pending'"
+              " WHERE d.recipient = ?1 AND d.state <> 'delivered' AND d.state = 'pending'"
+              " AND d.id > ?4"
               " UNION ALL SELECT " S_DELIVERY_COLUMNS S_DELIVERY_FROM
-              " WHERE d.recipient = ?1 AND d.state = 'inflight' AND d.next_attempt_ms <= ?2"
+              " WHERE d.recipient = ?1 AND d.state <> 'delivered' AND d.state = 'inflight'"
+              " AND d.next_attempt_ms <= ?2"
               " ORDER BY 1 LIMIT ?3",
     [S_SENT] = "UPDATE deliveries SET state = 'inflight', attempts = attempts + 1, "
                "next_attempt_ms = ?2 WHERE id = ?1 AND state IN ('pending', 'inflight')",
     [S_ACK] = "UPDATE deliveries SET state = 'delivered', delivered_ms = ?3 WHERE id = ?1 AND "
-              "recipient = ?2 AND state IN ('pending', 'inflight', 'dead')",
+              "recipient = ?2 AND state <> 'delivered'",
     [S_OWNER] = "SELECT recipient = ?2 FROM deliveries WHERE id = ?1",
     [S_EXPIRE] = "UPDATE deliveries SET state = 'dead' WHERE state <> 'delivered' AND "
                  "state IN ('pending', 'inflight') AND created_ms < ?1",
@@ -101,10 +107,12 @@ static const char *const s_sql[S_COUNT] = {
     [S_DEPTHS] = "SELECT recipient, sum(state = 'pending'), sum(state = 'inflight'), "
                  "sum(state = 'delivered'), sum(state = 'dead'), "
                  "(SELECT min(o.created_ms) FROM deliveries o WHERE o.recipient = d.recipient "
-                 "AND o.state IN ('pending', 'inflight')) "
+                 "AND o.state <> 'delivered' AND o.state IN ('pending', 'inflight')) "
                  "FROM deliveries d GROUP BY recipient ORDER BY recipient",
     [S_BACKLOG] = "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND "
-                  "state IN ('pending', 'inflight')",
+                  "state <> 'delivered' AND state IN ('pending', 'inflight')",
+    [S_INFLIGHT] = "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND "
+                   "state <> 'delivered' AND state = 'inflight'",
 };
 
 /* Schema version 1. */
@@ -139,8 +147,46 @@ static const char s_schema_v1[] =
     "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
     "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';";
 
+/* Version 2. deliveries is rebuilt (ids kept) with the same state check written as
+ * comparisons: SQLite 3.40 evaluates a CHECK "IN" list of more than two values through a
+ * temporary b-tree built anew for every INSERT and UPDATE, which cost the broker more
+ * than the row write itself. deliveries_due holds undelivered rows only, so a DACK
+ * deletes its entry instead of moving it and the index stays the size of the backlog. */
+static const char s_schema_v2[] =
+    "CREATE TABLE deliveries_v2 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  msg_id INTEGER NOT NULL REFERENCES messages (id),"
+    "  recipient TEXT NOT NULL,"
+    "  payload BLOB,"
+    "  state TEXT NOT NULL CHECK (state = 'pending' OR state = 'inflight' OR "
+    "state = 'delivered' OR state = 'dead'),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL,"
+    "  next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_ms INTEGER);"
+    "INSERT INTO deliveries_v2 (id, msg_id, recipient, payload, state, attempts, created_ms,"
+    "  next_attempt_ms, delivered_ms) SELECT id, msg_id, recipient, payload, state, attempts,"
+    "  created_ms, next_attempt_ms, delivered_ms FROM deliveries;"
+    "DROP TABLE deliveries;"
+    "ALTER TABLE deliveries_v2 RENAME TO deliveries;"
+    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id) WHERE state <> 'delivered';"
+    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';";
+
+/* The checkpointer: a thread with its own connection that copies the WAL back into the
+ * database file (PASSIVE checkpoints), so commits on the broker's connection do not. */
+typedef struct s_ckpt {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sqlite3 *db; /* the checkpointer's connection; used by its thread only */
+    int started; /* thread, mutex and condition exist */
+    int want;    /* under mu: the WAL passed S_CKPT_PAGES since the last run */
+    int stop;    /* under mu: gw_store_close() asks the thread to end */
+} s_ckpt_t;
+
 struct gw_store {
     sqlite3 *db;               /* the connection */
+    s_ckpt_t ckpt;             /* WAL checkpoints off the commit path (read-write stores) */
     sqlite3_stmt *st[S_COUNT]; /* prepared statements, s_sql order */
     int readonly;              /* opened with opts->readonly */
     int64_t max_bytes;         /* opts->max_bytes; 0 = no limit */
@@ -159,10 +205,12 @@ typedef struct s_migration {
 } s_migration_t;
 
 static int s_migrate_v1(gw_store_t *self);
+static int s_migrate_v2(gw_store_t *self);
 
 /* Append version N + 1 here (and raise S_SCHEMA_VERSION) for a new schema. */
 static const s_migration_t s_migrations[] = {
     {1, s_migrate_v1},
+    {2, s_migrate_v2},
 };
 
 /* ------------------------------------------------------------ errors ---- */
@@ -375,6 +423,12 @@ s_migrate_v1(gw_store_t *self)
     return s_pragma(self, s_schema_v1);
 }
 
+static int
+s_migrate_v2(gw_store_t *self)
+{
+    return s_pragma(self, s_schema_v2);
+}
+
 /* Bring the schema to S_SCHEMA_VERSION, one migration at a time, in one transaction. */
 static int
 s_upgrade(gw_store_t *self)
@@ -432,6 +486,108 @@ s_check_version(gw_store_t *self)
         rc = GW_EIO;
     }
     return rc;
+}
+
+/* ------------------------------------------------------------ checkpoints ---- */
+
+static void *
+s_ckpt_main(void *arg)
+{
+    s_ckpt_t *ck = arg;
+    pthread_mutex_lock(&ck->mu);
+    while (!ck->stop) {
+        if (!ck->want) {
+            pthread_cond_wait(&ck->cv, &ck->mu);
+            continue;
+        }
+        ck->want = 0;
+        pthread_mutex_unlock(&ck->mu);
+        /* Errors (a reader pins the WAL, disk full) are retried on the next signal; a
+         * commit that finds the WAL past S_CKPT_INLINE checkpoints by itself. */
+        (void)sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&ck->mu);
+    }
+    pthread_mutex_unlock(&ck->mu);
+    return NULL;
+}
+
+/* After every commit on the broker's connection (wal_autocheckpoint is off): wake the
+ * checkpointer once the WAL holds S_CKPT_PAGES. A WAL that still grows past S_CKPT_INLINE
+ * (the checkpointer cannot finish while commits keep coming) is checkpointed here, which
+ * bounds the WAL as the automatic checkpoint did; it usually finds little left to copy. */
+static int
+s_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    gw_store_t *self = arg;
+    if (pages >= S_CKPT_INLINE) {
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (pages >= S_CKPT_PAGES) {
+        pthread_mutex_lock(&self->ckpt.mu);
+        if (!self->ckpt.want) {
+            self->ckpt.want = 1;
+            pthread_cond_signal(&self->ckpt.cv);
+        }
+        pthread_mutex_unlock(&self->ckpt.mu);
+    }
+    return SQLITE_OK;
+}
+
+static int
+s_ckpt_start(gw_store_t *self, const char *path, const gw_store_opts_t *opts)
+{
+    s_ckpt_t *ck = &self->ckpt;
+    char sql[64];
+    int src = sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE, NULL);
+    if (src != SQLITE_OK) {
+        s_seterr(self, "checkpointer: %s", ck->db ? sqlite3_errmsg(ck->db) : sqlite3_errstr(src));
+        return GW_EIO;
+    }
+    /* The checkpointer syncs the database file as the broker's settings say; it never
+     * checkpoints on close (the broker's connection, closed last, does that). */
+    snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s", opts->sync_normal ? "NORMAL" : "FULL");
+    if (sqlite3_exec(ck->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_db_config(ck->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
+        sqlite3_wal_autocheckpoint(ck->db, 0) != SQLITE_OK) {
+        s_seterr(self, "checkpointer: %s", sqlite3_errmsg(ck->db));
+        return GW_EIO;
+    }
+    if (pthread_mutex_init(&ck->mu, NULL) != 0) {
+        s_seterr(self, "checkpointer: mutex");
+        return GW_EIO;
+    }
+    if (pthread_cond_init(&ck->cv, NULL) != 0) {
+        pthread_mutex_destroy(&ck->mu);
+        s_seterr(self, "checkpointer: condition");
+        return GW_EIO;
+    }
+    if (pthread_create(&ck->thread, NULL, s_ckpt_main, ck) != 0) {
+        pthread_cond_destroy(&ck->cv);
+        pthread_mutex_destroy(&ck->mu);
+        s_seterr(self, "checkpointer: cannot start its thread");
+        return GW_EIO;
+    }
+    ck->started = 1;
+    sqlite3_wal_hook(self->db, s_wal_hook, self); /* replaces the automatic checkpoint */
+    return GW_OK;
+}
+
+static void
+s_ckpt_stop(gw_store_t *self)
+{
+    s_ckpt_t *ck = &self->ckpt;
+    if (ck->started) {
+        sqlite3_wal_hook(self->db, NULL, NULL);
+        pthread_mutex_lock(&ck->mu);
+        ck->stop = 1;
+        pthread_cond_signal(&ck->cv);
+        pthread_mutex_unlock(&ck->mu);
+        pthread_join(ck->thread, NULL);
+        pthread_cond_destroy(&ck->cv);
+        pthread_mutex_destroy(&ck->mu);
+        ck->started = 0;
+    }
+    sqlite3_close(ck->db);
+    ck->db = NULL;
 }
 
 static int
@@ -514,7 +670,8 @@ gw_store_open(const char *path, const gw_store_opts_t *opts, char **err)
     if (s_configure(self, opts) != GW_OK ||
         (self->readonly ? s_check_version(self) : s_upgrade(self)) != GW_OK ||
         s_query_int(self, "PRAGMA page_size", &page_size) != GW_OK ||
-        s_prepare_all(self) != GW_OK) {
+        s_prepare_all(self) != GW_OK ||
+        (!self->readonly && s_ckpt_start(self, path, opts) != GW_OK)) {
         why = self->err;
         goto fail;
     }
@@ -535,6 +692,7 @@ gw_store_close(gw_store_t **self_p)
         return;
     }
     gw_store_t *self = *self_p;
+    s_ckpt_stop(self);
     for (int i = 0; i < S_COUNT; i++) {
         sqlite3_finalize(self->st[i]);
         self->st[i] = NULL;
@@ -803,6 +961,13 @@ int
 gw_store_due(gw_store_t *self, const char *recipient, int64_t now_ms, size_t limit,
              gw_store_delivery_cb cb, void *arg)
 {
+    return gw_store_due_after(self, recipient, 0, now_ms, limit, cb, arg);
+}
+
+int
+gw_store_due_after(gw_store_t *self, const char *recipient, int64_t after_id, int64_t now_ms,
+                   size_t limit, gw_store_delivery_cb cb, void *arg)
+{
     if (!recipient || !cb) {
         s_seterr(self, "due: invalid argument");
         return GW_EINVAL;
@@ -814,6 +979,7 @@ gw_store_due(gw_store_t *self, const char *recipient, int64_t now_ms, size_t lim
     s_bind_text(st, 1, recipient);
     sqlite3_bind_int64(st, 2, now_ms);
     sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 4, after_id);
     return s_walk(self, st, "due", cb, arg);
 }
 
@@ -1045,14 +1211,15 @@ gw_store_depths(gw_store_t *self, int (*cb)(void *arg, const gw_store_depth_t *d
     return rc;
 }
 
-int
-gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n)
+/* Run a bound count(*) statement for one recipient. */
+static int
+s_count(gw_store_t *self, int idx, const char *op, const char *recipient, int64_t *n)
 {
     if (!recipient || !n) {
-        s_seterr(self, "backlog: invalid argument");
+        s_seterr(self, "%s: invalid argument", op);
         return GW_EINVAL;
     }
-    sqlite3_stmt *st = self->st[S_BACKLOG];
+    sqlite3_stmt *st = self->st[idx];
     s_bind_text(st, 1, recipient);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
@@ -1060,9 +1227,21 @@ gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n)
     }
     sqlite3_reset(st);
     if (src != SQLITE_ROW) {
-        return s_ioerr(self, "backlog", src);
+        return s_ioerr(self, op, src);
     }
     return GW_OK;
+}
+
+int
+gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n)
+{
+    return s_count(self, S_BACKLOG, "backlog", recipient, n);
+}
+
+int
+gw_store_inflight(gw_store_t *self, const char *recipient, int64_t *n)
+{
+    return s_count(self, S_INFLIGHT, "inflight", recipient, n);
 }
 
 static int64_t

@@ -93,6 +93,15 @@ GW_NODISCARD int gw_store_add_delivery(gw_store_t *self, int64_t msg_id, const c
 GW_NODISCARD int gw_store_due(gw_store_t *self, const char *recipient, int64_t now_ms, size_t limit,
                               gw_store_delivery_cb cb, void *arg);
 
+/**
+ * As gw_store_due, but pending deliveries only with delivery id > after_id (inflight ones
+ * that are due are returned whatever their id). The broker passes the highest id it has
+ * already sent on the recipient's current connection without marking it sent.
+ */
+GW_NODISCARD int gw_store_due_after(gw_store_t *self, const char *recipient, int64_t after_id,
+                                    int64_t now_ms, size_t limit, gw_store_delivery_cb cb,
+                                    void *arg);
+
 /** Mark a delivery sent (inflight, attempts+1) with its next retry time. */
 GW_NODISCARD int gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t now_ms,
                                int64_t next_attempt_ms);
@@ -140,6 +149,9 @@ GW_NODISCARD int gw_store_depths(gw_store_t *self, int (*cb)(void *arg, const gw
                                  void *arg);
 /** Undelivered (pending + inflight) count for one recipient. */
 GW_NODISCARD int gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n);
+/** In-flight (sent, retry pending) count for one recipient; O(its backlog), unlike
+ * gw_store_depths, which counts delivered rows too and so reads the whole table. */
+GW_NODISCARD int gw_store_inflight(gw_store_t *self, const char *recipient, int64_t *n);
 /** Size of the database files in bytes. */
 int64_t gw_store_size(gw_store_t *self);
 

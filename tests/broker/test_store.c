@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sqlite3.h> /* only to build a version-1 file as the previous release made it */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,6 +636,182 @@ test_store_newer_schema_is_refused(void **state)
     gw_free(err);
 }
 
+/* gw_store_due_after: pending deliveries after the cursor, retries that are due at any id,
+ * merged in id order; after_id 0 is gw_store_due. */
+static void
+test_store_due_after_skips_sent_pending(void **state)
+{
+    (void)state;
+    char path[300];
+    gw_store_t *st = s_open(s_path(path, sizeof(path)), NULL);
+    int64_t id[5];
+    for (int i = 0; i < 5; i++) {
+        char ident[8];
+        snprintf(ident, sizeof(ident), "%d", i);
+        id[i] = s_put(st, "S1", "A", ident, "x", 1000 + i);
+    }
+    rows_t *r = s_rows();
+    assert_int_equal(gw_store_due_after(st, "A", id[1], 2000, 10, s_collect, r), GW_OK);
+    assert_int_equal(r->n, 3);
+    assert_int_equal(r->id[0], id[2]);
+    assert_int_equal(r->id[2], id[4]);
+    /* id[0] was retried (inflight, due at 1500): it comes back despite the cursor, first. */
+    assert_int_equal(gw_store_sent(st, id[0], 1000, 1500), GW_OK);
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(gw_store_due_after(st, "A", id[3], 2000, 10, s_collect, r), GW_OK);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->id[0], id[0]);
+    assert_int_equal(r->attempts[0], 1);
+    assert_int_equal(r->id[1], id[4]);
+    int64_t n = -1;
+    assert_int_equal(gw_store_inflight(st, "A", &n), GW_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(gw_store_inflight(st, "B", &n), GW_OK);
+    assert_int_equal(n, 0);
+    /* Not due yet: only the pending row after the cursor. */
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(gw_store_due_after(st, "A", id[3], 1400, 10, s_collect, r), GW_OK);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->id[0], id[4]);
+    /* A pending row can be acknowledged without ever being marked sent. */
+    assert_int_equal(gw_store_acked(st, id[2], "A", 2100), GW_OK);
+    s_due(st, "A", 2000, 10, r);
+    assert_int_equal(r->n, 4);
+    assert_int_equal(r->id[0], id[0]);
+    assert_int_equal(r->id[1], id[1]);
+    assert_int_equal(r->id[2], id[3]);
+    assert_int_equal(s_backlog(st, "A"), 4);
+    free(r);
+    gw_store_close(&st);
+}
+
+/* The version-1 schema exactly as the previous release created it. */
+static const char s_v1_schema[] =
+    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
+    "CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT "
+    "NULL, type TEXT NOT NULL, afzender TEXT NOT NULL, ident TEXT NOT NULL, dagtekening TEXT NOT "
+    "NULL, answers INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL, len INTEGER NOT NULL, "
+    "received_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX messages_dedup ON messages (sender, type, ident, dagtekening);"
+    "CREATE INDEX messages_heen ON messages (type, afzender, ident, dagtekening);"
+    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, msg_id INTEGER NOT NULL REFERENCES "
+    "messages (id), recipient TEXT NOT NULL, payload BLOB, state TEXT NOT NULL CHECK (state IN "
+    "('pending', 'inflight', 'delivered', 'dead')), attempts INTEGER NOT NULL DEFAULT 0, "
+    "created_ms INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms "
+    "INTEGER);"
+    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
+    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';"
+    "INSERT INTO schema_version VALUES (1, 0);"
+    "INSERT INTO messages VALUES (1, 'S1', 'A', 'JW315', '12345678', 'm1', '2025-01-31', 0, "
+    "'one', 3, 100), (2, 'S1', 'A', 'JW315', '12345678', 'm2', '2025-01-31', 0, 'two', 3, 200), "
+    "(3, 'S1', 'A', 'JW315', '12345678', 'm3', '2025-01-31', 0, 'three', 5, 300), "
+    "(4, 'S1', 'B', 'JW315', '12345678', 'm4', '2025-01-31', 0, 'four', 4, 400);"
+    "INSERT INTO deliveries VALUES (10, 1, 'A', NULL, 'delivered', 1, 100, 2100, 150), "
+    "(11, 2, 'A', NULL, 'inflight', 1, 200, 5000, NULL), "
+    "(12, 3, 'A', NULL, 'pending', 0, 300, 0, NULL), "
+    "(13, 4, 'B', NULL, 'dead', 3, 400, 9000, NULL), "
+    "(14, 3, 'TAP', 'copy', 'pending', 0, 300, 0, NULL);"
+    "PRAGMA user_version = 1;";
+
+static int64_t
+s_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A version-1 store upgrades to version 2 in place: every delivery keeps its id, state,
+ * attempts and payload, the state check still holds, new ids continue after the old. */
+static void
+test_store_upgrade_from_v1(void **state)
+{
+    (void)state;
+    char path[300];
+    s_path(path, sizeof(path));
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, s_v1_schema, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    gw_store_opts_t ro = {.readonly = 1};
+    char *err = NULL;
+    assert_null(gw_store_open(path, &ro, &err)); /* readonly never upgrades */
+    gw_free(err);
+
+    gw_store_t *st = s_open(path, NULL);
+    rows_t *r = s_rows();
+    s_due(st, "A", 6000, 10, r);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->id[0], 11);
+    assert_int_equal(r->attempts[0], 1);
+    assert_string_equal(r->state[0], "inflight");
+    assert_string_equal(r->payload[0], "two");
+    assert_int_equal(r->id[1], 12);
+    assert_string_equal(r->state[1], "pending");
+    s_due(st, "A", 4000, 10, r); /* the retry is not due yet */
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->id[0], 12);
+    s_due(st, "TAP", 4000, 10, r);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->payload[0], "copy");
+    assert_int_equal(s_backlog(st, "A"), 2);
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(gw_store_dead(st, s_collect, r), GW_OK);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->id[0], 13);
+    depths_t ds = {0};
+    assert_int_equal(gw_store_depths(st, s_depth_cb, &ds), GW_OK);
+    assert_int_equal(ds.n, 3);
+    assert_int_equal(ds.d[0].delivered, 1);
+    assert_int_equal(ds.d[0].inflight, 1);
+    assert_int_equal(ds.d[0].pending, 1);
+    assert_int_equal(ds.d[0].oldest_pending_ms, 200);
+    assert_int_equal(ds.d[1].dead, 1);
+    /* Dedup still sees the old messages; a new one gets a delivery id after the old ones. */
+    gw_store_msg_t m = s_msg("S1", "A", "m1", "again", 7000);
+    int dup = 0;
+    assert_int_equal(gw_store_begin(st), GW_OK);
+    assert_int_equal(gw_store_put(st, &m, &dup), GW_OK);
+    assert_int_equal(dup, 1);
+    assert_int_equal(m.id, 1);
+    assert_int_equal(gw_store_commit(st), GW_OK);
+    s_put(st, "S1", "A", "m5", "five", 7000);
+    s_due(st, "A", 6000, 10, r);
+    assert_int_equal(r->n, 3);
+    assert_int_equal(r->id[2], 15);
+    assert_int_equal(gw_store_acked(st, 11, "A", 7000), GW_OK);
+    assert_int_equal(gw_store_acked(st, 10, "A", 7000), GW_OK); /* repeated: harmless */
+    assert_int_equal(s_backlog(st, "A"), 2);
+    free(r);
+    gw_store_close(&st);
+
+    assert_int_equal(s_sql_int(path, "PRAGMA user_version"), 2);
+    assert_int_equal(s_sql_int(path, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(s_sql_int(path, "SELECT sql LIKE '%WHERE%' FROM sqlite_schema WHERE "
+                                     "name = 'deliveries_due'"),
+                     1);
+    /* The state check survived the rebuild. */
+    assert_int_equal(s_sql_int(path, "SELECT count(*) FROM deliveries"), 6);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    int src =
+        sqlite3_exec(db, "UPDATE deliveries SET state = 'lost' WHERE id = 12", NULL, NULL, NULL);
+    assert_int_equal(src & 0xff, SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+    st = s_open(path, &ro); /* and a readonly open reads version 2 */
+    assert_int_equal(s_backlog(st, "A"), 2);
+    gw_store_close(&st);
+}
+
 /* Cap the size of any file this process writes at limit (soft limit only, so it can be
  * raised again); SIGXFSZ is ignored so an over-long write fails instead of killing us. */
 static void
@@ -948,6 +1125,8 @@ main(void)
         T(test_store_reopen_keeps_everything),
         T(test_store_readonly_reads_while_writer_holds_db),
         T(test_store_newer_schema_is_refused),
+        T(test_store_due_after_skips_sent_pending),
+        T(test_store_upgrade_from_v1),
         T(test_store_disk_full_at_commit_loses_only_the_group),
         T(test_store_disk_full_during_put_never_half_commits),
         T(test_store_survives_sigkill),
