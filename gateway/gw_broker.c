@@ -25,6 +25,7 @@
 #include <zmq.h>
 
 #include "gw_broker.h"
+#include "gw_chain.h"
 #include "gw_config.h"
 #include "gw_store.h"
 #include "gw_tap.h"
@@ -84,6 +85,7 @@ struct gw_broker {
     size_t nparties;
     gw_diag_t *diag;           /* reused per message */
     gw_worker_t *worker;       /* runs the per-message check off this thread */
+    gw_chain_t *chain;         /* the configured filters, current generation */
     uint32_t strip_mask;       /* types some platform taps with tap_strip_freetext */
     reply_t *replies;          /* answers of the current batch */
     size_t nreplies, capreplies;
@@ -446,6 +448,66 @@ s_frame_dup(zmq_msg_t *f, size_t *len)
     return b;
 }
 
+/* A filter rejected the message (levels 3/4): answer with the retourbericht, or
+ * with an ERROR for a message the standard gives no retourbericht. */
+static void
+s_filter_reject(gw_broker_t *self, gw_worker_result_t *r)
+{
+    self->stats.rejected++;
+    const gw_msgtype_t *type = r->msg->type;
+    const char *rule = "FILTER";
+    for (size_t i = 0; i < gw_diag_count(self->diag); i++) {
+        if (gw_diag_at(self->diag, i)->level < GW_LEVEL_WARN) {
+            rule = gw_diag_at(self->diag, i)->rule;
+            break;
+        }
+    }
+    gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", r->peer, r->id, type->name,
+           rule);
+    const gw_msgtype_t *ans = gw_msgtype_answer(type);
+    gw_msg_t *ret = NULL;
+    char *xml = NULL;
+    size_t len = 0;
+    if (ans && gw_retour_build(r->msg, self->diag, NULL, &ret) == GW_OK &&
+        gw_codec_encode(ret, &xml, &len, NULL) == GW_OK) {
+        char props[128];
+        snprintf(props, sizeof(props), "type=%s\ncode=%s\n", ans->name, rule);
+        s_reply(self, r->peer, GW_CMD_REJECT, r->id, props, &xml, len);
+    } else {
+        s_error(self, r->peer, r->id, rule, "rule %s: the message was not accepted", rule);
+    }
+    gw_free(xml);
+    gw_msg_destroy(&ret);
+}
+
+static void
+s_log_filter_stats(const gw_broker_t *self)
+{
+    for (size_t i = 0; i < gw_chain_count(self->chain); i++) {
+        gw_chain_stats_t st;
+        gw_chain_stats(self->chain, i, &st);
+        gw_log(GW_LOG_INFO, "filter_stats",
+               "filter=%s passed=%" PRIu64 " rejected=%" PRIu64 " warned=%" PRIu64
+               " errors=%" PRIu64,
+               st.name, st.passed, st.rejected, st.warned, st.errors);
+    }
+}
+
+/* Build the chain of a config generation. NULL with *err on failure. */
+static gw_chain_t *
+s_chain_for(const gw_config_t *cfg, char **err)
+{
+    gw_chain_spec_t *specs = gw_calloc(cfg->nfilters ? cfg->nfilters : 1, sizeof(*specs));
+    if (!specs) {
+        *err = gw_strdup("out of memory");
+        return NULL;
+    }
+    gw_config_chain_specs(cfg, specs);
+    gw_chain_t *c = gw_chain_new(specs, cfg->nfilters, err);
+    gw_free(specs);
+    return c;
+}
+
 /* Second half: route, persist, acknowledge (after the batch commits). */
 static void
 s_checked(gw_broker_t *self, gw_worker_result_t *r)
@@ -521,6 +583,34 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         .received_ms = now,
     };
     int dup = 0;
+    gw_filter_ctx_t fctx = {.now_ms = now, .peer = peer, .db = gw_store_db(self->store)};
+    if (gw_chain_count(self->chain) > 0 && r->msg) {
+        /* A resend of a stored message is answered as such, not judged again. */
+        int rc0 = gw_store_find_copy(self->store, &sm, &dup);
+        if (rc0 != GW_OK) {
+            s_error(self, peer, r->id, "INTERNAL", "the store is unavailable");
+            return;
+        }
+        if (!dup) {
+            gw_diag_reset(self->diag);
+            gw_verdict_t v = gw_chain_run(self->chain, r->msg, self->diag, &fctx);
+            if (v == GW_VERDICT_ERROR) {
+                s_error(self, peer, r->id, "FILTER",
+                        "a filter of this gateway failed on the message; it was not accepted");
+                return;
+            }
+            if (v == GW_VERDICT_REJECT) {
+                s_filter_reject(self, r);
+                return;
+            }
+            if (v == GW_VERDICT_STOP) {
+                char props[96];
+                snprintf(props, sizeof(props), "type=%s\ncode=HANDLED\n", type->name);
+                s_reply(self, peer, GW_CMD_ACK, r->id, props, NULL, 0);
+                return;
+            }
+        }
+    }
     int rc = gw_store_put(self->store, &sm, &dup);
     if (rc == GW_EFULL) {
         s_error(self, peer, r->id, "FULL",
@@ -549,6 +639,10 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         to->want_pump = 1;
         s_taps(self, type, sm.id, sm.payload, sm.len, zmq_msg_data(&r->tap),
                zmq_msg_size(&r->tap), now);
+        /* The filters record what was accepted, in the same transaction. */
+        if (r->msg && gw_chain_accept(self->chain, r->msg, &fctx) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "filter_accept_failed", "peer=%s msgid=%" PRId64, peer, sm.id);
+        }
         /* By default the recipient sends the retourbericht (one per heenbericht, IV028);
          * with answer_accepted the gateway answered for it (the worker built it). */
         answer = s_frame_dup(&r->answer, &alen);
@@ -810,10 +904,26 @@ s_reload(gw_broker_t *self)
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
     }
-    if (s_parties_from(self, next) != GW_OK) {
+    char *ferr = NULL;
+    gw_chain_t *chain = s_chain_for(next, &ferr);
+    if (!chain) {
+        gw_log(GW_LOG_ERROR, "reload_failed", "file=%s keeping=previous reason=filters",
+               self->config->path);
+        if (ferr) {
+            fprintf(stderr, "%s\n", ferr);
+        }
+        gw_free(ferr);
         gw_config_destroy(&next);
         return;
     }
+    if (s_parties_from(self, next) != GW_OK) {
+        gw_chain_destroy(&chain);
+        gw_config_destroy(&next);
+        return;
+    }
+    s_log_filter_stats(self);
+    gw_chain_destroy(&self->chain);
+    self->chain = chain;
     gw_config_destroy(&self->config);
     self->config = next;
     self->strip_mask = s_strip_mask(next);
@@ -841,6 +951,7 @@ s_recount(gw_broker_t *self)
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
+    gw_chain_tick(self->chain, now);
     if (self->reload_flag) {
         s_reload(self);
     }
@@ -900,6 +1011,13 @@ gw_broker_new(gw_config_t **config_p, char **err)
     cfg = NULL;
     self->diag = gw_diag_new();
     if (!self->diag || s_parties_from(self, self->config) != GW_OK) {
+        goto fail;
+    }
+    char *ferr = NULL;
+    self->chain = s_chain_for(self->config, &ferr);
+    if (!self->chain) {
+        snprintf(why, sizeof(why), "filters:\n%.480s", ferr ? ferr : "?");
+        gw_free(ferr);
         goto fail;
     }
     gw_codec_opts_t co = {.max_size = self->config->max_message_size};
@@ -986,6 +1104,8 @@ gw_broker_destroy(gw_broker_t **self_p)
         gw_free(self->parties[i].win);
     }
     gw_worker_destroy(&self->worker);
+    /* Filters may hold statements on the store's connection: before the store closes. */
+    gw_chain_destroy(&self->chain);
     if (self->router) {
         zmq_close(self->router);
     }
@@ -1104,6 +1224,7 @@ gw_broker_run(gw_broker_t *self)
     if (s_commit(self) != GW_OK) {
         status = GW_EIO;
     }
+    s_log_filter_stats(self);
     gw_log(GW_LOG_INFO, "stopped",
            "submitted=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64 " errors=%" PRIu64
            " duplicates=%" PRIu64 " delivered=%" PRIu64 " redelivered=%" PRIu64,

@@ -89,6 +89,7 @@ gw_check_out_clear(gw_check_out_t *out)
     gw_free(out->text);
     gw_free(out->tap);
     gw_free(out->answer);
+    gw_msg_destroy(&out->msg);
     memset(out, 0, sizeof(*out));
 }
 
@@ -164,6 +165,10 @@ gw_check_run(gw_codec_t *codec, gw_diag_t *diag, const char *peer, const char *b
         gw_msg_t *copy = gw_msg_dup(msg);
         rc = copy ? gw_tap_strip(copy, &out->tap, &out->tap_len) : GW_ENOMEM;
         gw_msg_destroy(&copy);
+    }
+    if (rc == GW_OK) {
+        out->msg = msg; /* the filters see the model the check decoded */
+        msg = NULL;
     }
 done:
     gw_msg_destroy(&msg);

@@ -41,6 +41,7 @@ typedef struct gw_check_out {
     size_t tap_len;
     char *answer;   /* heap: retourbericht for an accepted heenbericht when asked for */
     size_t answer_len;
+    gw_msg_t *msg;  /* ACCEPT: the decoded message, for the filter chain; owned */
 } gw_check_out_t;
 
 /**

@@ -32,4 +32,7 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "    kind = platform\n"
                                       "    name = \"Regionaal platform\"\n"
                                       "    tap = JW301 JW305 JW307 WMO301 WMO305 WMO307\n"
-                                      "    tap_strip_freetext = yes\n";
+                                      "    tap_strip_freetext = yes\n"
+                                      "\n"
+                                      "# TR056: Identificatie unique per sender and message type (9056)\n"
+                                      "filter tr056\n";

@@ -1263,3 +1263,20 @@ gw_store_size(gw_store_t *self)
     }
     return s_file_size(db) + s_file_size(sqlite3_filename_wal(db));
 }
+
+void *
+gw_store_db(gw_store_t *self)
+{
+    return self->db;
+}
+
+int
+gw_store_find_copy(gw_store_t *self, gw_store_msg_t *m, int *found)
+{
+    *found = 0;
+    if (!m || !m->sender || !m->type || !m->ident || !m->dagtekening) {
+        s_seterr(self, "find_copy: invalid argument");
+        return GW_EINVAL;
+    }
+    return s_dedup(self, m, found);
+}

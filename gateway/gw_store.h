@@ -65,6 +65,10 @@ typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
 gw_store_t *gw_store_open(const char *path, const gw_store_opts_t *opts, char **err);
 void gw_store_close(gw_store_t **self_p);
 
+/** The store's SQLite connection (a sqlite3 *), for filters that keep state in tables of
+ * their own (gw/filter.h). Borrowed for the store's life; never BEGIN/COMMIT on it. */
+void *gw_store_db(gw_store_t *self);
+
 /** Group transaction. @returns GW_OK or GW_EIO (details logged via gw_store_last_error). */
 GW_NODISCARD int gw_store_begin(gw_store_t *self);
 GW_NODISCARD int gw_store_commit(gw_store_t *self);
@@ -80,6 +84,13 @@ const char *gw_store_last_error(const gw_store_t *self);
  *   answers the sender with an error; nothing was stored); GW_EIO.
  */
 GW_NODISCARD int gw_store_put(gw_store_t *self, gw_store_msg_t *m, int *duplicate);
+
+/**
+ * Is m (sender, type, ident, dagtekening) already stored? Sets *found and m->id.
+ * The put does the same check; this lets the broker answer a resend before the
+ * filters see it again. @returns GW_OK, GW_EINVAL, GW_EIO.
+ */
+GW_NODISCARD int gw_store_find_copy(gw_store_t *self, gw_store_msg_t *m, int *found);
 
 /** Add a delivery of message msg_id to another recipient (wire tap), with its own payload
  * (e.g. a copy without free text), inside a transaction. */

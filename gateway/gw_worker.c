@@ -115,7 +115,14 @@ s_thread(void *arg)
         zmq_msg_close(&body);
         s_send_heap(sock, &out.text, out.text_len, 1);
         s_send_heap(sock, &out.tap, out.tap_len, 1);
-        s_send_heap(sock, &out.answer, out.answer_len, 0);
+        s_send_heap(sock, &out.answer, out.answer_len, 1);
+        /* The decoded model travels by pointer: same process, and the broker owns it
+         * from here (the inproc pipe never drops a message while both ends live). */
+        gw_msg_t *msg = out.msg;
+        out.msg = NULL;
+        if (zmq_send(sock, &msg, sizeof(msg), 0) < 0) {
+            gw_msg_destroy(&msg);
+        }
         gw_check_out_clear(&out);
     }
 out:
@@ -222,7 +229,8 @@ gw_worker_result(gw_worker_t *self, gw_worker_result_t *out, int flags)
     out->live = 1;
     if (zmq_msg_recv(&out->body, self->pipe, 0) < 0 || zmq_msg_recv(&out->text, self->pipe, 0) < 0 ||
         zmq_msg_recv(&out->tap, self->pipe, 0) < 0 ||
-        zmq_msg_recv(&out->answer, self->pipe, 0) < 0) {
+        zmq_msg_recv(&out->answer, self->pipe, 0) < 0 ||
+        zmq_recv(self->pipe, &out->msg, sizeof(out->msg), 0) != (int)sizeof(out->msg)) {
         gw_worker_result_clear(out);
         return GW_EIO;
     }
@@ -239,4 +247,5 @@ gw_worker_result_clear(gw_worker_result_t *r)
         zmq_msg_close(&r->answer);
         r->live = 0;
     }
+    gw_msg_destroy(&r->msg);
 }

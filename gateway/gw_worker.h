@@ -28,6 +28,7 @@ typedef struct gw_worker_result {
     zmq_msg_t text;   /* ERROR reason / REJECT retourbericht (may be empty) */
     zmq_msg_t tap;    /* stripped copy (may be empty) */
     zmq_msg_t answer; /* retourbericht of an accepted message (may be empty) */
+    gw_msg_t *msg;    /* ACCEPT: the decoded message (owned; freed by gw_worker_result_clear) */
     int live;         /* frames initialised */
 } gw_worker_result_t;
 

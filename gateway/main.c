@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gw_broker.h"
+#include "gw_chain.h"
 #include "gw_config.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
@@ -105,9 +106,24 @@ main(int argc, char **argv)
                 fprintf(stderr, "ijwgw: %s\n", gw_diag_at(diag, i)->text);
             }
         }
-        printf("ijwgw: configuration %s: %s (%zu parties, endpoint %s, store %s)\n",
+        /* Build the filter chain too: loads every plugin and checks its options. */
+        gw_chain_spec_t *specs = gw_calloc(cfg->nfilters ? cfg->nfilters : 1, sizeof(*specs));
+        char *ferr = NULL;
+        gw_chain_t *chain = NULL;
+        if (specs) {
+            gw_config_chain_specs(cfg, specs);
+            chain = gw_chain_new(specs, cfg->nfilters, &ferr);
+        }
+        if (!chain) {
+            fprintf(stderr, "ijwgw: filters rejected:\n%s\n", ferr ? ferr : "out of memory");
+            ok = 0;
+        }
+        gw_chain_destroy(&chain);
+        gw_free(ferr);
+        gw_free(specs);
+        printf("ijwgw: configuration %s: %s (%zu parties, %zu filters, endpoint %s, store %s)\n",
                cfg->path ? cfg->path : "<default>", ok ? "ok" : "FAILED", cfg->nparties,
-               cfg->endpoint, cfg->store);
+               cfg->nfilters, cfg->endpoint, cfg->store);
         gw_diag_destroy(&diag);
         gw_codec_destroy(&codec);
         gw_config_destroy(&cfg);

@@ -1881,6 +1881,46 @@ test_gateway_only_the_recipient_can_acknowledge(void **state)
     s_end();
 }
 
+/* The filter chain on the live pipeline: tr056 (TR056, retourcode 9056) refuses a
+ * BerichtIdentificatie a sender already used for another message of the type,
+ * with a JW302 carrying 9056; an exact resend is still answered as a duplicate. */
+static void
+test_gateway_filter_tr056_rejects_reused_identificatie(void **state)
+{
+    (void)state;
+    gwconf_t conf = {.extra = "filter tr056\n"};
+    s_begin(&conf);
+    party_t *g = s_party("0363", 1, 0);
+    size_t len = 0;
+    char *xml = s_variant("valid/jw301.xml", "TR056-A", &len);
+    char *again = gw_malloc(len + 1);
+    assert_non_null(again);
+    memcpy(again, xml, len + 1);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "first use");
+    s_submit_take_expect(g, &again, len, GW_CMD_ACK, "DUPLICATE", "exact resend");
+    /* the same Identificatie on another day: another message */
+    char *base = s_variant("valid/jw301.xml", "TR056-A", &len);
+    char day[16];
+    assert_true(s_xml_text(base, "Dagtekening", day, sizeof(day)));
+    char from[40], to[40];
+    snprintf(from, sizeof(from), "<ijw:Dagtekening>%s<", day);
+    /* later than the fixture's day (TR134) and not in the future (TR135) */
+    snprintf(to, sizeof(to), "<ijw:Dagtekening>%s<", strcmp(day, "2026-11-01") ? "2026-11-01"
+                                                                                  : "2026-11-02");
+    size_t len2 = 0;
+    char *other = s_replace(base, from, to, &len2);
+    gw_free(base);
+    gw_client_result_t r;
+    assert_int_equal(gw_client_submit(g->c, other, len2, &r, 10000), GW_OK);
+    gw_free(other);
+    s_expect(&r, GW_CMD_REJECT, "TR056", "reused Identificatie");
+    assert_string_equal(r.type, "JW302");
+    assert_non_null(r.body);
+    assert_non_null(strstr(r.body, "<jw302:RetourCode>9056</jw302:RetourCode>"));
+    gw_client_event_clear(&r);
+    s_end();
+}
+
 static void
 test_gateway_repeated_dack_does_not_free_queue_space(void **state)
 {
@@ -2230,6 +2270,7 @@ main(void)
         T(test_gateway_store_full_refuses_new_keeps_stored),
         T(test_gateway_only_the_recipient_can_acknowledge),
         T(test_gateway_repeated_dack_does_not_free_queue_space),
+        T(test_gateway_filter_tr056_rejects_reused_identificatie),
         T(test_gateway_reconnected_recipient_gets_inflight_first),
         T(test_gateway_sighup_reloads_parties_and_survives_a_broken_config),
         T(test_gateway_undelivered_message_is_dead_lettered_and_requeued),
