@@ -103,7 +103,7 @@ test)
         --wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
         --timeout-multiplier 10 --logbase valgrind || status=1
 
-    echo "== libFuzzer smoke (30 s)"
+    echo "== libFuzzer smoke: codec (30 s)"
     CC=clang setup build-fuzz -Dfuzz=enabled -Dtests=false -Db_sanitize=address,undefined \
         -Db_lundef=false -Dwerror=true
     corpus=$(mktemp -d)
@@ -111,6 +111,12 @@ test)
         "$corpus" tests/fixtures/valid tests/fixtures/invalid/input tests/fixtures/invalid/xsd \
         >/tmp/fuzz_decode.log 2>&1 || { tail -50 /tmp/fuzz_decode.log; status=1; }
     grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_decode.log || true
+    rm -rf "$corpus"
+    echo "== libFuzzer smoke: wire protocol (15 s)"
+    corpus=$(mktemp -d)
+    build-fuzz/tests/fuzz/fuzz_proto -max_total_time=15 -print_final_stats=1 \
+        "$corpus" tests/fuzz/corpus/proto >/tmp/fuzz_proto.log 2>&1 || { tail -50 /tmp/fuzz_proto.log; status=1; }
+    grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_proto.log || true
     rm -rf "$corpus"
 
     python3 tools/test_summary.py build/meson-logs/testlog.json \
