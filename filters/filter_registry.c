@@ -9,6 +9,9 @@
 
 const gw_filter_ops_t *const gw_filter_builtins[] = {
     &filter_tr056,
+    &filter_toewijzing,
+    &filter_verzoek,
+    &filter_startstop,
     NULL,
 };
 

@@ -10,6 +10,9 @@
 
 /* One line per built-in filter (filters/filter_<rule>.c). */
 extern const gw_filter_ops_t filter_tr056;
+extern const gw_filter_ops_t filter_toewijzing;
+extern const gw_filter_ops_t filter_verzoek;
+extern const gw_filter_ops_t filter_startstop;
 
 /* Every built-in filter, NULL-terminated. */
 extern const gw_filter_ops_t *const gw_filter_builtins[];

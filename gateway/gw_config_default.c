@@ -34,5 +34,8 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "    tap = JW301 JW305 JW307 WMO301 WMO305 WMO307\n"
                                       "    tap_strip_freetext = yes\n"
                                       "\n"
-                                      "# TR056: Identificatie unique per sender and message type (9056)\n"
-                                      "filter tr056\n";
+                                      "# the standard's cross-message rules (spec 5.4)\n"
+                                      "filter tr056\n"
+                                      "filter verzoek\n"
+                                      "filter toewijzing\n"
+                                      "filter startstop\n";

@@ -204,7 +204,7 @@ ijwctl_send(int argc, char **argv)
                 errors++;
                 status = 1;
             } else if (r.cmd == GW_CMD_REJECT) {
-                printf(" (retourbericht %s, %zu bytes)\n", r.type, r.body_len);
+                printf(" %s (retourbericht %s, %zu bytes)\n", r.code, r.type, r.body_len);
                 rejected++;
                 status = 1;
                 if (o.outdir && r.body) {

@@ -1,0 +1,555 @@
+/*
+ * Tests of the built-in filter startstop (filters/filter_startstop.c): the start/stop
+ * sequences of spec §1.3 pass, and each cross-message rule (TR074, TR063, TR326,
+ * TR071, TR382, TR413, TR414, TR415) rejects with its retourcode on the right class.
+ * Messages are the valid fixtures, mutated in memory; the state is a real SQLite
+ * file in a mkdtemp directory, each submit inside its own transaction as the broker
+ * does.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw/arena.h"
+
+#include "gw_chain.h"
+#include "unittest.h"
+
+#define T_FILE  "test.conf"
+#define T_START "/Bericht/Client/StartProducten/StartProduct"
+#define T_STOP  "/Bericht/Client/StopProducten/StopProduct"
+
+static gw_codec_t *s_codec;
+static char s_dir[256];
+
+/* Per test: a chain with startstop, a database file, a diagnostic list. */
+typedef struct t_env {
+    sqlite3 *db;
+    gw_chain_t *chain;
+    gw_diag_t *diag;
+    gw_filter_ctx_t ctx;
+} t_env_t;
+
+static int
+s_setup(void **state)
+{
+    int rc = ut_alloc_setup(state);
+    s_codec = ut_codec();
+    return rc;
+}
+
+static int
+s_teardown(void **state)
+{
+    gw_codec_destroy(&s_codec);
+    return ut_alloc_teardown(state);
+}
+
+static sqlite3 *
+s_db_open(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+static void
+s_exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, e ? e : "?");
+    }
+}
+
+static void
+s_env(t_env_t *env, const char *dbname)
+{
+    memset(env, 0, sizeof(*env));
+    env->db = s_db_open(dbname);
+    gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {T_FILE, NULL, 0}};
+    char *err = NULL;
+    env->chain = gw_chain_new(&spec, 1, &err);
+    if (!env->chain) {
+        fail_msg("gw_chain_new: %s", err ? err : "?");
+    }
+    env->diag = gw_diag_new();
+    assert_non_null(env->diag);
+    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
+}
+
+static void
+s_env_done(t_env_t *env)
+{
+    gw_diag_destroy(&env->diag);
+    gw_chain_destroy(&env->chain);
+    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
+}
+
+/* Run the chain on msg inside a transaction and accept it when it passed. */
+static gw_verdict_t
+s_submit(t_env_t *env, const gw_msg_t *msg)
+{
+    gw_diag_reset(env->diag);
+    s_exec(env->db, "BEGIN IMMEDIATE");
+    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
+    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
+        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
+    }
+    s_exec(env->db, "COMMIT");
+    return v;
+}
+
+static void
+s_pass(t_env_t *env, const gw_msg_t *msg)
+{
+    gw_verdict_t v = s_submit(env, msg);
+    if (v != GW_VERDICT_PASS) {
+        ut_print_diag(env->diag);
+        fail_msg("expected PASS, got %d", (int)v);
+    }
+    assert_int_equal(gw_diag_count(env->diag), 0);
+}
+
+/* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
+static void
+s_reject(t_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
+         const void *cls)
+{
+    gw_verdict_t v = s_submit(env, msg);
+    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
+        ut_print_diag(env->diag);
+        fail_msg("expected one %s, got verdict %d", rule, (int)v);
+    }
+    const gw_diag_entry_t *d = gw_diag_at(env->diag, 0);
+    assert_int_equal(d->level, GW_LEVEL_CROSS);
+    assert_string_equal(d->rule, rule);
+    assert_string_equal(d->retourcode, code);
+    assert_string_equal(d->path, path);
+    assert_ptr_equal(d->cls, cls);
+    assert_null(strstr(d->text, msg->bericht->Client->Bsn)); /* no personal data */
+}
+
+static gw_msg_t *
+s_fixture(const char *rel)
+{
+    gw_msg_t *m = ut_decode_fixture(s_codec, rel);
+    assert_non_null(m);
+    return m;
+}
+
+static gw_start_stop_product_t *
+s_start(gw_msg_t *m, size_t i)
+{
+    assert_true(i < m->bericht->Client->StartProduct.n);
+    return &m->bericht->Client->StartProduct.v[i];
+}
+
+static gw_start_stop_product_t *
+s_stop(gw_msg_t *m, size_t i)
+{
+    assert_true(i < m->bericht->Client->StopProduct.n);
+    return &m->bericht->Client->StopProduct.v[i];
+}
+
+/* Give m's StartProducten (start) or StopProducten n copies of its first row. */
+static void
+s_rows(gw_msg_t *m, int start, size_t n)
+{
+    gw_client_t *c = m->bericht->Client;
+    gw_start_stop_product_t *v = gw_arena_alloc(m->arena, n * sizeof(*v));
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = start ? c->StartProduct.v[0] : c->StopProduct.v[0];
+    }
+    if (start) {
+        c->StartProduct.v = v;
+        c->StartProduct.n = n;
+    } else {
+        c->StopProduct.v = v;
+        c->StopProduct.n = n;
+    }
+}
+
+/* ---- the sequences of §1.3 ---- */
+
+static void
+test_startstop_story_passes(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "story.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+    gw_msg_t *m307 = s_fixture("valid/jw307.xml");
+    gw_msg_t *w305 = s_fixture("valid/wmo305.xml");
+    gw_msg_t *w307 = s_fixture("valid/wmo307.xml");
+
+    /* Stop na start, iJw and iWmo. */
+    s_pass(&env, m305);
+    s_pass(&env, m307);
+    s_pass(&env, w305);
+    s_pass(&env, w307);
+
+    /* The same start again: its key was already received (TR074). */
+    s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
+    /* The same stop again: TR074 before TR415. */
+    s_reject(&env, w307, "TR074", "9074", T_STOP "[1]", s_stop(w307, 0));
+
+    /* Another aanbieder, or another gemeente, has its own rows. */
+    m305->bericht->Header->Afzender = "42420002";
+    s_pass(&env, m305);
+    m305->bericht->Header->Afzender = "42420001";
+    m305->bericht->Header->Ontvanger = "0599";
+    s_start(m305, 0)->StatusAanlevering = "3";
+    s_reject(&env, m305, "TR063", "9063", T_START "[1]", s_start(m305, 0));
+
+    /* A retourbericht is outside the filter's mask. */
+    gw_msg_t *m306 = s_fixture("valid/jw306.xml");
+    s_pass(&env, m306);
+    gw_msg_destroy(&m306);
+
+    gw_msg_destroy(&m305);
+    gw_msg_destroy(&m307);
+    gw_msg_destroy(&w305);
+    gw_msg_destroy(&w307);
+    s_env_done(&env);
+}
+
+static void
+test_startstop_tijdelijk_then_definitief(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tijdelijk.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+    gw_msg_t *m307 = s_fixture("valid/jw307.xml");
+    gw_start_stop_product_t *sp = s_stop(m307, 0);
+    s_pass(&env, m305);
+
+    /* Tijdelijke stop. */
+    sp->RedenBeeindiging = "20";
+    sp->Einddatum = "2026-05-01";
+    s_pass(&env, m307);
+
+    /* A second tijdelijke stop on the same Begindatum (TR413). */
+    sp->Einddatum = "2026-06-01";
+    s_reject(&env, m307, "TR413", "9413", T_STOP "[1]", sp);
+
+    /* A definitive stop before the tijdelijke stop's Einddatum (TR414). */
+    sp->RedenBeeindiging = "31";
+    sp->Einddatum = "2026-04-30";
+    s_reject(&env, m307, "TR414", "9414", T_STOP "[1]", sp);
+
+    /* Definitieve stop na tijdelijke stop (OP377/OP378), on the same day is fine too. */
+    sp->Einddatum = "2026-05-01";
+    s_pass(&env, m307);
+
+    /* Nothing after a definitive stop (TR415), tijdelijk or not. */
+    sp->RedenBeeindiging = "33";
+    sp->Einddatum = "2026-07-31";
+    s_reject(&env, m307, "TR415", "9415", T_STOP "[1]", sp);
+    sp->RedenBeeindiging = "20";
+    s_reject(&env, m307, "TR415", "9415", T_STOP "[1]", sp);
+
+    gw_msg_destroy(&m305);
+    gw_msg_destroy(&m307);
+    s_env_done(&env);
+}
+
+static void
+test_startstop_start_after_stop(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "restart.db");
+    gw_msg_t *m305 = s_fixture("valid/wmo305.xml");
+    gw_msg_t *m307 = s_fixture("valid/wmo307.xml");
+    gw_start_stop_product_t *st = s_start(m305, 0);
+    gw_start_stop_product_t *sp = s_stop(m307, 0);
+    s_pass(&env, m305);
+
+    /* A second start for the same toewijzing while the first is actueel (TR326). */
+    st->Begindatum = "2026-03-01";
+    s_reject(&env, m305, "TR326", "9326", T_START "[1]", st);
+
+    /* Tijdelijke stop, then the resumption: a new start with a new Begindatum (OP379). */
+    sp->RedenBeeindiging = "20";
+    sp->Einddatum = "2026-02-28";
+    s_pass(&env, m307);
+    s_pass(&env, m305);
+
+    /* The resumed start is actueel now: yet another start is refused. */
+    st->Begindatum = "2026-04-01";
+    s_reject(&env, m305, "TR326", "9326", T_START "[1]", st);
+
+    /* Definitive stop of the resumed start, then a start after that stop. */
+    sp->Begindatum = "2026-03-01";
+    sp->RedenBeeindiging = "39";
+    sp->Einddatum = "2026-03-31";
+    s_pass(&env, m307);
+    s_pass(&env, m305);
+
+    gw_msg_destroy(&m305);
+    gw_msg_destroy(&m307);
+    s_env_done(&env);
+}
+
+static void
+test_startstop_delete_and_correct(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "delete.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+    gw_msg_t *m307 = s_fixture("valid/jw307.xml");
+    gw_start_stop_product_t *st = s_start(m305, 0);
+    gw_start_stop_product_t *sp = s_stop(m307, 0);
+
+    /* Deleting what was never sent (TR063; the IV028 example). */
+    st->StatusAanlevering = "3";
+    s_reject(&env, m305, "TR063", "9063", T_START "[1]", st);
+    sp->StatusAanlevering = "3";
+    s_reject(&env, m307, "TR063", "9063", T_STOP "[1]", sp);
+
+    /* Verwijderen start: 305, 305 (3); a second delete has nothing left to delete. */
+    st->StatusAanlevering = "1";
+    s_pass(&env, m305);
+    st->StatusAanlevering = "3";
+    s_pass(&env, m305);
+    s_reject(&env, m305, "TR063", "9063", T_START "[1]", st);
+
+    /* Correctie start: 305, 305 (3), 305 (1) with the same key in a later message. */
+    st->StatusAanlevering = "1";
+    s_pass(&env, m305);
+
+    /* A stop was sent: the start cannot be deleted (TR071). */
+    sp->StatusAanlevering = "1";
+    s_pass(&env, m307);
+    st->StatusAanlevering = "3";
+    s_reject(&env, m305, "TR071", "9071", T_START "[1]", st);
+
+    /* Verwijderen stop, then the start may go (and a second stop delete is TR063). */
+    sp->StatusAanlevering = "3";
+    s_pass(&env, m307);
+    s_reject(&env, m307, "TR063", "9063", T_STOP "[1]", sp);
+    s_pass(&env, m305);
+
+    /* Correctie stop: the same stop may be sent again once deleted... but not the start
+     * it referred to, which is gone now (TR382). */
+    sp->StatusAanlevering = "1";
+    s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
+
+    gw_msg_destroy(&m305);
+    gw_msg_destroy(&m307);
+    s_env_done(&env);
+}
+
+static void
+test_startstop_correction_in_one_message(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "iv008.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+    s_pass(&env, m305);
+
+    /* IV008: delete and a new row in one message, a key element (Begindatum) changed. */
+    gw_msg_t *fix = s_fixture("valid/jw305.xml");
+    s_rows(fix, 1, 2);
+    s_start(fix, 0)->StatusAanlevering = "3";
+    s_start(fix, 1)->Begindatum = "2026-02-09";
+    s_pass(&env, fix);
+
+    /* The same key deleted and sent again in one message: refused (TR074 on row 2). */
+    s_start(fix, 0)->Begindatum = "2026-02-09";
+    s_reject(&env, fix, "TR074", "9074", T_START "[2]", s_start(fix, 1));
+
+    /* The new row before the delete: the old start is still actueel for row 1 (TR326). */
+    s_start(fix, 0)->StatusAanlevering = "1";
+    s_start(fix, 0)->Begindatum = "2026-02-16";
+    s_start(fix, 1)->StatusAanlevering = "3";
+    s_reject(&env, fix, "TR326", "9326", T_START "[1]", s_start(fix, 0));
+
+    /* Two new rows for one toewijzing in one message: the second is TR326. */
+    gw_msg_t *two = s_fixture("valid/jw305.xml");
+    s_rows(two, 1, 2);
+    s_start(two, 0)->ToewijzingNummer = "12345002";
+    s_start(two, 1)->ToewijzingNummer = "12345002";
+    s_start(two, 1)->Begindatum = "2026-02-23";
+    s_reject(&env, two, "TR326", "9326", T_START "[2]", s_start(two, 1));
+
+    /* A stop and its deletion in one 307 leave nothing behind; every failing row is named. */
+    gw_msg_t *m307 = s_fixture("valid/jw307.xml");
+    s_rows(m307, 0, 3);
+    s_stop(m307, 0)->Begindatum = "2026-02-09";
+    s_stop(m307, 1)->Begindatum = "2026-02-09";
+    s_stop(m307, 1)->StatusAanlevering = "3";
+    s_stop(m307, 2)->Begindatum = "2026-02-09";
+    s_stop(m307, 2)->StatusAanlevering = "3";
+    assert_int_equal(s_submit(&env, m307), GW_VERDICT_REJECT);
+    assert_int_equal(gw_diag_count(env.diag), 1);
+    assert_true(ut_diag_has(env.diag, "TR063", "9063"));
+    assert_ptr_equal(gw_diag_at(env.diag, 0)->cls, s_stop(m307, 2));
+    s_stop(m307, 0)->Begindatum = "2026-02-02"; /* the deleted start: TR382 */
+    assert_int_equal(s_submit(&env, m307), GW_VERDICT_REJECT);
+    assert_int_equal(gw_diag_count(env.diag), 3);
+    assert_string_equal(gw_diag_at(env.diag, 0)->rule, "TR382");
+    assert_string_equal(gw_diag_at(env.diag, 1)->rule, "TR063");
+    assert_string_equal(gw_diag_at(env.diag, 1)->path, T_STOP "[2]");
+    assert_string_equal(gw_diag_at(env.diag, 2)->rule, "TR063");
+    assert_string_equal(gw_diag_at(env.diag, 2)->path, T_STOP "[3]");
+
+    gw_msg_destroy(&m307);
+    gw_msg_destroy(&two);
+    gw_msg_destroy(&fix);
+    gw_msg_destroy(&m305);
+    s_env_done(&env);
+}
+
+static void
+test_startstop_stop_needs_start(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr382.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+    gw_msg_t *m307 = s_fixture("valid/jw307.xml");
+    gw_start_stop_product_t *sp = s_stop(m307, 0);
+
+    /* No start at all. */
+    s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
+    s_pass(&env, m305);
+
+    /* The start key elements must be copied unchanged: Product, Begindatum. */
+    sp->Product->Code = "45A49";
+    s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
+    sp->Product->Code = "45A48";
+    sp->Begindatum = "2026-02-03";
+    s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
+
+    /* ToewijzingNummer compares as a number; ToewijzingIngangsdatum is not in the key. */
+    sp->Begindatum = "2026-02-02";
+    sp->ToewijzingNummer = "012345001";
+    sp->ToewijzingIngangsdatum = "2026-01-01";
+    s_pass(&env, m307);
+
+    /* Taakgericht (IV096): no ToewijzingNummer, the key is Product + Begindatum. */
+    gw_msg_t *t305 = s_fixture("valid/jw305-taakgericht.xml");
+    s_pass(&env, t305);
+    s_reject(&env, t305, "TR074", "9074", T_START "[1]", s_start(t305, 0));
+    gw_client_t *tc = t305->bericht->Client;
+    sp->ToewijzingNummer = NULL;
+    sp->ToewijzingIngangsdatum = NULL;
+    m307->bericht->Header->Afzender = t305->bericht->Header->Afzender;
+    m307->bericht->Header->Ontvanger = t305->bericht->Header->Ontvanger;
+    m307->bericht->Client->Bsn = gw_arena_strdup(m307->arena, tc->Bsn);
+    sp->Product->Code = "45A02";
+    sp->Begindatum = "2026-03-09";
+    s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
+    sp->Product->Code = "45A01";
+    s_pass(&env, m307);
+
+    gw_msg_destroy(&t305);
+    gw_msg_destroy(&m305);
+    gw_msg_destroy(&m307);
+    s_env_done(&env);
+}
+
+/* ---- robustness ---- */
+
+static void
+test_startstop_refuses_options(void **state)
+{
+    (void)state;
+    gw_filter_opt_t o = {"strict", "yes", 8};
+    gw_chain_spec_t spec = {.name = "startstop", .line = 7, .opts = {T_FILE, &o, 1}};
+    char *err = NULL;
+    assert_null(gw_chain_new(&spec, 1, &err));
+    assert_non_null(err);
+    assert_string_equal(
+        err, "test.conf:8: filter startstop: unknown option 'strict' (startstop has none)");
+    gw_free(err);
+}
+
+static void
+test_startstop_survives_rolled_back_first_transaction(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "rollback.db");
+    gw_msg_t *m305 = s_fixture("valid/jw305.xml");
+
+    /* The table is created inside a transaction that the broker then rolls back. */
+    s_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m305, env.diag, &env.ctx), GW_VERDICT_PASS);
+    assert_int_equal(gw_chain_accept(env.chain, m305, &env.ctx), GW_OK);
+    s_exec(env.db, "ROLLBACK");
+
+    /* The cached statements point at a table that is gone; the filter recovers. */
+    s_pass(&env, m305);
+    s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
+
+    /* A fresh chain on a new handle to the same file sees what was recorded. */
+    gw_chain_destroy(&env.chain);
+    assert_int_equal(sqlite3_close(env.db), SQLITE_OK);
+    env.db = s_db_open("rollback.db");
+    env.ctx.db = env.db;
+    gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {T_FILE, NULL, 0}};
+    env.chain = gw_chain_new(&spec, 1, NULL);
+    assert_non_null(env.chain);
+    s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
+
+    /* No database handle: the filter cannot work, ERROR (logged). */
+    gw_diag_reset(env.diag);
+    gw_filter_ctx_t nodb = {.now_ms = 1, .peer = "42420001", .db = NULL};
+    assert_int_equal(gw_chain_run(env.chain, m305, env.diag, &nodb), GW_VERDICT_ERROR);
+    assert_int_not_equal(gw_chain_accept(env.chain, m305, &nodb), GW_OK);
+
+    gw_msg_destroy(&m305);
+    s_env_done(&env);
+}
+
+/* ---- main ---- */
+
+static int
+s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int
+main(void)
+{
+    snprintf(s_dir, sizeof(s_dir), "%s/gw-startstop-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_startstop_story_passes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_tijdelijk_then_definitief, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_start_after_stop, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_delete_and_correct, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_correction_in_one_message, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_stop_needs_start, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_refuses_options, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_survives_rolled_back_first_transaction,
+                                        s_setup, s_teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    return failed;
+}

@@ -1,0 +1,628 @@
+/*
+ * Tests of the built-in toewijzing filter (filters/filter_toewijzing.c), driven
+ * through the chain (gateway/gw_chain.c) on a real SQLite file in a mkdtemp
+ * directory: the fixture stories pass unchanged; each rule (TR332, TR019,
+ * TR338, TR304, TR339, TR340, TR341, TR307, TR308, TR384) is triggered once by
+ * mutating the decoded model, with its retourcode, level, path and cls; IV013
+ * versioning; recovery after a rolled-back first transaction.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw_chain.h"
+#include "unittest.h"
+
+#define T_FILE "test.conf"
+
+static gw_codec_t *s_codec;
+static char s_dir[256];
+
+static int
+s_setup(void **state)
+{
+    int rc = ut_alloc_setup(state);
+    s_codec = ut_codec();
+    return rc;
+}
+
+static int
+s_teardown(void **state)
+{
+    gw_codec_destroy(&s_codec);
+    return ut_alloc_teardown(state);
+}
+
+static sqlite3 *
+s_db_open(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    assert_int_equal(rc, SQLITE_OK);
+    return db;
+}
+
+static void
+s_exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, e ? e : "?");
+    }
+}
+
+static int
+s_count_rows(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM toewijzing_product", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* A text column of the stored toewijzing (gemeente, nummer); "" when NULL. Static buffer. */
+static const char *
+s_stored(sqlite3 *db, const char *col, const char *gemeente, int64_t nummer)
+{
+    static char out[64];
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM toewijzing_product WHERE gemeente = ?1 AND nummer = ?2", col);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_text(s, 1, gemeente, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, nummer);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const unsigned char *t = sqlite3_column_text(s, 0);
+    snprintf(out, sizeof(out), "%s", t ? (const char *)t : "");
+    sqlite3_finalize(s);
+    return out;
+}
+
+/* A chain with the toewijzing filter only. */
+static gw_chain_t *
+s_chain(void)
+{
+    gw_chain_spec_t spec = {.name = "toewijzing", .line = 1, .opts = {T_FILE, NULL, 0}};
+    char *err = NULL;
+    gw_chain_t *c = gw_chain_new(&spec, 1, &err);
+    if (!c) {
+        fail_msg("gw_chain_new: %s", err ? err : "?");
+    }
+    assert_null(err);
+    return c;
+}
+
+/* Run the chain on msg inside a transaction and accept it when it passed. */
+static gw_verdict_t
+s_submit(gw_chain_t *c, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
+{
+    gw_diag_reset(diag);
+    s_exec(ctx->db, "BEGIN IMMEDIATE");
+    gw_verdict_t v = gw_chain_run(c, msg, diag, ctx);
+    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
+        assert_int_equal(gw_chain_accept(c, msg, ctx), GW_OK);
+    }
+    s_exec(ctx->db, "COMMIT");
+    return v;
+}
+
+/* Decode a fixture, submit it and require a pass; returns nothing (the message is freed). */
+static void
+s_pass(gw_chain_t *c, const char *rel, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
+{
+    gw_msg_t *msg = ut_decode_fixture(s_codec, rel);
+    gw_verdict_t v = s_submit(c, msg, diag, ctx);
+    if (v != GW_VERDICT_PASS) {
+        ut_print_diag(diag);
+        fail_msg("%s: verdict %d, want PASS", rel, (int)v);
+    }
+    assert_int_equal(gw_diag_count(diag), 0);
+    gw_msg_destroy(&msg);
+}
+
+/* Entry i must be a level-3 diagnostic of rule/code at path on cls, without the BSN. */
+static void
+s_assert_diag(const gw_diag_t *diag, size_t i, const char *rule, const char *code, const char *path,
+              const void *cls)
+{
+    assert_true(i < gw_diag_count(diag));
+    const gw_diag_entry_t *d = gw_diag_at(diag, i);
+    assert_int_equal(d->level, GW_LEVEL_CROSS);
+    assert_string_equal(d->rule, rule);
+    assert_string_equal(d->retourcode, code);
+    assert_string_equal(d->path, path);
+    assert_ptr_equal(d->cls, cls);
+    assert_null(strstr(d->text, "9999000")); /* no BSN in the text */
+}
+
+/* Submit msg, expect REJECT with exactly one diagnostic as given. */
+static void
+s_reject_one(gw_chain_t *c, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx,
+             const char *rule, const char *code, const char *path, const void *cls)
+{
+    assert_int_equal(s_submit(c, msg, diag, ctx), GW_VERDICT_REJECT);
+    if (gw_diag_count(diag) != 1) {
+        ut_print_diag(diag);
+    }
+    assert_int_equal(gw_diag_count(diag), 1);
+    s_assert_diag(diag, 0, rule, code, path, cls);
+}
+
+#define P1 "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie[1]"
+
+/* ---- the stories pass ---- */
+
+static void
+test_toewijzing_ijw_story_passes(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("ijw-story.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    s_pass(c, "valid/jw301.xml", diag, &ctx);
+    assert_int_equal(s_count_rows(db), 1);
+    assert_string_equal(s_stored(db, "aanbieder", "0363", 12345001), "42420001");
+    assert_string_equal(s_stored(db, "eenheid", "0363", 12345001), "04");
+    assert_string_equal(s_stored(db, "frequentie", "0363", 12345001), "4");
+    assert_string_equal(s_stored(db, "toewijzingstijd", "0363", 12345001), "10:15:00");
+    ctx.peer = "42420001";
+    s_pass(c, "valid/jw305.xml", diag, &ctx);
+    s_pass(c, "valid/jw323.xml", diag, &ctx);
+    s_pass(c, "valid/jw323-credit.xml", diag, &ctx);
+    s_pass(c, "valid/jw307.xml", diag, &ctx);
+    /* Taakgericht start (no ToewijzingNummer): not checked, although nothing is stored. */
+    s_pass(c, "valid/jw305-taakgericht.xml", diag, &ctx);
+    /* The same 301 again (a resend for the same client) passes; still one row. */
+    ctx.peer = "0363";
+    s_pass(c, "valid/jw301.xml", diag, &ctx);
+    s_pass(c, "valid/jw301-multi.xml", diag, &ctx);
+    s_pass(c, "valid/jw301-budget.xml", diag, &ctx);
+    assert_int_equal(s_count_rows(db), 5);
+    /* Retours are outside the mask. */
+    s_pass(c, "valid/jw302.xml", diag, &ctx);
+    gw_chain_stats_t st;
+    gw_chain_stats(c, 0, &st);
+    assert_int_equal(st.rejected, 0);
+    assert_int_equal(st.errors, 0);
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+test_toewijzing_wmo_story_passes(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("wmo-story.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0384", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    s_pass(c, "valid/wmo301.xml", diag, &ctx);
+    ctx.peer = "65656055";
+    s_pass(c, "valid/wmo305.xml", diag, &ctx);
+    s_pass(c, "valid/wmo323.xml", diag, &ctx);
+    s_pass(c, "valid/wmo323-credit.xml", diag, &ctx);
+    s_pass(c, "valid/wmo307.xml", diag, &ctx);
+    assert_int_equal(s_count_rows(db), 1);
+
+    /* Families are separate: a JW323 on the WMO toewijzing's gemeente/number relates to
+     * nothing. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    m->bericht->Header->Afzender = "65656055";
+    m->bericht->Header->Ontvanger = "0384";
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    p->ToewijzingNummer = "23456001";
+    s_reject_one(c, m, diag, &ctx, "TR338", "9338", P1 "/ToewijzingNummer", p);
+    gw_msg_destroy(&m);
+
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+test_toewijzing_refuses_options(void **state)
+{
+    (void)state;
+    gw_filter_opt_t o = {"window", "5", 61};
+    gw_chain_spec_t spec = {.name = "toewijzing", .line = 60, .opts = {T_FILE, &o, 1}};
+    char *err = NULL;
+    assert_null(gw_chain_new(&spec, 1, &err));
+    assert_non_null(err);
+    assert_string_equal(err, "test.conf:61: filter toewijzing: unknown option 'window' "
+                             "(toewijzing has none)");
+    gw_free(err);
+}
+
+/* ---- TR332 ---- */
+
+static void
+test_toewijzing_tr332_number_of_another_client(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("tr332.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    s_pass(c, "valid/jw301.xml", diag, &ctx);
+
+    /* The same number of gemeente 0363 for another client: 9332 on that ToegewezenProduct. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301-multi.xml");
+    gw_client_t *cl = m->bericht->Client;
+    cl->ToegewezenProduct.v[1].ToewijzingNummer = "012345001"; /* numeric: = 12345001 */
+    s_reject_one(c, m, diag, &ctx, "TR332", "9332",
+                 "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]/ToewijzingNummer",
+                 &cl->ToegewezenProduct.v[1]);
+    assert_int_equal(s_count_rows(db), 1); /* rejected: nothing recorded */
+
+    /* Another gemeente may use the same number. */
+    m->bericht->Header->Afzender = "0599";
+    assert_int_equal(s_submit(c, m, diag, &ctx), GW_VERDICT_PASS);
+    assert_int_equal(s_count_rows(db), 4);
+    gw_msg_destroy(&m);
+
+    /* Another domain (iWmo) may use the same number in the same gemeente. */
+    m = ut_decode_fixture(s_codec, "valid/wmo301.xml");
+    m->bericht->Header->Afzender = "0363";
+    m->bericht->Client->ToegewezenProduct.v[0].ToewijzingNummer = "12345001";
+    assert_int_equal(s_submit(c, m, diag, &ctx), GW_VERDICT_PASS);
+    assert_int_equal(s_count_rows(db), 5);
+    gw_msg_destroy(&m);
+
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* ---- TR019 ---- */
+
+static void
+test_toewijzing_tr019_start_stop_without_toewijzing(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("tr019.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    s_pass(c, "valid/jw301.xml", diag, &ctx);
+    ctx.peer = "42420001";
+
+    /* Start on an unknown number. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw305.xml");
+    gw_start_stop_product_t *sp = &m->bericht->Client->StartProduct.v[0];
+    sp->ToewijzingNummer = "12345002";
+    s_reject_one(c, m, diag, &ctx, "TR019", "9019",
+                 "/Bericht/Client/StartProducten/StartProduct[1]/ToewijzingNummer", sp);
+    /* Leading zeros: the same number. */
+    sp->ToewijzingNummer = "0012345001";
+    assert_int_equal(s_submit(c, m, diag, &ctx), GW_VERDICT_PASS);
+    /* Another client. */
+    m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900018");
+    s_reject_one(c, m, diag, &ctx, "TR019", "9019",
+                 "/Bericht/Client/StartProducten/StartProduct[1]/ToewijzingNummer", sp);
+    gw_msg_destroy(&m);
+
+    /* Stop from another aanbieder. */
+    m = ut_decode_fixture(s_codec, "valid/jw307.xml");
+    m->bericht->Header->Afzender = "65656055";
+    s_reject_one(c, m, diag, &ctx, "TR019", "9019",
+                 "/Bericht/Client/StopProducten/StopProduct[1]/ToewijzingNummer",
+                 &m->bericht->Client->StopProduct.v[0]);
+    /* Stop to another gemeente. */
+    m->bericht->Header->Afzender = "42420001";
+    m->bericht->Header->Ontvanger = "0599";
+    s_reject_one(c, m, diag, &ctx, "TR019", "9019",
+                 "/Bericht/Client/StopProducten/StopProduct[1]/ToewijzingNummer",
+                 &m->bericht->Client->StopProduct.v[0]);
+    gw_msg_destroy(&m);
+
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* ---- 323 rules ---- */
+
+typedef struct t_323 {
+    sqlite3 *db;
+    gw_chain_t *c;
+    gw_filter_ctx_t ctx;
+    gw_diag_t *diag;
+} t_323_t;
+
+static void
+s_323_begin(t_323_t *t, const char *dbname)
+{
+    t->db = s_db_open(dbname);
+    t->c = s_chain();
+    t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
+    t->diag = gw_diag_new();
+    s_pass(t->c, "valid/jw301.xml", t->diag, &t->ctx);
+    t->ctx.peer = "42420001";
+}
+
+static void
+s_323_end(t_323_t *t)
+{
+    gw_diag_destroy(&t->diag);
+    gw_chain_destroy(&t->c);
+    assert_int_equal(sqlite3_close(t->db), SQLITE_OK);
+}
+
+/* One rule on the jw323 prestatie: mutate with f, expect exactly that diagnostic. */
+typedef void (*t_mutate_fn)(gw_msg_t *m, gw_prestatie_t *p);
+
+static void
+s_323_one(t_323_t *t, t_mutate_fn f, const char *rule, const char *code, const char *path)
+{
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    f(m, p);
+    s_reject_one(t->c, m, t->diag, &t->ctx, rule, code, path, p);
+    gw_msg_destroy(&m);
+}
+
+static void
+m_nummer(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->ToewijzingNummer = "12345099";
+}
+
+static void
+m_aanbieder(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)p;
+    m->bericht->Header->Afzender = "65656055";
+}
+
+static void
+m_bsn(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)p;
+    m->bericht->Declaratie->Client.v[0].Bsn = gw_arena_strdup(m->arena, "999900018");
+}
+
+static void
+m_categorie(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->ProductCategorie = "41";
+}
+
+static void
+m_code(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->ProductCode = "45A01";
+}
+
+static void
+m_eenheid(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->Eenheid = "14";
+}
+
+static void
+m_begin(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->ProductPeriode->Begindatum = "2026-01-31";
+}
+
+static void
+m_eind(gw_msg_t *m, gw_prestatie_t *p)
+{
+    (void)m;
+    p->ProductPeriode->Einddatum = "2026-08-01";
+}
+
+static void
+test_toewijzing_323_each_rule(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_323_begin(&t, "r323.db");
+    s_323_one(&t, m_nummer, "TR338", "9338", P1 "/ToewijzingNummer");
+    s_323_one(&t, m_aanbieder, "TR338", "9338", P1 "/ToewijzingNummer");
+    s_323_one(&t, m_bsn, "TR304", "8187", "/Bericht/Declaratie/Clienten/Client[1]/Bsn");
+    s_323_one(&t, m_categorie, "TR339", "9339", P1 "/ProductCategorie");
+    s_323_one(&t, m_code, "TR340", "9340", P1 "/ProductCode");
+    s_323_one(&t, m_eenheid, "TR341", "9341", P1 "/Eenheid");
+    s_323_one(&t, m_begin, "TR307", "9307", P1 "/ProductPeriode/Begindatum");
+    s_323_one(&t, m_eind, "TR308", "9308", P1 "/ProductPeriode/Einddatum");
+
+    /* Minutes on a toewijzing in hours fit (IV081); hours on one in minutes do not. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    p->Eenheid = "01";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    /* Boundaries are inclusive. */
+    p->ProductPeriode->Begindatum = "2026-02-01";
+    p->ProductPeriode->Einddatum = "2026-07-31";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_323_reports_every_rule_of_a_prestatie(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_323_begin(&t, "r323-multi.db");
+    /* The credit fixture's second prestatie breaks TR339, TR340 and TR307 at once; the
+     * first stays clean. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_client_t *cl = &m->bericht->Declaratie->Client.v[0];
+    assert_int_equal(cl->Prestatie.n, 2);
+    gw_prestatie_t *p = &cl->Prestatie.v[1];
+    p->ProductCategorie = "41";
+    p->ProductCode = "41A05";
+    p->ProductPeriode->Begindatum = "2026-01-01";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_REJECT);
+    assert_int_equal(gw_diag_count(t.diag), 3);
+#define P2 "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie[2]"
+    s_assert_diag(t.diag, 0, "TR339", "9339", P2 "/ProductCategorie", p);
+    s_assert_diag(t.diag, 1, "TR340", "9340", P2 "/ProductCode", p);
+    s_assert_diag(t.diag, 2, "TR307", "9307", P2 "/ProductPeriode/Begindatum", p);
+#undef P2
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+/* ---- IV013 versions and TR384 ---- */
+
+static void
+test_toewijzing_latest_version_wins_and_tr384(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_323_begin(&t, "iv013.db");
+    gw_filter_ctx_t gem = t.ctx;
+    gem.peer = "0363";
+
+    /* A newer version (intrekking: Einddatum 2026-03-15) replaces the stored one. */
+    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingsdatum = "2026-03-10";
+    tp->Toewijzingstijd = "08:00:00";
+    tp->Einddatum = "2026-03-15";
+    tp->RedenWijziging = "01";
+    assert_int_equal(s_submit(t.c, v2, t.diag, &gem), GW_VERDICT_PASS);
+    assert_string_equal(s_stored(t.db, "einddatum", "0363", 12345001), "2026-03-15");
+
+    /* An older version arriving later (Einddatum 2026-12-31) does not. */
+    gw_msg_t *v0 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    tp = &v0->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingsdatum = "2026-03-10";
+    tp->Toewijzingstijd = "07:59:59.999";
+    tp->Einddatum = "2026-12-31";
+    assert_int_equal(s_submit(t.c, v0, t.diag, &gem), GW_VERDICT_PASS);
+    assert_string_equal(s_stored(t.db, "einddatum", "0363", 12345001), "2026-03-15");
+    assert_int_equal(s_count_rows(t.db), 1);
+
+    /* So the March prestatie now ends after the toewijzing: TR308. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR308", "9308", P1 "/ProductPeriode/Einddatum", p);
+
+    /* Verwijdering (RedenWijziging 13, a later fraction of a second): TR384 as well. */
+    tp = &v2->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingstijd = "08:00:00.5";
+    tp->Einddatum = "2026-02-01";
+    tp->RedenWijziging = "13";
+    assert_int_equal(s_submit(t.c, v2, t.diag, &gem), GW_VERDICT_PASS);
+    assert_string_equal(s_stored(t.db, "redenwijziging", "0363", 12345001), "13");
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_REJECT);
+    assert_int_equal(gw_diag_count(t.diag), 2);
+    s_assert_diag(t.diag, 0, "TR308", "9308", P1 "/ProductPeriode/Einddatum", p);
+    s_assert_diag(t.diag, 1, "TR384", "9384", P1 "/ToewijzingNummer", p);
+
+    gw_msg_destroy(&m);
+    gw_msg_destroy(&v0);
+    gw_msg_destroy(&v2);
+    s_323_end(&t);
+}
+
+/* ---- store handling ---- */
+
+static void
+test_toewijzing_survives_rolled_back_first_transaction(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("rollback.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1, .peer = "0384", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    gw_msg_t *msg = ut_decode_fixture(s_codec, "valid/wmo301.xml");
+
+    /* The table is created inside a transaction that the broker then rolls back. */
+    s_exec(db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(c, msg, diag, &ctx), GW_VERDICT_PASS);
+    assert_int_equal(gw_chain_accept(c, msg, &ctx), GW_OK);
+    s_exec(db, "ROLLBACK");
+
+    /* The cached statements point at a table that is gone; the filter recovers. */
+    assert_int_equal(s_submit(c, msg, diag, &ctx), GW_VERDICT_PASS);
+    assert_int_equal(s_count_rows(db), 1);
+
+    /* Same after a rollback on the accept side only (first use in on_accept). */
+    gw_chain_destroy(&c);
+    c = s_chain();
+    s_exec(db, "DROP TABLE toewijzing_product");
+    gw_msg_t *m323 = ut_decode_fixture(s_codec, "valid/wmo323.xml");
+    ctx.peer = "65656055";
+    s_exec(db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(c, m323, diag, &ctx), GW_VERDICT_REJECT); /* creates */
+    s_exec(db, "ROLLBACK");
+    ctx.peer = "0384";
+    assert_int_equal(s_submit(c, msg, diag, &ctx), GW_VERDICT_PASS);
+    ctx.peer = "65656055";
+    assert_int_equal(s_submit(c, m323, diag, &ctx), GW_VERDICT_PASS);
+
+    /* No database handle: the filter cannot work, ERROR (logged). */
+    gw_diag_reset(diag);
+    gw_filter_ctx_t nodb = {.now_ms = 1, .peer = "0384", .db = NULL};
+    assert_int_equal(gw_chain_run(c, msg, diag, &nodb), GW_VERDICT_ERROR);
+    assert_int_not_equal(gw_chain_accept(c, msg, &nodb), GW_OK);
+
+    gw_msg_destroy(&m323);
+    gw_msg_destroy(&msg);
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* ---- main ---- */
+
+static int
+s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int
+main(void)
+{
+    snprintf(s_dir, sizeof(s_dir), "%s/gw-toewijzing-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_toewijzing_ijw_story_passes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_wmo_story_passes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_refuses_options, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr332_number_of_another_client, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr019_start_stop_without_toewijzing,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_323_each_rule, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_323_reports_every_rule_of_a_prestatie,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_latest_version_wins_and_tr384, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_survives_rolled_back_first_transaction,
+                                        s_setup, s_teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    return failed;
+}
