@@ -65,5 +65,18 @@ check "types lists the registry" $?
 [ "$("$ijwctl" rules | tail -n +2 | wc -l)" -ge 63 ]
 check "rules lists at least 63 rules" $?
 
+"$ijwctl" rules test "$fx"/valid/jw315.xml "$fx"/valid/jw319.xml "$fx"/valid/jw301.xml \
+    "$fx"/valid/jw305.xml "$fx"/valid/jw323.xml "$fx"/valid/jw307.xml >"$tmp/story.out" 2>&1
+check "rules test: the story passes every filter, in order" $?
+grep -q "6 accepted, 0 rejected" "$tmp/story.out"
+check "rules test: summary" $?
+"$ijwctl" rules test "$fx"/valid/jw315.xml "$fx"/valid/jw301.xml "$fx"/valid/jw305.xml \
+    "$fx"/demo/jw305-second-start.xml >"$tmp/second.out" 2>&1
+[ $? -eq 1 ] && grep -q "TR074     9074" "$tmp/second.out" && grep -q "filter startstop    REJECT" "$tmp/second.out"
+check "rules test: a second start is rejected by startstop with 9074" $?
+"$ijwctl" rules test "$fx"/valid/jw305.xml >"$tmp/orphan.out" 2>&1
+[ $? -eq 1 ] && grep -q "TR019     9019" "$tmp/orphan.out"
+check "rules test: a start without a toewijzing is rejected (TR019)" $?
+
 echo "1..$n"
 exit $fail

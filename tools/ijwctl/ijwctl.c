@@ -52,6 +52,7 @@ s_usage(FILE *f)
           "       ijwctl demo [FIXTURE-DIR]\n"
           "       ijwctl types\n"
           "       ijwctl rules\n"
+          "       ijwctl rules test [-c CONFIG] [--today YYYY-MM-DD] FILE|DIR...\n"
           "       ijwctl send [-e ENDPOINT] [-p PARTY] [-c CONFIG] FILE|DIR...\n"
           "       ijwctl recv -p PARTY [-e ENDPOINT] [-c CONFIG] [-o DIR] [-n COUNT] [-t SECONDS]\n"
           "                   [--answer]\n"
@@ -531,6 +532,9 @@ main(int argc, char **argv)
         return s_cmd_types();
     }
     if (strcmp(cmd, "rules") == 0) {
+        if (argc > 2 && strcmp(argv[2], "test") == 0) {
+            return ijwctl_rules_test(argc - 3, argv + 3);
+        }
         return s_cmd_rules();
     }
     if (strcmp(cmd, "send") == 0) {

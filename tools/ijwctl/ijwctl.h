@@ -9,6 +9,9 @@ int ijwctl_send(int argc, char **argv);
 int ijwctl_recv(int argc, char **argv);
 int ijwctl_replay(int argc, char **argv);
 
+/* cmd_rules.c: dry-run messages through every check, in order */
+int ijwctl_rules_test(int argc, char **argv);
+
 /* cmd_store.c: inspect and repair the store */
 int ijwctl_queues(int argc, char **argv);
 int ijwctl_dlq(int argc, char **argv);
