@@ -77,6 +77,7 @@
 #include "gw/log.h"
 
 #include "filter_registry.h"
+#include "filter_sql.h"
 
 enum { S_START = 0, S_STOP = 1 };
 
@@ -140,57 +141,32 @@ typedef struct s_row {
 
 /* ---- statements ---- */
 
+#define S_NSTMTS 3
+
+/* The statement table of this state, for filter_sql.h. */
+static void
+s_stmts(s_state_t *st, gw_fsql_stmt_t v[S_NSTMTS])
+{
+    v[0] = (gw_fsql_stmt_t){&st->load, s_sql_load};
+    v[1] = (gw_fsql_stmt_t){&st->add, s_sql_add};
+    v[2] = (gw_fsql_stmt_t){&st->remove, s_sql_remove};
+}
+
 static void
 s_forget(s_state_t *st)
 {
-    sqlite3_finalize(st->load);
-    sqlite3_finalize(st->add);
-    sqlite3_finalize(st->remove);
-    st->load = NULL;
-    st->add = NULL;
-    st->remove = NULL;
-    st->db = NULL;
-}
-
-static int
-s_rc_of(int sqlrc)
-{
-    switch (sqlrc & 0xff) {
-    case SQLITE_NOMEM:
-        return GW_ENOMEM;
-    case SQLITE_FULL:
-        return GW_EFULL;
-    default:
-        return GW_EIO;
-    }
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    gw_fsql_forget(&st->db, v, S_NSTMTS);
 }
 
 /* Make the table and statements ready for db. */
 static int
 s_ready(s_state_t *st, sqlite3 *db)
 {
-    if (st->db == db && st->load && st->add && st->remove) {
-        return GW_OK;
-    }
-    s_forget(st);
-    int rc = sqlite3_exec(db, s_sql_table, NULL, NULL, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_load, -1, &st->load, NULL);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_add, -1, &st->add, NULL);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_remove, -1, &st->remove, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        gw_log(GW_LOG_ERROR, "startstop_sqlite", "step=prepare rc=%d err=\"%s\"", rc,
-               sqlite3_errmsg(db));
-        s_forget(st);
-        return s_rc_of(rc);
-    }
-    st->db = db;
-    return GW_OK;
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    return gw_fsql_ready(&st->db, db, "startstop", s_sql_table, v, S_NSTMTS);
 }
 
 static int
@@ -656,7 +632,7 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
             gw_log(GW_LOG_ERROR, "startstop_sqlite", "step=record type=%s rc=%d err=\"%s\"", type,
                    src, sqlite3_errmsg(ctx->db));
             s_forget(st);
-            return s_rc_of(src);
+            return gw_fsql_rc(src);
         }
     }
     return GW_OK;

@@ -38,6 +38,7 @@
 #include "gw/log.h"
 
 #include "filter_registry.h"
+#include "filter_sql.h"
 
 static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS toewijzing_product("
                                   " family INTEGER NOT NULL,"
@@ -94,52 +95,31 @@ typedef struct s_row {
     char eenheid[8];       /* Omvang/Eenheid or "" (no Omvang: budget toewijzing) */
 } s_row_t;
 
+#define S_NSTMTS 2
+
+/* The statement table of this state, for filter_sql.h. */
+static void
+s_stmts(s_state_t *st, gw_fsql_stmt_t v[S_NSTMTS])
+{
+    v[0] = (gw_fsql_stmt_t){&st->find, s_sql_find};
+    v[1] = (gw_fsql_stmt_t){&st->upsert, s_sql_upsert};
+}
+
 static void
 s_forget(s_state_t *st)
 {
-    sqlite3_finalize(st->find);
-    sqlite3_finalize(st->upsert);
-    st->find = NULL;
-    st->upsert = NULL;
-    st->db = NULL;
-}
-
-static int
-s_rc_of(int sqlrc)
-{
-    switch (sqlrc & 0xff) {
-    case SQLITE_NOMEM:
-        return GW_ENOMEM;
-    case SQLITE_FULL:
-        return GW_EFULL;
-    default:
-        return GW_EIO;
-    }
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    gw_fsql_forget(&st->db, v, S_NSTMTS);
 }
 
 /* Make the table and statements ready for db. */
 static int
 s_ready(s_state_t *st, sqlite3 *db)
 {
-    if (st->db == db && st->find && st->upsert) {
-        return GW_OK;
-    }
-    s_forget(st);
-    int rc = sqlite3_exec(db, s_sql_table, NULL, NULL, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_find, -1, &st->find, NULL);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_upsert, -1, &st->upsert, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=prepare rc=%d err=\"%s\"", rc,
-               sqlite3_errmsg(db));
-        s_forget(st);
-        return s_rc_of(rc);
-    }
-    st->db = db;
-    return GW_OK;
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    return gw_fsql_ready(&st->db, db, "toewijzing", s_sql_table, v, S_NSTMTS);
 }
 
 static const char *
@@ -220,7 +200,7 @@ s_find(s_state_t *st, sqlite3 *db, int family, const char *gemeente, int64_t num
         gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=find rc=%d err=\"%s\"", src,
                sqlite3_errmsg(db));
         s_forget(st); /* re-prepare (and re-create the table) on the next message */
-        return s_rc_of(src);
+        return gw_fsql_rc(src);
     }
     return GW_OK;
 }
@@ -646,7 +626,7 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
             gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=upsert type=%s rc=%d err=\"%s\"",
                    msg->type->name, src, sqlite3_errmsg(ctx->db));
             s_forget(st);
-            return s_rc_of(src);
+            return gw_fsql_rc(src);
         }
     }
     return GW_OK;

@@ -18,6 +18,7 @@
 #include "gw/log.h"
 
 #include "filter_registry.h"
+#include "filter_sql.h"
 
 #define S_PATH "/Bericht/Header/BerichtIdentificatie/Identificatie"
 
@@ -46,52 +47,31 @@ typedef struct s_key {
     const char *dagtekening;
 } s_key_t;
 
+#define S_NSTMTS 2
+
+/* The statement table of this state, for filter_sql.h. */
+static void
+s_stmts(s_state_t *st, gw_fsql_stmt_t v[S_NSTMTS])
+{
+    v[0] = (gw_fsql_stmt_t){&st->find, s_sql_find};
+    v[1] = (gw_fsql_stmt_t){&st->insert, s_sql_insert};
+}
+
 static void
 s_forget(s_state_t *st)
 {
-    sqlite3_finalize(st->find);
-    sqlite3_finalize(st->insert);
-    st->find = NULL;
-    st->insert = NULL;
-    st->db = NULL;
-}
-
-static int
-s_rc_of(int sqlrc)
-{
-    switch (sqlrc & 0xff) {
-    case SQLITE_NOMEM:
-        return GW_ENOMEM;
-    case SQLITE_FULL:
-        return GW_EFULL;
-    default:
-        return GW_EIO;
-    }
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    gw_fsql_forget(&st->db, v, S_NSTMTS);
 }
 
 /* Make the table and statements ready for db. */
 static int
 s_ready(s_state_t *st, sqlite3 *db)
 {
-    if (st->db == db && st->find && st->insert) {
-        return GW_OK;
-    }
-    s_forget(st);
-    int rc = sqlite3_exec(db, s_sql_table, NULL, NULL, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_find, -1, &st->find, NULL);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, s_sql_insert, -1, &st->insert, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        gw_log(GW_LOG_ERROR, "tr056_sqlite", "step=prepare rc=%d err=\"%s\"", rc,
-               sqlite3_errmsg(db));
-        s_forget(st);
-        return s_rc_of(rc);
-    }
-    st->db = db;
-    return GW_OK;
+    gw_fsql_stmt_t v[S_NSTMTS];
+    s_stmts(st, v);
+    return gw_fsql_ready(&st->db, db, "tr056", s_sql_table, v, S_NSTMTS);
 }
 
 static int
@@ -266,7 +246,7 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
         gw_log(GW_LOG_ERROR, "tr056_sqlite", "step=insert type=%s rc=%d err=\"%s\"", k.type, src,
                sqlite3_errmsg(ctx->db));
         s_forget(st);
-        return s_rc_of(src);
+        return gw_fsql_rc(src);
     }
     return GW_OK;
 }

@@ -72,6 +72,7 @@
 #include "gw/log.h"
 
 #include "filter_registry.h"
+#include "filter_sql.h"
 
 /* State of a ReferentieAanbieder (verzoek_ref.state). */
 enum {
@@ -172,49 +173,31 @@ typedef struct s_key {
     const char *ident; /* Identificatie, "" when absent */
 } s_key_t;
 
+/* The statement table of this state, for filter_sql.h. */
+static void
+s_stmts(s_state_t *st, gw_fsql_stmt_t v[Q_COUNT])
+{
+    for (size_t i = 0; i < Q_COUNT; i++) {
+        v[i].slot = &st->q[i];
+        v[i].sql = s_sql[i];
+    }
+}
+
 static void
 s_forget(s_state_t *st)
 {
-    for (size_t i = 0; i < Q_COUNT; i++) {
-        sqlite3_finalize(st->q[i]);
-        st->q[i] = NULL;
-    }
-    st->db = NULL;
-}
-
-static int
-s_rc_of(int sqlrc)
-{
-    switch (sqlrc & 0xff) {
-    case SQLITE_NOMEM:
-        return GW_ENOMEM;
-    case SQLITE_FULL:
-        return GW_EFULL;
-    default:
-        return GW_EIO;
-    }
+    gw_fsql_stmt_t v[Q_COUNT];
+    s_stmts(st, v);
+    gw_fsql_forget(&st->db, v, Q_COUNT);
 }
 
 /* Make the tables and statements ready for db. */
 static int
 s_ready(s_state_t *st, sqlite3 *db)
 {
-    if (st->db == db && st->q[Q_COUNT - 1]) {
-        return GW_OK;
-    }
-    s_forget(st);
-    int rc = sqlite3_exec(db, s_sql_tables, NULL, NULL, NULL);
-    for (size_t i = 0; rc == SQLITE_OK && i < Q_COUNT; i++) {
-        rc = sqlite3_prepare_v2(db, s_sql[i], -1, &st->q[i], NULL);
-    }
-    if (rc != SQLITE_OK) {
-        gw_log(GW_LOG_ERROR, "verzoek_sqlite", "step=prepare rc=%d err=\"%s\"", rc,
-               sqlite3_errmsg(db));
-        s_forget(st);
-        return s_rc_of(rc);
-    }
-    st->db = db;
-    return GW_OK;
+    gw_fsql_stmt_t v[Q_COUNT];
+    s_stmts(st, v);
+    return gw_fsql_ready(&st->db, db, "verzoek", s_sql_tables, v, Q_COUNT);
 }
 
 static int
@@ -676,7 +659,7 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
         gw_log(GW_LOG_ERROR, "verzoek_sqlite", "step=record type=%s rc=%d err=\"%s\"",
                msg->type->name, src, sqlite3_errmsg(ctx->db));
         s_forget(st);
-        return s_rc_of(src);
+        return gw_fsql_rc(src);
     }
     return GW_OK;
 }
