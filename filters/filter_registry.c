@@ -12,6 +12,7 @@ const gw_filter_ops_t *const gw_filter_builtins[] = {
     &filter_toewijzing,
     &filter_verzoek,
     &filter_startstop,
+    &filter_declaratie,
     NULL,
 };
 

@@ -38,4 +38,5 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "filter tr056\n"
                                       "filter verzoek\n"
                                       "filter toewijzing\n"
-                                      "filter startstop\n";
+                                      "filter startstop\n"
+                                      "filter declaratie\n";

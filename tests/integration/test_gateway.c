@@ -980,7 +980,7 @@ test_gateway_story_replay_delivers_everything_once(void **state)
     gwconf_t conf = {.retry_initial = "1s",
                      .tap = 1,
                      .extra = "filter tr056\nfilter verzoek\nfilter toewijzing\n"
-                              "filter startstop\n"};
+                              "filter startstop\nfilter declaratie\n"};
     s_begin(&conf);
     s_party("0363", 1, 1);
     s_party("42420001", 1, 1);

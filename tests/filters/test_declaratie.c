@@ -1,0 +1,453 @@
+/*
+ * Tests of the built-in filter declaratie (filters/filter_declaratie.c): the declaratie
+ * stories of spec §1.3 pass (iJw 323, credit 323, partial 325; iWmo 323, credit 323,
+ * 325), and each cross-message rule (TR333, TR314, TR323, TR390, TR389 on the 323;
+ * TR366, TR367 on the 325) rejects with its retourcode on the right class. Messages
+ * are the valid fixtures, mutated in memory; the state is a real SQLite file in a
+ * mkdtemp directory, each submit inside its own transaction as the broker does.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw/arena.h"
+
+#include "gw_chain.h"
+#include "unittest.h"
+
+#define T_FILE "test.conf"
+#define T_P    "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie"
+#define T_A    "/Bericht/DeclaratieAntwoord/Clienten/Client[1]/Prestaties/Prestatie"
+#define T_REF  "/ProductReferentie/ReferentieNummer"
+#define T_VORIG "/ProductReferentie/VorigReferentieNummer"
+
+static gw_codec_t *s_codec;
+static char s_dir[256];
+
+/* Per test: a chain with declaratie, a database file, a diagnostic list. */
+typedef struct t_env {
+    sqlite3 *db;
+    gw_chain_t *chain;
+    gw_diag_t *diag;
+    gw_filter_ctx_t ctx;
+} t_env_t;
+
+static int
+s_setup(void **state)
+{
+    int rc = ut_alloc_setup(state);
+    s_codec = ut_codec();
+    return rc;
+}
+
+static int
+s_teardown(void **state)
+{
+    gw_codec_destroy(&s_codec);
+    return ut_alloc_teardown(state);
+}
+
+static sqlite3 *
+s_db_open(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+static void
+s_exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, e ? e : "?");
+    }
+}
+
+static void
+s_env(t_env_t *env, const char *dbname)
+{
+    memset(env, 0, sizeof(*env));
+    env->db = s_db_open(dbname);
+    gw_chain_spec_t spec = {.name = "declaratie", .line = 1, .opts = {T_FILE, NULL, 0}};
+    char *err = NULL;
+    env->chain = gw_chain_new(&spec, 1, &err);
+    if (!env->chain) {
+        fail_msg("gw_chain_new: %s", err ? err : "?");
+    }
+    env->diag = gw_diag_new();
+    assert_non_null(env->diag);
+    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
+}
+
+static void
+s_env_done(t_env_t *env)
+{
+    gw_diag_destroy(&env->diag);
+    gw_chain_destroy(&env->chain);
+    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
+}
+
+/* Run the chain on msg inside a transaction and accept it when it passed. */
+static gw_verdict_t
+s_submit(t_env_t *env, const gw_msg_t *msg)
+{
+    gw_diag_reset(env->diag);
+    s_exec(env->db, "BEGIN IMMEDIATE");
+    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
+    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
+        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
+    }
+    s_exec(env->db, "COMMIT");
+    return v;
+}
+
+static void
+s_pass(t_env_t *env, const gw_msg_t *msg)
+{
+    gw_verdict_t v = s_submit(env, msg);
+    if (v != GW_VERDICT_PASS) {
+        ut_print_diag(env->diag);
+        fail_msg("expected PASS, got %d", (int)v);
+    }
+    assert_int_equal(gw_diag_count(env->diag), 0);
+}
+
+static gw_declaratie_t *
+s_decl(const gw_msg_t *m)
+{
+    gw_declaratie_t *d = m->bericht->Declaratie ? m->bericht->Declaratie
+                                                : m->bericht->DeclaratieAntwoord;
+    assert_non_null(d);
+    return d;
+}
+
+/* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
+static void
+s_reject(t_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
+         const void *cls)
+{
+    gw_verdict_t v = s_submit(env, msg);
+    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
+        ut_print_diag(env->diag);
+        fail_msg("expected one %s, got verdict %d", rule, (int)v);
+    }
+    const gw_diag_entry_t *d = gw_diag_at(env->diag, 0);
+    assert_int_equal(d->level, GW_LEVEL_CROSS);
+    assert_string_equal(d->rule, rule);
+    assert_string_equal(d->retourcode, code);
+    assert_string_equal(d->path, path);
+    assert_ptr_equal(d->cls, cls);
+    assert_null(strstr(d->text, s_decl(msg)->Client.v[0].Bsn)); /* no personal data */
+}
+
+static gw_msg_t *
+s_fixture(const char *rel)
+{
+    gw_msg_t *m = ut_decode_fixture(s_codec, rel);
+    assert_non_null(m);
+    return m;
+}
+
+static gw_prestatie_t *
+s_prest(gw_msg_t *m, size_t i)
+{
+    gw_client_t *c = &s_decl(m)->Client.v[0];
+    assert_true(i < c->Prestatie.n);
+    return &c->Prestatie.v[i];
+}
+
+/* Give m's first Client n Prestaties: copies of its Prestatie `from` (deep for the reference). */
+static void
+s_prestaties(gw_msg_t *m, size_t from, size_t n)
+{
+    gw_client_t *c = &s_decl(m)->Client.v[0];
+    gw_prestatie_t *v = gw_arena_alloc(m->arena, n * sizeof(*v));
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = c->Prestatie.v[from];
+        v[i].ProductReferentie = gw_arena_alloc(m->arena, sizeof(*v[i].ProductReferentie));
+        assert_non_null(v[i].ProductReferentie);
+        *v[i].ProductReferentie = *c->Prestatie.v[from].ProductReferentie;
+    }
+    c->Prestatie.v = v;
+    c->Prestatie.n = n;
+}
+
+/* ---- the stories of §1.3 ---- */
+
+static void
+test_declaratie_story_passes(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "story.db");
+    gw_msg_t *j323 = s_fixture("valid/jw323.xml");
+    gw_msg_t *j323c = s_fixture("valid/jw323-credit.xml");
+    gw_msg_t *j325 = s_fixture("valid/jw325-partial.xml");
+    gw_msg_t *w323 = s_fixture("valid/wmo323.xml");
+    gw_msg_t *w323c = s_fixture("valid/wmo323-credit.xml");
+    gw_msg_t *w325 = s_fixture("valid/wmo325-credit.xml");
+
+    /* Debet, credit of it plus a new debet, and the gemeente's partial answer. */
+    s_pass(&env, j323);
+    s_pass(&env, j323c);
+    s_pass(&env, j325);
+    s_pass(&env, w323);
+    s_pass(&env, w323c);
+    s_pass(&env, w325);
+
+    /* A 325 changes nothing: the same answer passes again. */
+    s_pass(&env, j325);
+
+    /* Another aanbieder has its own numbers; the other family too. */
+    j323->bericht->Header->Afzender = "42420002";
+    s_pass(&env, j323);
+    gw_msg_t *w = s_fixture("valid/wmo323.xml");
+    w->bericht->Header->Afzender = "42420001";
+    s_decl(w)->Client.v[0].Prestatie.v[0].ProductReferentie->ReferentieNummer = "JPR2026030001";
+    s_decl(w)->DeclaratieNummer = "DEC202603001";
+    s_pass(&env, w);
+
+    gw_msg_destroy(&w);
+    gw_msg_destroy(&j323);
+    gw_msg_destroy(&j323c);
+    gw_msg_destroy(&j325);
+    gw_msg_destroy(&w323);
+    gw_msg_destroy(&w323c);
+    gw_msg_destroy(&w325);
+    s_env_done(&env);
+}
+
+/* ---- the 323 rules ---- */
+
+static void
+test_declaratie_tr333_nummer_unique(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr333.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+    s_pass(&env, m);
+    /* A new declaratie (new ReferentieNummer, new period) reusing the DeclaratieNummer. */
+    gw_prestatie_t *p = s_prest(m, 0);
+    p->ProductReferentie->ReferentieNummer = "JPR2026040009";
+    p->ProductPeriode->Begindatum = "2026-04-01";
+    p->ProductPeriode->Einddatum = "2026-04-30";
+    s_reject(&env, m, "TR333", "9333", "/Bericht/Declaratie/DeclaratieNummer", s_decl(m));
+    s_decl(m)->DeclaratieNummer = "DEC202604009";
+    s_pass(&env, m);
+    gw_msg_destroy(&m);
+    s_env_done(&env);
+}
+
+static void
+test_declaratie_tr314_referentie_unique(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr314.db");
+    gw_msg_t *m = s_fixture("valid/wmo323.xml");
+    s_pass(&env, m);
+    /* The same ReferentieNummer in a later declaratie, for another period. */
+    gw_prestatie_t *p = s_prest(m, 0);
+    s_decl(m)->DeclaratieNummer = "DEC202604009";
+    p->ProductPeriode->Begindatum = "2026-04-01";
+    p->ProductPeriode->Einddatum = "2026-04-30";
+    s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, p);
+
+    /* Twice in one message: the second occurrence is refused. */
+    p->ProductReferentie->ReferentieNummer = "WPR2026040009";
+    s_prestaties(m, 0, 2);
+    s_prest(m, 1)->ProductPeriode = gw_arena_alloc(m->arena, sizeof(gw_periode_t));
+    assert_non_null(s_prest(m, 1)->ProductPeriode);
+    s_prest(m, 1)->ProductPeriode->Begindatum = "2026-05-01";
+    s_prest(m, 1)->ProductPeriode->Einddatum = "2026-05-31";
+    s_reject(&env, m, "TR314", "8021", T_P "[2]" T_REF, s_prest(m, 1));
+    gw_msg_destroy(&m);
+    s_env_done(&env);
+}
+
+static void
+test_declaratie_tr323_credit_needs_debet(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr323.db");
+    /* The credit before its debet was ever sent. */
+    gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
+    s_reject(&env, c, "TR323", "8017", T_P "[1]" T_VORIG, s_prest(c, 0));
+    gw_msg_destroy(&c);
+    s_env_done(&env);
+}
+
+static void
+test_declaratie_tr390_credit_once(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr390.db");
+    gw_msg_t *d = s_fixture("valid/jw323.xml");
+    gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
+    s_pass(&env, d);
+    s_pass(&env, c);
+    /* The same debet credited again, with a new ReferentieNummer and DeclaratieNummer. */
+    s_prestaties(c, 0, 1);
+    s_decl(c)->DeclaratieNummer = "DEC202605001";
+    s_prest(c, 0)->ProductReferentie->ReferentieNummer = "JPR2026050001";
+    s_reject(&env, c, "TR390", "9390", T_P "[1]" T_VORIG, s_prest(c, 0));
+    gw_msg_destroy(&d);
+    gw_msg_destroy(&c);
+    s_env_done(&env);
+}
+
+static void
+test_declaratie_tr389_debet_once(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr389.db");
+    gw_msg_t *d = s_fixture("valid/wmo323.xml");
+    s_pass(&env, d);
+    /* A second debet for the same toewijzing, product and period, not credited. */
+    s_decl(d)->DeclaratieNummer = "DEC202603002";
+    s_prest(d, 0)->ProductReferentie->ReferentieNummer = "WPR2026030002";
+    s_reject(&env, d, "TR389", "9389", T_P "[1]", s_prest(d, 0));
+
+    /* After the credit (wmo323-credit) a new debet for that period is fine. */
+    gw_msg_t *c = s_fixture("valid/wmo323-credit.xml");
+    s_pass(&env, c);
+    s_pass(&env, d);
+    gw_msg_destroy(&c);
+    gw_msg_destroy(&d);
+    s_env_done(&env);
+}
+
+/* ---- the 325 rules ---- */
+
+static void
+test_declaratie_tr366_tr367_answer_matches(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "tr366.db");
+    gw_msg_t *a = s_fixture("valid/jw325-partial.xml");
+    gw_prestatie_t *p = s_prest(a, 0);
+    /* No 323 with that ReferentieNummer was ever accepted. */
+    s_reject(&env, a, "TR366", "9366", T_A "[1]" T_REF, p);
+
+    gw_msg_t *d = s_fixture("valid/jw323.xml");
+    gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
+    s_pass(&env, d);
+    s_pass(&env, c);
+    s_pass(&env, a);
+    /* The answer must copy the declared values (TR367). */
+    p->GeleverdVolume = "13";
+    s_reject(&env, a, "TR367", "9367", T_A "[1]/GeleverdVolume", p);
+    gw_msg_destroy(&a);
+    gw_msg_destroy(&c);
+    gw_msg_destroy(&d);
+    s_env_done(&env);
+}
+
+/* ---- robustness ---- */
+
+static void
+test_declaratie_refuses_options(void **state)
+{
+    (void)state;
+    gw_filter_opt_t o = {"strict", "yes", 8};
+    gw_chain_spec_t spec = {.name = "declaratie", .line = 7, .opts = {T_FILE, &o, 1}};
+    char *err = NULL;
+    assert_null(gw_chain_new(&spec, 1, &err));
+    assert_non_null(err);
+    assert_string_equal(
+        err, "test.conf:8: filter declaratie: unknown option 'strict' (declaratie has none)");
+    gw_free(err);
+}
+
+static void
+test_declaratie_survives_rolled_back_first_transaction(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_env(&env, "rollback.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+
+    /* The tables are created inside a transaction that the broker then rolls back. */
+    s_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
+    assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
+    s_exec(env.db, "ROLLBACK");
+
+    /* The cached statements point at tables that are gone; the filter recovers. */
+    s_pass(&env, m);
+    s_decl(m)->DeclaratieNummer = "DEC202603009";
+    s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
+
+    /* A fresh chain on a new handle to the same file sees what was recorded. */
+    gw_chain_destroy(&env.chain);
+    assert_int_equal(sqlite3_close(env.db), SQLITE_OK);
+    env.db = s_db_open("rollback.db");
+    env.ctx.db = env.db;
+    gw_chain_spec_t spec = {.name = "declaratie", .line = 1, .opts = {T_FILE, NULL, 0}};
+    env.chain = gw_chain_new(&spec, 1, NULL);
+    assert_non_null(env.chain);
+    s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
+
+    /* No database handle: the filter cannot work, ERROR (logged). */
+    gw_diag_reset(env.diag);
+    gw_filter_ctx_t nodb = {.now_ms = 1, .peer = "42420001", .db = NULL};
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &nodb), GW_VERDICT_ERROR);
+    assert_int_not_equal(gw_chain_accept(env.chain, m, &nodb), GW_OK);
+
+    gw_msg_destroy(&m);
+    s_env_done(&env);
+}
+
+/* ---- main ---- */
+
+static int
+s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int
+main(void)
+{
+    snprintf(s_dir, sizeof(s_dir), "%s/gw-declaratie-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_declaratie_story_passes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr333_nummer_unique, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr314_referentie_unique, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr323_credit_needs_debet, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr390_credit_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr389_debet_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr366_tr367_answer_matches, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_survives_rolled_back_first_transaction,
+                                        s_setup, s_teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    return failed;
+}
