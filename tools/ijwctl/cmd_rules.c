@@ -179,6 +179,8 @@ ijwctl_rules_test(int argc, char **argv)
     }
     printf("\n%d message(s): %d accepted, %d rejected\n", n, accepted, rejected);
 out:
+    /* Filters hold statements on the scratch database: before it closes. */
+    gw_chain_destroy(&chain);
     gw_store_close(&scratch);
     if (have_dir) {
         char p[96];
@@ -191,7 +193,6 @@ out:
     }
     gw_diag_destroy(&diag);
     gw_codec_destroy(&codec);
-    gw_chain_destroy(&chain);
     gw_free(specs);
     gw_free(err);
     ijwctl_free_list(files, n);
