@@ -9,11 +9,15 @@
  *   relates to a stored toewijzing.
  * - 323: TR338 (9338), TR304 (8187), TR339 (9339), TR340 (9340), TR341 (9341),
  *   TR307 (9307), TR308 (9308) and TR384 (9384), per Prestatie.
+ * - 317 (verzoek om wijziging, VOW): TR349 (9349), TR350 (9350), TR351 (9351),
+ *   TR357 (9357), TR373 (9373), TR375 (9375), TR412 (9412) and TR411 (9411),
+ *   against the client's actuele toewijzingen (see s_check_317). A 317 records
+ *   nothing.
  *
  * Key of a stored toewijzing: (family, gemeente, ToewijzingNummer as a number).
  * The gemeente is the 301's Afzender and the aanbieder its Ontvanger; on 305,
  * 307 and 323 the roles are swapped (gemeente = Ontvanger, aanbieder =
- * Afzender). Both come from the message Header, not from ctx->peer: the key is
+ * Afzender); so on 317. Both come from the message Header, not from ctx->peer: the key is
  * the standard's, and the broker checks elsewhere that the peer may send as
  * the Afzender.
  *
@@ -58,10 +62,21 @@ static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS toewijzing_product
                                   " toewijzingsdatum TEXT NOT NULL,"
                                   " toewijzingstijd TEXT NOT NULL,"
                                   " stamp TEXT NOT NULL,"
-                                  " PRIMARY KEY(family, gemeente, nummer))";
+                                  " PRIMARY KEY(family, gemeente, nummer));"
+                                  "CREATE INDEX IF NOT EXISTS toewijzing_product_client"
+                                  " ON toewijzing_product(family, gemeente, bsn)";
 static const char s_sql_find[] =
-    "SELECT aanbieder, bsn, categorie, code, ingangsdatum, einddatum, redenwijziging, eenheid"
+    "SELECT aanbieder, bsn, categorie, code, ingangsdatum, einddatum, redenwijziging, eenheid,"
+    " volume, frequentie, budget"
     " FROM toewijzing_product WHERE family = ?1 AND gemeente = ?2 AND nummer = ?3";
+/* The actuele toewijzingen of one client at one gemeente for one aanbieder (see s_actueel;
+ * ?5 is the 317's Dagtekening; LDT_Datum text order is date order). */
+static const char s_sql_actueel[] =
+    "SELECT nummer FROM toewijzing_product"
+    " WHERE family = ?1 AND gemeente = ?2 AND bsn = ?3 AND aanbieder = ?4"
+    " AND (redenwijziging IS NULL OR redenwijziging <> '13')"
+    " AND (einddatum IS NULL OR einddatum >= ?5)"
+    " ORDER BY nummer";
 /* stamp: Toewijzingsdatum + Toewijzingstijd normalised so that text order is time order. */
 static const char s_sql_upsert[] =
     "INSERT INTO toewijzing_product(family, gemeente, nummer, aanbieder, bsn, categorie, code,"
@@ -78,9 +93,10 @@ static const char s_sql_upsert[] =
     " WHERE excluded.stamp >= toewijzing_product.stamp";
 
 typedef struct s_state {
-    sqlite3 *db;          /* handle the statements were prepared on (borrowed) */
-    sqlite3_stmt *find;   /* s_sql_find */
-    sqlite3_stmt *upsert; /* s_sql_upsert */
+    sqlite3 *db;           /* handle the statements were prepared on (borrowed) */
+    sqlite3_stmt *find;    /* s_sql_find */
+    sqlite3_stmt *upsert;  /* s_sql_upsert */
+    sqlite3_stmt *actueel; /* s_sql_actueel */
 } s_state_t;
 
 /* A stored toewijzing as the checks need it. Fields are "" when NULL in the store. */
@@ -93,9 +109,12 @@ typedef struct s_row {
     char einddatum[16];    /* YYYY-MM-DD or "" */
     char reden[8];         /* RedenWijziging or "" */
     char eenheid[8];       /* Omvang/Eenheid or "" (no Omvang: budget toewijzing) */
+    char volume[24];       /* Omvang/Volume or "" */
+    char frequentie[8];    /* Omvang/Frequentie or "" */
+    char budget[24];       /* Budget or "" */
 } s_row_t;
 
-#define S_NSTMTS 2
+#define S_NSTMTS 3
 
 /* The statement table of this state, for filter_sql.h. */
 static void
@@ -103,6 +122,7 @@ s_stmts(s_state_t *st, gw_fsql_stmt_t v[S_NSTMTS])
 {
     v[0] = (gw_fsql_stmt_t){&st->find, s_sql_find};
     v[1] = (gw_fsql_stmt_t){&st->upsert, s_sql_upsert};
+    v[2] = (gw_fsql_stmt_t){&st->actueel, s_sql_actueel};
 }
 
 static void
@@ -169,6 +189,9 @@ s_find_once(s_state_t *st, int family, const char *gemeente, int64_t nummer, s_r
             s_col(st->find, 5, row->einddatum, sizeof(row->einddatum));
             s_col(st->find, 6, row->reden, sizeof(row->reden));
             s_col(st->find, 7, row->eenheid, sizeof(row->eenheid));
+            s_col(st->find, 8, row->volume, sizeof(row->volume));
+            s_col(st->find, 9, row->frequentie, sizeof(row->frequentie));
+            s_col(st->find, 10, row->budget, sizeof(row->budget));
             *found = 1;
             rc = SQLITE_DONE;
         }
@@ -561,6 +584,274 @@ s_check_323(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
     return rejected ? GW_VERDICT_REJECT : GW_VERDICT_PASS;
 }
 
+/* ---- 317: verzoek om wijziging (VOW) ---- */
+
+/* Two optional LDT_ numbers (Budget, Volume) hold the same value: equal as numbers when both
+ * are numbers ("0500" = "500"), else equal as text; "" and NULL are absent. */
+static int
+s_same_value(const char *a, const char *b)
+{
+    a = s_str(a);
+    b = s_str(b);
+    int64_t x = 0, y = 0;
+    if (a[0] && b[0] && gw_model_int(a, &x) == GW_OK && gw_model_int(b, &y) == GW_OK) {
+        return x == y;
+    }
+    return strcmp(a, b) == 0;
+}
+
+/* The Verzoek names nummer in an OngewijzigdProduct or a TeWijzigenProduct. */
+static int
+s_listed(const gw_verzoek_t *vz, int64_t nummer)
+{
+    for (size_t i = 0; i < vz->OngewijzigdProduct.n; i++) {
+        int64_t n = 0;
+        if (s_nummer(vz->OngewijzigdProduct.v[i].ToewijzingNummer, &n) && n == nummer) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < vz->TeWijzigenProduct.n; i++) {
+        int64_t n = 0;
+        if (s_nummer(vz->TeWijzigenProduct.v[i].ToewijzingNummer, &n) && n == nummer) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The stored (latest, IV013) version of a toewijzing is actueel for this 317: it is this
+ * aanbieder's and this client's, not verwijderd (RedenWijziging 13), and its Einddatum is
+ * absent or not before the Dagtekening. The same test as s_sql_actueel. */
+static int
+s_actueel(const s_row_t *row, const char *aanbieder, const char *bsn, const char *dagtekening)
+{
+    return strcmp(row->aanbieder, aanbieder) == 0 && strcmp(row->bsn, bsn) == 0 &&
+           strcmp(row->reden, "13") != 0 &&
+           (!row->einddatum[0] || strcmp(row->einddatum, dagtekening) >= 0);
+}
+
+/* Count the actuele toewijzingen of the 317's client that its Verzoek does not list, once.
+ * @returns SQLITE_DONE (with *missing) or the SQLite error. */
+static int
+s_missing_once(s_state_t *st, int family, const gw_header_t *h, const char *bsn,
+               const char *dagtekening, const gw_verzoek_t *vz, size_t *missing)
+{
+    sqlite3_stmt *s = st->actueel;
+    *missing = 0;
+    int rc = sqlite3_bind_int(s, 1, family);
+    const char *txt[] = {h->Ontvanger, bsn, h->Afzender, dagtekening};
+    for (int i = 0; rc == SQLITE_OK && i < 4; i++) {
+        rc = sqlite3_bind_text(s, 2 + i, txt[i], -1, SQLITE_STATIC);
+    }
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && !s_listed(vz, sqlite3_column_int64(s, 0))) {
+            (*missing)++;
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+/* s_missing_once with the retry of s_find. @returns GW_OK (with *missing) or a gw_rc_t. */
+static int
+s_missing(s_state_t *st, sqlite3 *db, int family, const gw_header_t *h, const char *bsn,
+          const char *dagtekening, const gw_verzoek_t *vz, size_t *missing)
+{
+    int rc = s_ready(st, db);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    int src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing);
+    if (src != SQLITE_DONE) {
+        s_forget(st);
+        if (s_ready(st, db) == GW_OK) {
+            src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=actueel rc=%d err=\"%s\"", src,
+               sqlite3_errmsg(db));
+        s_forget(st);
+        return gw_fsql_rc(src);
+    }
+    return GW_OK;
+}
+
+/* One rule's finding on a VOW product (or the Verzoek): add it and remember the verdict. */
+typedef struct s_vow {
+    gw_diag_t *diag;
+    const void *cls; /* the gw_vow_product_t (or gw_verzoek_t) the retourcode goes on */
+    char base[160];  /* its path: /Bericht/Client/Verzoek/<list>/<product>[i] */
+    int rejected;
+    int failed; /* OOM */
+} s_vow_t;
+
+static void
+s_vow_diag(s_vow_t *vc, const char *rule, const char *code, const char *sub, const char *text)
+{
+    if (vc->failed) {
+        return;
+    }
+    char path[224];
+    snprintf(path, sizeof(path), "%s%s%s", vc->base, sub ? "/" : "", sub ? sub : "");
+    if (!s_diag(vc->diag, rule, code, path, vc->cls, text)) {
+        vc->failed = 1;
+        return;
+    }
+    vc->rejected = 1;
+}
+
+/* The 317 carries a change of the budget or of an Omvang "totaal over de toewijzingsperiode"
+ * (Frequentie 6) compared with the stored toewijzing (TR373). */
+static int
+s_total_changed(const gw_vow_product_t *vp, const s_row_t *row)
+{
+    if (vp->Budget && !s_same_value(vp->Budget, row->budget)) {
+        return 1;
+    }
+    const gw_omvang_t *o = vp->Omvang;
+    if (!o || strcmp(s_str(o->Frequentie), "6") != 0) {
+        return 0;
+    }
+    return strcmp(row->frequentie, "6") != 0 || !s_same_value(o->Volume, row->volume) ||
+           strcmp(s_str(o->Eenheid), row->eenheid) != 0;
+}
+
+/* The rules on one TeWijzigenProduct whose toewijzing is actueel (row). */
+static void
+s_check_te_wijzigen(s_vow_t *vc, const gw_vow_product_t *vp, const s_row_t *row,
+                    const char *dagtekening)
+{
+    int32_t gewenst = 0, dag = 0, ingang = 0, eind = 0;
+    int have = gw_model_date(vp->GewensteIngangsdatum, &gewenst) == GW_OK &&
+               gw_model_date(row->ingangsdatum, &ingang) == GW_OK;
+    if (have && gw_model_date(dagtekening, &dag) == GW_OK && gewenst <= dag && gewenst != ingang) {
+        s_vow_diag(vc, "TR357", "9357", "GewensteIngangsdatum",
+                   "GewensteIngangsdatum is kleiner dan of gelijk aan de dagtekening, maar niet "
+                   "gelijk aan de ingangsdatum van het originele ToegewezenProduct");
+    }
+    if (have && gewenst != ingang && s_total_changed(vp, row)) {
+        s_vow_diag(vc, "TR373", "9373", "GewensteIngangsdatum",
+                   "Budget is gewijzigd, maar GewensteIngangsdatum is niet gelijk aan die in de "
+                   "actuele toewijzing");
+    }
+    /* "Einddatum groter dan 31-12-2020 of leeg": the stored toewijzing's Einddatum. */
+    int na_2020 = !row->einddatum[0] || (gw_model_date(row->einddatum, &eind) == GW_OK &&
+                                         eind > gw_model_days(2020, 12, 31));
+    if (vp->Omvang && !row->code[0] && na_2020) {
+        if (!row->categorie[0]) {
+            s_vow_diag(vc, "TR375", "9375", "Omvang",
+                       "Omvang is gevuld, terwijl Product in toewijzing met ToewijzingNummer leeg "
+                       "is en Einddatum groter dan 31-12-2020 of leeg is");
+        } else {
+            s_vow_diag(vc, "TR412", "9412", "Omvang",
+                       "Omvang is niet leeg, terwijl Code in Product bij de toewijzing met "
+                       "ToewijzingNummer leeg is en einddatum groter dan 31-12-2020 of leeg is");
+        }
+    }
+    if (!vp->Omvang && row->code[0]) {
+        s_vow_diag(vc, "TR411", "9411", NULL,
+                   "Omvang is leeg, terwijl Code in Product bij de toewijzing met "
+                   "ToewijzingNummer gevuld is");
+    }
+}
+
+/*
+ * The 317 rules, against the client's actuele toewijzingen at this gemeente (Ontvanger) for
+ * this aanbieder (Afzender). Reading of "actueel": the stored version (the latest, IV013) of
+ * a toewijzing of this client (Bsn), not verwijderd (RedenWijziging 13, which counts as never
+ * sent, CS335), whose Einddatum is absent or on or after the 317's Dagtekening (a toewijzing
+ * that ended before the verzoek was made is no longer current; one ending that day still is).
+ * A toewijzing whose Ingangsdatum lies after the Dagtekening is actueel too (it is valid on or
+ * after the creation date, OP087).
+ * - TR349 (9349), on the Verzoek: every actuele toewijzing is named in an OngewijzigdProduct
+ *   or a TeWijzigenProduct. One diagnostic per Verzoek, however many are missing.
+ * - TR350 (9350) / TR351 (9351): the ToewijzingNummer of each OngewijzigdProduct /
+ *   TeWijzigenProduct is an actuele toewijzing. When TR351 fails nothing else can be
+ *   compared and the rules below are not reported for that TeWijzigenProduct.
+ * - TR357 (9357): GewensteIngangsdatum <= Dagtekening must equal the toewijzing's
+ *   Ingangsdatum.
+ * - TR373 (9373): a changed Budget (given and not the stored Budget, compared as numbers), or
+ *   a changed Omvang with Frequentie 6 (totaal binnen geldigheidsduur; the rule's "totaal over
+ *   toewijzingsperiode"), needs GewensteIngangsdatum = the toewijzing's Ingangsdatum. A Budget
+ *   repeated unchanged is not a change.
+ * - TR375 (9375) / TR412 (9412): both forbid an Omvang on a TeWijzigenProduct whose toewijzing
+ *   has no Product Code and an Einddatum after 2020-12-31 or none. They are told apart by what
+ *   is empty in the toewijzing: TR375 ("Product ... leeg") when the 301 had no Product at all,
+ *   TR412 ("Code in Product ... leeg") when it had a Product with a Categorie but no Code
+ *   (aspecifiek). So exactly one of them is reported, at the Omvang.
+ * - TR411 (9411): no Omvang while the toewijzing's Product has a Code. The Omvang is absent,
+ *   so the path is the TeWijzigenProduct itself.
+ * Paths of the other product rules are the offending element, cls the gw_vow_product_t. The
+ * NieuwProducten refer to no toewijzing and are not checked here.
+ */
+static gw_verdict_t
+s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
+{
+    const gw_header_t *h = msg->bericht->Header;
+    const gw_client_t *c = msg->bericht->Client;
+    if (!h || !h->Afzender || !h->Ontvanger || !h->BerichtIdentificatie ||
+        !h->BerichtIdentificatie->Dagtekening || !c || !c->Bsn || !c->Verzoek) {
+        return GW_VERDICT_PASS; /* the XSD guarantees them */
+    }
+    const char *dagtekening = h->BerichtIdentificatie->Dagtekening;
+    const gw_verzoek_t *vz = c->Verzoek;
+    int family = (int)msg->type->family;
+    int rejected = 0;
+
+    size_t missing = 0;
+    if (s_missing(st, db, family, h, c->Bsn, dagtekening, vz, &missing) != GW_OK) {
+        return GW_VERDICT_ERROR;
+    }
+    if (missing > 0) {
+        if (!s_diag(diag, "TR349", "9349", "/Bericht/Client/Verzoek", vz,
+                    "Het VOW bericht bevat niet alle actuele toegewezen producten van de client, "
+                    "hetzij in OngewijzigdProduct, hetzij in TeWijzigenProduct")) {
+            return GW_VERDICT_ERROR;
+        }
+        rejected = 1;
+    }
+
+    for (int te = 0; te < 2; te++) {
+        size_t n = te ? vz->TeWijzigenProduct.n : vz->OngewijzigdProduct.n;
+        const gw_vow_product_t *list = te ? vz->TeWijzigenProduct.v : vz->OngewijzigdProduct.v;
+        for (size_t i = 0; i < n; i++) {
+            const gw_vow_product_t *vp = &list[i];
+            s_vow_t vc = {.diag = diag, .cls = vp};
+            snprintf(vc.base, sizeof(vc.base), "/Bericht/Client/Verzoek/%s/%s[%zu]",
+                     te ? "TeWijzigenProducten" : "OngewijzigdeProducten",
+                     te ? "TeWijzigenProduct" : "OngewijzigdProduct", i + 1);
+            int64_t nummer = 0;
+            s_row_t row;
+            int found = 0;
+            if (s_nummer(vp->ToewijzingNummer, &nummer) &&
+                s_find(st, db, family, h->Ontvanger, nummer, &row, &found) != GW_OK) {
+                return GW_VERDICT_ERROR;
+            }
+            if (!found || !s_actueel(&row, h->Afzender, c->Bsn, dagtekening)) {
+                if (te) {
+                    s_vow_diag(&vc, "TR351", "9351", "ToewijzingNummer",
+                               "TeWijzigenProduct is niet gerelateerd aan een actuele toewijzing "
+                               "op basis van ToewijzingNummer");
+                } else {
+                    s_vow_diag(&vc, "TR350", "9350", "ToewijzingNummer",
+                               "OngewijzigdProduct is niet gerelateerd aan een actueel "
+                               "toegewezen product op basis van het toewijzingnummer");
+                }
+            } else if (te) {
+                s_check_te_wijzigen(&vc, vp, &row, dagtekening);
+            }
+            if (vc.failed) {
+                return GW_VERDICT_ERROR;
+            }
+            rejected |= vc.rejected;
+        }
+    }
+    return rejected ? GW_VERDICT_REJECT : GW_VERDICT_PASS;
+}
+
 static gw_verdict_t
 s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
 {
@@ -580,6 +871,8 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
         return s_check_start_stop(st, msg, diag, ctx->db);
     case 323:
         return s_check_323(st, msg, diag, ctx->db);
+    case 317:
+        return s_check_317(st, msg, diag, ctx->db);
     default:
         return GW_VERDICT_PASS;
     }
@@ -636,7 +929,7 @@ const gw_filter_ops_t filter_toewijzing = {
     .abi = GW_FILTER_ABI,
     .name = "toewijzing",
     .families = GW_FAMILY_IJW | GW_FAMILY_IWMO,
-    .msgs = GW_M301 | GW_M305 | GW_M307 | GW_M323,
+    .msgs = GW_M301 | GW_M305 | GW_M307 | GW_M317 | GW_M323,
     .create = s_create,
     .destroy = s_destroy,
     .on_message = s_on_message,

@@ -2,7 +2,8 @@
  * Tests of the built-in toewijzing filter (filters/filter_toewijzing.c), driven
  * through the chain (gateway/gw_chain.c) on a real SQLite file in a mkdtemp
  * directory: the fixture stories pass unchanged; each rule (TR332, TR019,
- * TR338, TR304, TR339, TR340, TR341, TR307, TR308, TR384) is triggered once by
+ * TR338, TR304, TR339, TR340, TR341, TR307, TR308, TR384, and on the 317 TR349,
+ * TR350, TR351, TR357, TR373, TR375, TR412, TR411) is triggered once by
  * mutating the decoded model, with its retourcode, level, path and cls; IV013
  * versioning; recovery after a rolled-back first transaction.
  */
@@ -178,6 +179,7 @@ test_toewijzing_ijw_story_passes(void **state)
     assert_string_equal(s_stored(db, "toewijzingstijd", "0363", 12345001), "10:15:00");
     ctx.peer = "42420001";
     s_pass(c, "valid/jw305.xml", diag, &ctx);
+    s_pass(c, "valid/jw317.xml", diag, &ctx); /* lists the one actuele toewijzing */
     s_pass(c, "valid/jw323.xml", diag, &ctx);
     s_pass(c, "valid/jw323-credit.xml", diag, &ctx);
     s_pass(c, "valid/jw307.xml", diag, &ctx);
@@ -211,6 +213,7 @@ test_toewijzing_wmo_story_passes(void **state)
     s_pass(c, "valid/wmo301.xml", diag, &ctx);
     ctx.peer = "65656055";
     s_pass(c, "valid/wmo305.xml", diag, &ctx);
+    s_pass(c, "valid/wmo317.xml", diag, &ctx);
     s_pass(c, "valid/wmo323.xml", diag, &ctx);
     s_pass(c, "valid/wmo323-credit.xml", diag, &ctx);
     s_pass(c, "valid/wmo307.xml", diag, &ctx);
@@ -537,6 +540,243 @@ test_toewijzing_latest_version_wins_and_tr384(void **state)
     s_323_end(&t);
 }
 
+/* ---- 317 rules ---- */
+
+#define VZ  "/Bericht/Client/Verzoek"
+#define OP1 VZ "/OngewijzigdeProducten/OngewijzigdProduct[1]"
+#define TW1 VZ "/TeWijzigenProducten/TeWijzigenProduct[1]"
+
+/* A chain on a fresh database holding the jw301 toewijzing (12345001: 45/45A48, 2026-02-01 ..
+ * 2026-07-31, Omvang 16 x 04 per 4), as changed by f (NULL: unchanged) before it is stored. */
+typedef void (*t_301_fn)(gw_toegewezen_product_t *tp);
+
+static void
+s_317_begin(t_323_t *t, const char *dbname, t_301_fn f)
+{
+    t->db = s_db_open(dbname);
+    t->c = s_chain();
+    t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
+    t->diag = gw_diag_new();
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    if (f) {
+        f(&m->bericht->Client->ToegewezenProduct.v[0]);
+    }
+    assert_int_equal(s_submit(t->c, m, t->diag, &t->ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    t->ctx.peer = "42420001";
+}
+
+/* The jw317 (Dagtekening 2026-05-18) with its OngewijzigdProduct 12345001 moved to the
+ * TeWijzigenProduct *tw as a valid change (longer, same Omvang, from 2026-06-01). */
+static gw_msg_t *
+s_317_te_wijzigen(gw_vow_product_t *tw, gw_omvang_t *o)
+{
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_verzoek_t *vz = m->bericht->Client->Verzoek;
+    *o = (gw_omvang_t){.Volume = "16", .Eenheid = "04", .Frequentie = "4"};
+    *tw = (gw_vow_product_t){.ToewijzingNummer = "12345001",
+                             .GewensteIngangsdatum = "2026-06-01",
+                             .Einddatum = "2026-12-31",
+                             .Omvang = o};
+    vz->OngewijzigdProduct.n = 0;
+    vz->TeWijzigenProduct.v = tw;
+    vz->TeWijzigenProduct.n = 1;
+    return m;
+}
+
+static void
+test_toewijzing_317_lists_and_relations(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_317_begin(&t, "r317-lists.db", NULL);
+
+    /* TR349: the actuele toewijzing is in neither list. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_verzoek_t *vz = m->bericht->Client->Verzoek;
+    vz->OngewijzigdProduct.n = 0;
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR349", "9349", VZ, vz);
+    gw_msg_destroy(&m);
+
+    /* TR350: the OngewijzigdProduct names a toewijzing that is no longer actueel (its
+     * Einddatum 2026-07-31 is before the Dagtekening), so nothing is missing either. */
+    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    m->bericht->Header->BerichtIdentificatie->Dagtekening = "2026-08-01";
+    vz = m->bericht->Client->Verzoek;
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+                 &vz->OngewijzigdProduct.v[0]);
+    /* Ending on the Dagtekening still counts as actueel. */
+    m->bericht->Header->BerichtIdentificatie->Dagtekening = "2026-07-31";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    /* Another client's 317 naming it: not an actuele toewijzing of that client. */
+    m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900018");
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+                 &vz->OngewijzigdProduct.v[0]);
+    gw_msg_destroy(&m);
+
+    /* TR351: a TeWijzigenProduct with an unknown number next to the listed one. */
+    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    vz = m->bericht->Client->Verzoek;
+    gw_omvang_t o = {.Volume = "16", .Eenheid = "04", .Frequentie = "4"};
+    gw_vow_product_t tw = {
+        .ToewijzingNummer = "12345099", .GewensteIngangsdatum = "2026-06-01", .Omvang = &o};
+    vz->TeWijzigenProduct.v = &tw;
+    vz->TeWijzigenProduct.n = 1;
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR351", "9351", TW1 "/ToewijzingNummer", &tw);
+    gw_msg_destroy(&m);
+
+    /* A verwijderde toewijzing (RedenWijziging 13) is not actueel: TR350, not TR349. */
+    t.ctx.peer = "0363";
+    m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_toegewezen_product_t *tp = &m->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingstijd = "11:00:00";
+    tp->Einddatum = "2026-02-01";
+    tp->RedenWijziging = "13";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    t.ctx.peer = "42420001";
+    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+                 &m->bericht->Client->Verzoek->OngewijzigdProduct.v[0]);
+    m->bericht->Client->Verzoek->OngewijzigdProduct.n = 0;
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_317_te_wijzigen_rules(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_317_begin(&t, "r317-tw.db", NULL);
+    gw_vow_product_t tw;
+    gw_omvang_t o;
+    gw_msg_t *m = s_317_te_wijzigen(&tw, &o);
+    /* The valid change passes. */
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    assert_int_equal(gw_diag_count(t.diag), 0);
+
+    /* TR357: a wished start in the past that is not the toewijzing's Ingangsdatum. */
+    tw.GewensteIngangsdatum = "2026-03-01";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR357", "9357", TW1 "/GewensteIngangsdatum", &tw);
+    tw.GewensteIngangsdatum = "2026-02-01"; /* the Ingangsdatum itself */
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    tw.GewensteIngangsdatum = "2026-05-18"; /* = Dagtekening, still in the rule */
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR357", "9357", TW1 "/GewensteIngangsdatum", &tw);
+
+    /* TR373: a changed Budget from another date than the Ingangsdatum. */
+    tw.GewensteIngangsdatum = "2026-06-01";
+    tw.Budget = "500000";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR373", "9373", TW1 "/GewensteIngangsdatum", &tw);
+    tw.GewensteIngangsdatum = "2026-02-01";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    /* So is a changed total over the toewijzingsperiode (Frequentie 6). */
+    tw.Budget = NULL;
+    tw.GewensteIngangsdatum = "2026-06-01";
+    o.Frequentie = "6";
+    o.Volume = "96";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR373", "9373", TW1 "/GewensteIngangsdatum", &tw);
+    o.Frequentie = "4";
+    o.Volume = "16";
+
+    /* TR411: no Omvang on a toewijzing with a Product Code; the path is the product. */
+    tw.Omvang = NULL;
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR411", "9411", TW1, &tw);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+static void
+m_301_no_code(gw_toegewezen_product_t *tp)
+{
+    tp->Product->Code = NULL; /* aspecifiek: Categorie 45 only */
+}
+
+static void
+m_301_no_product(gw_toegewezen_product_t *tp)
+{
+    tp->Product = NULL;
+}
+
+static void
+m_301_budget(gw_toegewezen_product_t *tp)
+{
+    tp->Product = NULL;
+    tp->Omvang = NULL;
+    tp->Budget = "0500000";
+}
+
+static void
+test_toewijzing_317_omvang_on_toewijzing_without_code(void **state)
+{
+    (void)state;
+    gw_vow_product_t tw;
+    gw_omvang_t o;
+
+    /* TR412: the toewijzing has a Product without Code; Omvang must stay empty. */
+    t_323_t t;
+    s_317_begin(&t, "r317-412.db", m_301_no_code);
+    gw_msg_t *m = s_317_te_wijzigen(&tw, &o);
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR412", "9412", TW1 "/Omvang", &tw);
+    tw.Omvang = NULL; /* and TR411 does not want one */
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+
+    /* TR375: the toewijzing has no Product at all; only TR375 is reported. */
+    s_317_begin(&t, "r317-375.db", m_301_no_product);
+    m = s_317_te_wijzigen(&tw, &o);
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR375", "9375", TW1 "/Omvang", &tw);
+    tw.Omvang = NULL;
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+
+    /* A budget toewijzing: the same Budget repeated (as a number) is no change for TR373. */
+    s_317_begin(&t, "r317-budget.db", m_301_budget);
+    m = s_317_te_wijzigen(&tw, &o);
+    tw.Omvang = NULL;
+    tw.Budget = "500000";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    tw.Budget = "600000";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR373", "9373", TW1 "/GewensteIngangsdatum", &tw);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_317_wmo(void **state)
+{
+    (void)state;
+    sqlite3 *db = s_db_open("r317-wmo.db");
+    gw_chain_t *c = s_chain();
+    gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0384", .db = db};
+    gw_diag_t *diag = gw_diag_new();
+    s_pass(c, "valid/wmo301.xml", diag, &ctx);
+    ctx.peer = "65656055";
+    s_pass(c, "valid/wmo317.xml", diag, &ctx);
+    /* To another gemeente: the toewijzing is not actueel there. */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/wmo317.xml");
+    m->bericht->Header->Ontvanger = "0363";
+    s_reject_one(c, m, diag, &ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+                 &m->bericht->Client->Verzoek->OngewijzigdProduct.v[0]);
+    /* From another aanbieder: idem. */
+    m->bericht->Header->Ontvanger = "0384";
+    m->bericht->Header->Afzender = "42420001";
+    s_reject_one(c, m, diag, &ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+                 &m->bericht->Client->Verzoek->OngewijzigdProduct.v[0]);
+    gw_msg_destroy(&m);
+    gw_diag_destroy(&diag);
+    gw_chain_destroy(&c);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+#undef TW1
+#undef OP1
+#undef VZ
+
 /* ---- store handling ---- */
 
 static void
@@ -619,6 +859,12 @@ main(void)
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_latest_version_wins_and_tr384, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_lists_and_relations, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_te_wijzigen_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_omvang_on_toewijzing_without_code,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_wmo, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_survives_rolled_back_first_transaction,
                                         s_setup, s_teardown),
     };
