@@ -1,6 +1,9 @@
 /* SQL plumbing of the stateful built-in filters (filter_sql.h). */
+#include <stdio.h>
+
 #include "filter_sql.h"
 
+#include "gw/alloc.h"
 #include "gw/err.h"
 #include "gw/log.h"
 
@@ -50,5 +53,27 @@ gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *ddl,
         return gw_fsql_rc(rc);
     }
     *db_slot = db;
+    return GW_OK;
+}
+
+int
+gw_fsql_create(void **state, size_t size, const char *name, const gw_filter_opts_t *opts,
+               char **err)
+{
+    if (opts && opts->n > 0) {
+        char buf[256];
+        snprintf(buf, sizeof(buf), "%s:%d: filter %s: unknown option '%s' (%s has none)",
+                 opts->file ? opts->file : "(config)", opts->v[0].line, name,
+                 opts->v[0].key ? opts->v[0].key : "", name);
+        if (err) {
+            *err = gw_strdup(buf);
+        }
+        return GW_ECONFIG;
+    }
+    void *st = gw_calloc(1, size);
+    if (!st) {
+        return GW_ENOMEM;
+    }
+    *state = st;
     return GW_OK;
 }

@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "gw/filter.h"
+
 typedef struct gw_fsql_stmt {
     sqlite3_stmt **slot; /* where the prepared statement lives in the filter's state */
     const char *sql;     /* its SQL */
@@ -30,5 +32,14 @@ int gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *
 void gw_fsql_forget(sqlite3 **db_slot, const gw_fsql_stmt_t *v, size_t n);
 /** The gw_rc_t of an SQLite result code. */
 int gw_fsql_rc(int sqlrc);
+
+/**
+ * The create() of a built-in filter that takes no options: refuses any option
+ * ("FILE:LINE: filter NAME: unknown option 'KEY' (NAME has none)": a typo must not
+ * pass silently) and allocates a zeroed state of size bytes.
+ * @returns GW_OK, GW_ECONFIG (message in *err, heap) or GW_ENOMEM.
+ */
+int gw_fsql_create(void **state, size_t size, const char *name, const gw_filter_opts_t *opts,
+                   char **err);
 
 #endif

@@ -560,23 +560,7 @@ s_record(s_state_t *st, const s_key_t *k)
 static int
 s_create(void **state, const gw_filter_opts_t *opts, char **err)
 {
-    if (opts && opts->n > 0) {
-        /* No options: a typo must not pass silently. */
-        char buf[256];
-        snprintf(buf, sizeof(buf), "%s:%d: filter verzoek: unknown option '%s' (verzoek has none)",
-                 opts->file ? opts->file : "(config)", opts->v[0].line,
-                 opts->v[0].key ? opts->v[0].key : "");
-        if (err) {
-            *err = gw_strdup(buf);
-        }
-        return GW_ECONFIG;
-    }
-    s_state_t *st = gw_calloc(1, sizeof(*st));
-    if (!st) {
-        return GW_ENOMEM;
-    }
-    *state = st;
-    return GW_OK;
+    return gw_fsql_create(state, sizeof(s_state_t), "verzoek", opts, err);
 }
 
 static void
