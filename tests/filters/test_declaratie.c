@@ -7,7 +7,6 @@
  * mkdtemp directory, each submit inside its own transaction as the broker does.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,22 +18,15 @@
 #include "gw_chain.h"
 #include "unittest.h"
 
-#define T_FILE "test.conf"
+#include "filter_env.h"
+
 #define T_P    "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie"
 #define T_A    "/Bericht/DeclaratieAntwoord/Clienten/Client[1]/Prestaties/Prestatie"
 #define T_REF  "/ProductReferentie/ReferentieNummer"
 #define T_VORIG "/ProductReferentie/VorigReferentieNummer"
 
 static gw_codec_t *s_codec;
-static char s_dir[256];
 
-/* Per test: a chain with declaratie, a database file, a diagnostic list. */
-typedef struct t_env {
-    sqlite3 *db;
-    gw_chain_t *chain;
-    gw_diag_t *diag;
-    gw_filter_ctx_t ctx;
-} t_env_t;
 
 static int
 s_setup(void **state)
@@ -51,68 +43,10 @@ s_teardown(void **state)
     return ut_alloc_teardown(state);
 }
 
-static sqlite3 *
-s_db_open(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    return db;
-}
-
 static void
-s_exec(sqlite3 *db, const char *sql)
+s_pass(ft_env_t *env, const gw_msg_t *msg)
 {
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
-}
-
-static void
-s_env(t_env_t *env, const char *dbname)
-{
-    memset(env, 0, sizeof(*env));
-    env->db = s_db_open(dbname);
-    gw_chain_spec_t spec = {.name = "declaratie", .line = 1, .opts = {T_FILE, NULL, 0}};
-    char *err = NULL;
-    env->chain = gw_chain_new(&spec, 1, &err);
-    if (!env->chain) {
-        fail_msg("gw_chain_new: %s", err ? err : "?");
-    }
-    env->diag = gw_diag_new();
-    assert_non_null(env->diag);
-    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
-}
-
-static void
-s_env_done(t_env_t *env)
-{
-    gw_diag_destroy(&env->diag);
-    gw_chain_destroy(&env->chain);
-    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
-}
-
-/* Run the chain on msg inside a transaction and accept it when it passed. */
-static gw_verdict_t
-s_submit(t_env_t *env, const gw_msg_t *msg)
-{
-    gw_diag_reset(env->diag);
-    s_exec(env->db, "BEGIN IMMEDIATE");
-    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
-    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
-        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
-    }
-    s_exec(env->db, "COMMIT");
-    return v;
-}
-
-static void
-s_pass(t_env_t *env, const gw_msg_t *msg)
-{
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_PASS) {
         ut_print_diag(env->diag);
         fail_msg("expected PASS, got %d", (int)v);
@@ -131,10 +65,10 @@ s_decl(const gw_msg_t *m)
 
 /* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
 static void
-s_reject(t_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
+s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
          const void *cls)
 {
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
         ut_print_diag(env->diag);
         fail_msg("expected one %s, got verdict %d", rule, (int)v);
@@ -187,8 +121,8 @@ static void
 test_declaratie_story_passes(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "story.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "story.db");
     gw_msg_t *j323 = s_fixture("valid/jw323.xml");
     gw_msg_t *j323c = s_fixture("valid/jw323-credit.xml");
     gw_msg_t *j325 = s_fixture("valid/jw325-partial.xml");
@@ -223,7 +157,7 @@ test_declaratie_story_passes(void **state)
     gw_msg_destroy(&w323);
     gw_msg_destroy(&w323c);
     gw_msg_destroy(&w325);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- the 323 rules ---- */
@@ -232,8 +166,8 @@ static void
 test_declaratie_tr333_nummer_unique(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr333.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr333.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
     s_pass(&env, m);
     /* A new declaratie (new ReferentieNummer, new period) reusing the DeclaratieNummer. */
@@ -245,15 +179,15 @@ test_declaratie_tr333_nummer_unique(void **state)
     s_decl(m)->DeclaratieNummer = "DEC202604009";
     s_pass(&env, m);
     gw_msg_destroy(&m);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_declaratie_tr314_referentie_unique(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr314.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr314.db");
     gw_msg_t *m = s_fixture("valid/wmo323.xml");
     s_pass(&env, m);
     /* The same ReferentieNummer in a later declaratie, for another period. */
@@ -272,28 +206,28 @@ test_declaratie_tr314_referentie_unique(void **state)
     s_prest(m, 1)->ProductPeriode->Einddatum = "2026-05-31";
     s_reject(&env, m, "TR314", "8021", T_P "[2]" T_REF, s_prest(m, 1));
     gw_msg_destroy(&m);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_declaratie_tr323_credit_needs_debet(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr323.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr323.db");
     /* The credit before its debet was ever sent. */
     gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
     s_reject(&env, c, "TR323", "8017", T_P "[1]" T_VORIG, s_prest(c, 0));
     gw_msg_destroy(&c);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_declaratie_tr390_credit_once(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr390.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr390.db");
     gw_msg_t *d = s_fixture("valid/jw323.xml");
     gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
     s_pass(&env, d);
@@ -305,15 +239,15 @@ test_declaratie_tr390_credit_once(void **state)
     s_reject(&env, c, "TR390", "9390", T_P "[1]" T_VORIG, s_prest(c, 0));
     gw_msg_destroy(&d);
     gw_msg_destroy(&c);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_declaratie_tr389_debet_once(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr389.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr389.db");
     gw_msg_t *d = s_fixture("valid/wmo323.xml");
     s_pass(&env, d);
     /* A second debet for the same toewijzing, product and period, not credited. */
@@ -327,7 +261,7 @@ test_declaratie_tr389_debet_once(void **state)
     s_pass(&env, d);
     gw_msg_destroy(&c);
     gw_msg_destroy(&d);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- the 325 rules ---- */
@@ -336,8 +270,8 @@ static void
 test_declaratie_tr366_tr367_answer_matches(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr366.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "tr366.db");
     gw_msg_t *a = s_fixture("valid/jw325-partial.xml");
     gw_prestatie_t *p = s_prest(a, 0);
     /* No 323 with that ReferentieNummer was ever accepted. */
@@ -354,7 +288,7 @@ test_declaratie_tr366_tr367_answer_matches(void **state)
     gw_msg_destroy(&a);
     gw_msg_destroy(&c);
     gw_msg_destroy(&d);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- robustness ---- */
@@ -364,7 +298,7 @@ test_declaratie_refuses_options(void **state)
 {
     (void)state;
     gw_filter_opt_t o = {"strict", "yes", 8};
-    gw_chain_spec_t spec = {.name = "declaratie", .line = 7, .opts = {T_FILE, &o, 1}};
+    gw_chain_spec_t spec = {.name = "declaratie", .line = 7, .opts = {FT_FILE, &o, 1}};
     char *err = NULL;
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
@@ -377,15 +311,15 @@ static void
 test_declaratie_survives_rolled_back_first_transaction(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "rollback.db");
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "rollback.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
-    s_exec(env.db, "BEGIN IMMEDIATE");
+    ft_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
-    s_exec(env.db, "ROLLBACK");
+    ft_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
     s_pass(&env, m);
@@ -395,9 +329,9 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     /* A fresh chain on a new handle to the same file sees what was recorded. */
     gw_chain_destroy(&env.chain);
     assert_int_equal(sqlite3_close(env.db), SQLITE_OK);
-    env.db = s_db_open("rollback.db");
+    env.db = ft_db_open("rollback.db");
     env.ctx.db = env.db;
-    gw_chain_spec_t spec = {.name = "declaratie", .line = 1, .opts = {T_FILE, NULL, 0}};
+    gw_chain_spec_t spec = {.name = "declaratie", .line = 1, .opts = {FT_FILE, NULL, 0}};
     env.chain = gw_chain_new(&spec, 1, NULL);
     assert_non_null(env.chain);
     s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
@@ -409,27 +343,15 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     assert_int_not_equal(gw_chain_accept(env.chain, m, &nodb), GW_OK);
 
     gw_msg_destroy(&m);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-declaratie-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ft_dir_make("declaratie") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -448,6 +370,6 @@ main(void)
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ft_dir_remove();
     return failed;
 }

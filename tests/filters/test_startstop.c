@@ -7,7 +7,6 @@
  * does.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +18,14 @@
 #include "gw_chain.h"
 #include "unittest.h"
 
-#define T_FILE  "test.conf"
+#include "filter_env.h"
+
+#define FT_FILE  "test.conf"
 #define T_START "/Bericht/Client/StartProducten/StartProduct"
 #define T_STOP  "/Bericht/Client/StopProducten/StopProduct"
 
 static gw_codec_t *s_codec;
-static char s_dir[256];
 
-/* Per test: a chain with startstop, a database file, a diagnostic list. */
-typedef struct t_env {
-    sqlite3 *db;
-    gw_chain_t *chain;
-    gw_diag_t *diag;
-    gw_filter_ctx_t ctx;
-} t_env_t;
 
 static int
 s_setup(void **state)
@@ -49,68 +42,10 @@ s_teardown(void **state)
     return ut_alloc_teardown(state);
 }
 
-static sqlite3 *
-s_db_open(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    return db;
-}
-
 static void
-s_exec(sqlite3 *db, const char *sql)
+s_pass(ft_env_t *env, const gw_msg_t *msg)
 {
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
-}
-
-static void
-s_env(t_env_t *env, const char *dbname)
-{
-    memset(env, 0, sizeof(*env));
-    env->db = s_db_open(dbname);
-    gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {T_FILE, NULL, 0}};
-    char *err = NULL;
-    env->chain = gw_chain_new(&spec, 1, &err);
-    if (!env->chain) {
-        fail_msg("gw_chain_new: %s", err ? err : "?");
-    }
-    env->diag = gw_diag_new();
-    assert_non_null(env->diag);
-    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
-}
-
-static void
-s_env_done(t_env_t *env)
-{
-    gw_diag_destroy(&env->diag);
-    gw_chain_destroy(&env->chain);
-    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
-}
-
-/* Run the chain on msg inside a transaction and accept it when it passed. */
-static gw_verdict_t
-s_submit(t_env_t *env, const gw_msg_t *msg)
-{
-    gw_diag_reset(env->diag);
-    s_exec(env->db, "BEGIN IMMEDIATE");
-    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
-    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
-        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
-    }
-    s_exec(env->db, "COMMIT");
-    return v;
-}
-
-static void
-s_pass(t_env_t *env, const gw_msg_t *msg)
-{
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_PASS) {
         ut_print_diag(env->diag);
         fail_msg("expected PASS, got %d", (int)v);
@@ -120,10 +55,10 @@ s_pass(t_env_t *env, const gw_msg_t *msg)
 
 /* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
 static void
-s_reject(t_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
+s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
          const void *cls)
 {
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
         ut_print_diag(env->diag);
         fail_msg("expected one %s, got verdict %d", rule, (int)v);
@@ -184,8 +119,8 @@ static void
 test_startstop_story_passes(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "story.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "story.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     gw_msg_t *m307 = s_fixture("valid/jw307.xml");
     gw_msg_t *w305 = s_fixture("valid/wmo305.xml");
@@ -219,15 +154,15 @@ test_startstop_story_passes(void **state)
     gw_msg_destroy(&m307);
     gw_msg_destroy(&w305);
     gw_msg_destroy(&w307);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_startstop_tijdelijk_then_definitief(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tijdelijk.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "tijdelijk.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     gw_msg_t *m307 = s_fixture("valid/jw307.xml");
     gw_start_stop_product_t *sp = s_stop(m307, 0);
@@ -260,15 +195,15 @@ test_startstop_tijdelijk_then_definitief(void **state)
 
     gw_msg_destroy(&m305);
     gw_msg_destroy(&m307);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_startstop_start_after_stop(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "restart.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "restart.db");
     gw_msg_t *m305 = s_fixture("valid/wmo305.xml");
     gw_msg_t *m307 = s_fixture("valid/wmo307.xml");
     gw_start_stop_product_t *st = s_start(m305, 0);
@@ -298,15 +233,15 @@ test_startstop_start_after_stop(void **state)
 
     gw_msg_destroy(&m305);
     gw_msg_destroy(&m307);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_startstop_delete_and_correct(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "delete.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "delete.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     gw_msg_t *m307 = s_fixture("valid/jw307.xml");
     gw_start_stop_product_t *st = s_start(m305, 0);
@@ -348,15 +283,15 @@ test_startstop_delete_and_correct(void **state)
 
     gw_msg_destroy(&m305);
     gw_msg_destroy(&m307);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_startstop_correction_in_one_message(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "iv008.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "iv008.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     s_pass(&env, m305);
 
@@ -393,12 +328,12 @@ test_startstop_correction_in_one_message(void **state)
     s_stop(m307, 1)->StatusAanlevering = "3";
     s_stop(m307, 2)->Begindatum = "2026-02-09";
     s_stop(m307, 2)->StatusAanlevering = "3";
-    assert_int_equal(s_submit(&env, m307), GW_VERDICT_REJECT);
+    assert_int_equal(ft_submit(&env, m307), GW_VERDICT_REJECT);
     assert_int_equal(gw_diag_count(env.diag), 1);
     assert_true(ut_diag_has(env.diag, "TR063", "9063"));
     assert_ptr_equal(gw_diag_at(env.diag, 0)->cls, s_stop(m307, 2));
     s_stop(m307, 0)->Begindatum = "2026-02-02"; /* the deleted start: TR382 */
-    assert_int_equal(s_submit(&env, m307), GW_VERDICT_REJECT);
+    assert_int_equal(ft_submit(&env, m307), GW_VERDICT_REJECT);
     assert_int_equal(gw_diag_count(env.diag), 3);
     assert_string_equal(gw_diag_at(env.diag, 0)->rule, "TR382");
     assert_string_equal(gw_diag_at(env.diag, 1)->rule, "TR063");
@@ -410,15 +345,15 @@ test_startstop_correction_in_one_message(void **state)
     gw_msg_destroy(&two);
     gw_msg_destroy(&fix);
     gw_msg_destroy(&m305);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_startstop_stop_needs_start(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "tr382.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "tr382.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     gw_msg_t *m307 = s_fixture("valid/jw307.xml");
     gw_start_stop_product_t *sp = s_stop(m307, 0);
@@ -459,7 +394,7 @@ test_startstop_stop_needs_start(void **state)
     gw_msg_destroy(&t305);
     gw_msg_destroy(&m305);
     gw_msg_destroy(&m307);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- robustness ---- */
@@ -469,7 +404,7 @@ test_startstop_refuses_options(void **state)
 {
     (void)state;
     gw_filter_opt_t o = {"strict", "yes", 8};
-    gw_chain_spec_t spec = {.name = "startstop", .line = 7, .opts = {T_FILE, &o, 1}};
+    gw_chain_spec_t spec = {.name = "startstop", .line = 7, .opts = {FT_FILE, &o, 1}};
     char *err = NULL;
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
@@ -482,15 +417,15 @@ static void
 test_startstop_survives_rolled_back_first_transaction(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env(&env, "rollback.db");
+    ft_env_t env;
+    ft_env_open(&env, "startstop", "rollback.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
-    s_exec(env.db, "BEGIN IMMEDIATE");
+    ft_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m305, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m305, &env.ctx), GW_OK);
-    s_exec(env.db, "ROLLBACK");
+    ft_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at a table that is gone; the filter recovers. */
     s_pass(&env, m305);
@@ -499,9 +434,9 @@ test_startstop_survives_rolled_back_first_transaction(void **state)
     /* A fresh chain on a new handle to the same file sees what was recorded. */
     gw_chain_destroy(&env.chain);
     assert_int_equal(sqlite3_close(env.db), SQLITE_OK);
-    env.db = s_db_open("rollback.db");
+    env.db = ft_db_open("rollback.db");
     env.ctx.db = env.db;
-    gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {T_FILE, NULL, 0}};
+    gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {FT_FILE, NULL, 0}};
     env.chain = gw_chain_new(&spec, 1, NULL);
     assert_non_null(env.chain);
     s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
@@ -513,27 +448,15 @@ test_startstop_survives_rolled_back_first_transaction(void **state)
     assert_int_not_equal(gw_chain_accept(env.chain, m305, &nodb), GW_OK);
 
     gw_msg_destroy(&m305);
-    s_env_done(&env);
+    ft_env_close(&env);
 }
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-startstop-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ft_dir_make("startstop") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -550,6 +473,6 @@ main(void)
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ft_dir_remove();
     return failed;
 }

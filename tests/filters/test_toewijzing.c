@@ -8,7 +8,6 @@
  * versioning; recovery after a rolled-back first transaction.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +17,10 @@
 #include "gw_chain.h"
 #include "unittest.h"
 
-#define T_FILE "test.conf"
+#include "filter_env.h"
+
 
 static gw_codec_t *s_codec;
-static char s_dir[256];
 
 static int
 s_setup(void **state)
@@ -36,26 +35,6 @@ s_teardown(void **state)
 {
     gw_codec_destroy(&s_codec);
     return ut_alloc_teardown(state);
-}
-
-static sqlite3 *
-s_db_open(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    assert_int_equal(rc, SQLITE_OK);
-    return db;
-}
-
-static void
-s_exec(sqlite3 *db, const char *sql)
-{
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
 }
 
 static int
@@ -93,7 +72,7 @@ s_stored(sqlite3 *db, const char *col, const char *gemeente, int64_t nummer)
 static gw_chain_t *
 s_chain(void)
 {
-    gw_chain_spec_t spec = {.name = "toewijzing", .line = 1, .opts = {T_FILE, NULL, 0}};
+    gw_chain_spec_t spec = {.name = "toewijzing", .line = 1, .opts = {FT_FILE, NULL, 0}};
     char *err = NULL;
     gw_chain_t *c = gw_chain_new(&spec, 1, &err);
     if (!c) {
@@ -108,12 +87,12 @@ static gw_verdict_t
 s_submit(gw_chain_t *c, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
 {
     gw_diag_reset(diag);
-    s_exec(ctx->db, "BEGIN IMMEDIATE");
+    ft_exec(ctx->db, "BEGIN IMMEDIATE");
     gw_verdict_t v = gw_chain_run(c, msg, diag, ctx);
     if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
         assert_int_equal(gw_chain_accept(c, msg, ctx), GW_OK);
     }
-    s_exec(ctx->db, "COMMIT");
+    ft_exec(ctx->db, "COMMIT");
     return v;
 }
 
@@ -167,7 +146,7 @@ static void
 test_toewijzing_ijw_story_passes(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("ijw-story.db");
+    sqlite3 *db = ft_db_open("ijw-story.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
     gw_diag_t *diag = gw_diag_new();
@@ -206,7 +185,7 @@ static void
 test_toewijzing_wmo_story_passes(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("wmo-story.db");
+    sqlite3 *db = ft_db_open("wmo-story.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0384", .db = db};
     gw_diag_t *diag = gw_diag_new();
@@ -239,7 +218,7 @@ test_toewijzing_refuses_options(void **state)
 {
     (void)state;
     gw_filter_opt_t o = {"window", "5", 61};
-    gw_chain_spec_t spec = {.name = "toewijzing", .line = 60, .opts = {T_FILE, &o, 1}};
+    gw_chain_spec_t spec = {.name = "toewijzing", .line = 60, .opts = {FT_FILE, &o, 1}};
     char *err = NULL;
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
@@ -254,7 +233,7 @@ static void
 test_toewijzing_tr332_number_of_another_client(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("tr332.db");
+    sqlite3 *db = ft_db_open("tr332.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
     gw_diag_t *diag = gw_diag_new();
@@ -294,7 +273,7 @@ static void
 test_toewijzing_tr019_start_stop_without_toewijzing(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("tr019.db");
+    sqlite3 *db = ft_db_open("tr019.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0363", .db = db};
     gw_diag_t *diag = gw_diag_new();
@@ -347,7 +326,7 @@ typedef struct t_323 {
 static void
 s_323_begin(t_323_t *t, const char *dbname)
 {
-    t->db = s_db_open(dbname);
+    t->db = ft_db_open(dbname);
     t->c = s_chain();
     t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
     t->diag = gw_diag_new();
@@ -553,7 +532,7 @@ typedef void (*t_301_fn)(gw_toegewezen_product_t *tp);
 static void
 s_317_begin(t_323_t *t, const char *dbname, t_301_fn f)
 {
-    t->db = s_db_open(dbname);
+    t->db = ft_db_open(dbname);
     t->c = s_chain();
     t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
     t->diag = gw_diag_new();
@@ -750,7 +729,7 @@ static void
 test_toewijzing_317_wmo(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("r317-wmo.db");
+    sqlite3 *db = ft_db_open("r317-wmo.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1770000000000, .peer = "0384", .db = db};
     gw_diag_t *diag = gw_diag_new();
@@ -783,17 +762,17 @@ static void
 test_toewijzing_survives_rolled_back_first_transaction(void **state)
 {
     (void)state;
-    sqlite3 *db = s_db_open("rollback.db");
+    sqlite3 *db = ft_db_open("rollback.db");
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1, .peer = "0384", .db = db};
     gw_diag_t *diag = gw_diag_new();
     gw_msg_t *msg = ut_decode_fixture(s_codec, "valid/wmo301.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
-    s_exec(db, "BEGIN IMMEDIATE");
+    ft_exec(db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(c, msg, diag, &ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(c, msg, &ctx), GW_OK);
-    s_exec(db, "ROLLBACK");
+    ft_exec(db, "ROLLBACK");
 
     /* The cached statements point at a table that is gone; the filter recovers. */
     assert_int_equal(s_submit(c, msg, diag, &ctx), GW_VERDICT_PASS);
@@ -802,12 +781,12 @@ test_toewijzing_survives_rolled_back_first_transaction(void **state)
     /* Same after a rollback on the accept side only (first use in on_accept). */
     gw_chain_destroy(&c);
     c = s_chain();
-    s_exec(db, "DROP TABLE toewijzing_product");
+    ft_exec(db, "DROP TABLE toewijzing_product");
     gw_msg_t *m323 = ut_decode_fixture(s_codec, "valid/wmo323.xml");
     ctx.peer = "65656055";
-    s_exec(db, "BEGIN IMMEDIATE");
+    ft_exec(db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(c, m323, diag, &ctx), GW_VERDICT_REJECT); /* creates */
-    s_exec(db, "ROLLBACK");
+    ft_exec(db, "ROLLBACK");
     ctx.peer = "0384";
     assert_int_equal(s_submit(c, msg, diag, &ctx), GW_VERDICT_PASS);
     ctx.peer = "65656055";
@@ -828,22 +807,10 @@ test_toewijzing_survives_rolled_back_first_transaction(void **state)
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-toewijzing-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ft_dir_make("toewijzing") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -869,6 +836,6 @@ main(void)
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ft_dir_remove();
     return failed;
 }

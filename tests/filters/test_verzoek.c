@@ -6,7 +6,6 @@
  * mutated in memory to break one rule at a time.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +17,10 @@
 #include "gw_chain.h"
 #include "unittest.h"
 
-#define T_FILE "test.conf"
+#include "filter_env.h"
+
 
 static gw_codec_t *s_codec;
-static char s_dir[256];
 
 static int
 s_setup(void **state)
@@ -40,79 +39,13 @@ s_teardown(void **state)
 
 /* ---- helpers ---- */
 
-/* One test's world: a database file, a chain with the verzoek filter, a diag. */
-typedef struct t_env {
-    sqlite3 *db;
-    gw_chain_t *chain;
-    gw_diag_t *diag;
-    gw_filter_ctx_t ctx;
-} t_env_t;
-
-static sqlite3 *
-s_db_open(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    assert_int_equal(rc, SQLITE_OK);
-    return db;
-}
-
-static void
-s_exec(sqlite3 *db, const char *sql)
-{
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
-}
-
-static void
-s_env_open(t_env_t *env, const char *dbname)
-{
-    memset(env, 0, sizeof(*env));
-    env->db = s_db_open(dbname);
-    gw_chain_spec_t spec = {.name = "verzoek", .line = 1, .opts = {T_FILE, NULL, 0}};
-    char *err = NULL;
-    env->chain = gw_chain_new(&spec, 1, &err);
-    if (!env->chain) {
-        fail_msg("gw_chain_new: %s", err ? err : "?");
-    }
-    env->diag = gw_diag_new();
-    assert_non_null(env->diag);
-    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
-}
-
-static void
-s_env_close(t_env_t *env)
-{
-    gw_diag_destroy(&env->diag);
-    gw_chain_destroy(&env->chain);
-    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
-}
-
-/* Run the chain on msg inside a transaction and accept it when it passed. The
- * diagnostics of this message only stay in env->diag. */
-static gw_verdict_t
-s_submit(t_env_t *env, const gw_msg_t *msg)
-{
-    gw_diag_reset(env->diag);
-    s_exec(env->db, "BEGIN IMMEDIATE");
-    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
-    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
-        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
-    }
-    s_exec(env->db, "COMMIT");
-    return v;
-}
 
 /* Decode a fixture and submit it; it must pass. Returns the message (caller destroys). */
 static gw_msg_t *
-s_pass(t_env_t *env, const char *fixture)
+s_pass(ft_env_t *env, const char *fixture)
 {
     gw_msg_t *msg = ut_decode_fixture(s_codec, fixture);
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_PASS) {
         ut_print_diag(env->diag);
         fail_msg("%s: verdict %d, expected PASS", fixture, (int)v);
@@ -122,7 +55,7 @@ s_pass(t_env_t *env, const char *fixture)
 }
 
 static void
-s_pass_free(t_env_t *env, const char *fixture)
+s_pass_free(ft_env_t *env, const char *fixture)
 {
     gw_msg_t *msg = s_pass(env, fixture);
     gw_msg_destroy(&msg);
@@ -146,10 +79,10 @@ s_expect(const gw_diag_t *diag, size_t i, const char *rule, const char *code, co
 
 /* Submit msg, expect REJECT with exactly one diagnostic. */
 static void
-s_reject1(t_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
+s_reject1(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
           const void *cls)
 {
-    gw_verdict_t v = s_submit(env, msg);
+    gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_REJECT) {
         fail_msg("expected REJECT by %s, got verdict %d", rule, (int)v);
     }
@@ -180,7 +113,7 @@ s_count(sqlite3 *db, const char *sql)
 /* ---- the stories pass ---- */
 
 static void
-s_story(t_env_t *env, const char *prefix)
+s_story(ft_env_t *env, const char *prefix)
 {
     static const char *const steps[] = {"315.xml", "319.xml", "301.xml", "317.xml",
                                         "319-vow-afgewezen.xml"};
@@ -195,8 +128,8 @@ static void
 test_verzoek_stories_pass(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "story.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "story.db");
     s_story(&env, "jw");
     s_story(&env, "wmo");
     /* Per family: the VOT toegewezen, the VOW afgewezen. */
@@ -216,7 +149,7 @@ test_verzoek_stories_pass(void **state)
     /* Other message types are not looked at: a 305 and a retour pass untouched. */
     s_pass_free(&env, "valid/jw305.xml");
     s_pass_free(&env, "valid/jw316.xml");
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR347 ---- */
@@ -225,8 +158,8 @@ static void
 test_verzoek_tr347_reused_referentie(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr347.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr347.db");
     s_pass_free(&env, "valid/jw315.xml");
 
     /* Another client (no open verzoek for it), same ReferentieAanbieder: 9347. */
@@ -240,7 +173,7 @@ test_verzoek_tr347_reused_referentie(void **state)
     s_reject1(&env, m, "TR347", "9347", P_AP1 "/ReferentieAanbieder", ap);
     /* Another aanbieder may use the same text. */
     m->bericht->Header->Afzender = "65656055";
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
 
     /* A 317 reusing the VOT's reference (the VOT is answered first, so TR374 holds). */
@@ -255,9 +188,9 @@ test_verzoek_tr347_reused_referentie(void **state)
     m = ut_decode_fixture(s_codec, "valid/wmo315.xml");
     m->bericht->Client->AangevraagdProduct.v[0].ReferentieAanbieder = "VOT-2026-0001";
     m->bericht->Header->Afzender = "42420001";
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR374 ---- */
@@ -266,8 +199,8 @@ static void
 test_verzoek_tr374_open_verzoek(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr374.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr374.db");
     s_pass_free(&env, "valid/jw315.xml");
 
     /* The VOT is open: a VOW for the same client at the same gemeente is refused. */
@@ -285,9 +218,9 @@ test_verzoek_tr374_open_verzoek(void **state)
 
     /* Another client, or the same client at another gemeente: not onderhanden. */
     vot->bericht->Client->Bsn = "999900031";
-    assert_int_equal(s_submit(&env, vot), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
     vow->bericht->Header->Ontvanger = "0599";
-    assert_int_equal(s_submit(&env, vow), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vow), GW_VERDICT_PASS);
     gw_msg_destroy(&vot);
     gw_msg_destroy(&vow);
 
@@ -295,9 +228,9 @@ test_verzoek_tr374_open_verzoek(void **state)
     s_pass_free(&env, "valid/jw301.xml");
     vow = ut_decode_fixture(s_codec, "valid/jw317.xml");
     vow->bericht->Client->Verzoek->ReferentieAanbieder = "VOW-2026-0009";
-    assert_int_equal(s_submit(&env, vow), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vow), GW_VERDICT_PASS);
     gw_msg_destroy(&vow);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* A VOT with two products stays onderhanden until both are answered. */
@@ -305,8 +238,8 @@ static void
 test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr374-two.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr374-two.db");
     gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
     gw_client_t *c = vot->bericht->Client;
     gw_aangevraagd_product_t *two = gw_arena_alloc(vot->arena, 2 * sizeof(*two));
@@ -316,14 +249,14 @@ test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
     two[1].ReferentieAanbieder = "VOT-2026-0002";
     c->AangevraagdProduct.v = two;
     c->AangevraagdProduct.n = 2;
-    assert_int_equal(s_submit(&env, vot), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
 
     /* While open, a new VOT is refused on each of its products. */
     gw_msg_t *again = ut_decode_fixture(s_codec, "valid/jw315.xml");
     again->bericht->Client->AangevraagdProduct.v[0].ReferentieAanbieder = "VOT-2026-0003";
     s_reject1(&env, again, "TR374", "9374", P_AP1,
               &again->bericht->Client->AangevraagdProduct.v[0]);
-    assert_int_equal(s_submit(&env, vot), GW_VERDICT_REJECT); /* TR347 and TR374 twice each */
+    assert_int_equal(ft_submit(&env, vot), GW_VERDICT_REJECT); /* TR347 and TR374 twice each */
     assert_int_equal(gw_diag_count(env.diag), 4);
     s_expect(env.diag, 0, "TR347", "9347", P_AP1 "/ReferentieAanbieder", &two[0]);
     s_expect(env.diag, 1, "TR347", "9347",
@@ -341,19 +274,19 @@ test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
     /* The second product is afgewezen: nothing onderhanden any more. */
     gw_msg_t *nee = ut_decode_fixture(s_codec, "valid/jw319-vow-afgewezen.xml");
     nee->bericht->Antwoord->ReferentieAanbieder = "VOT-2026-0002";
-    assert_int_equal(s_submit(&env, nee), GW_VERDICT_PASS);
-    assert_int_equal(s_submit(&env, vow), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, nee), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vow), GW_VERDICT_PASS);
 
     /* The VOW is answered by one 319 with VerzoekAntwoord 1: closed. */
     nee->bericht->Antwoord->ReferentieAanbieder = "VOW-2026-0001";
-    assert_int_equal(s_submit(&env, nee), GW_VERDICT_PASS);
-    assert_int_equal(s_submit(&env, again), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, nee), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, again), GW_VERDICT_PASS);
 
     gw_msg_destroy(&nee);
     gw_msg_destroy(&vow);
     gw_msg_destroy(&again);
     gw_msg_destroy(&vot);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR355 ---- */
@@ -362,8 +295,8 @@ static void
 test_verzoek_tr355_unknown_referentie(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr355.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr355.db");
 
     /* No verzoek at all. */
     gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw319.xml");
@@ -381,9 +314,9 @@ test_verzoek_tr355_unknown_referentie(void **state)
 
     /* The right parties: fine. */
     m->bericht->Header->Ontvanger = "42420001";
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR359 ---- */
@@ -392,8 +325,8 @@ static void
 test_verzoek_tr359_answer_after_toewijzing(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr359.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr359.db");
     s_pass_free(&env, "valid/wmo315.xml");
     s_pass_free(&env, "valid/wmo301.xml");
     gw_msg_t *m = ut_decode_fixture(s_codec, "valid/wmo319.xml");
@@ -401,7 +334,7 @@ test_verzoek_tr359_answer_after_toewijzing(void **state)
     m->bericht->Antwoord->RedenAfwijzingVerzoek = "4";
     s_reject1(&env, m, "TR359", "9359", P_ANTW_REF, m->bericht->Antwoord);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR360 and TR365 ---- */
@@ -410,8 +343,8 @@ static void
 test_verzoek_tr360_second_in_onderzoek(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr360.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr360.db");
     s_pass_free(&env, "valid/jw315.xml");
     s_pass_free(&env, "valid/jw319.xml");
     gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw319.xml");
@@ -420,17 +353,17 @@ test_verzoek_tr360_second_in_onderzoek(void **state)
     /* The final answer after "in onderzoek" is fine (afwijzen na onderzoek). */
     m->bericht->Antwoord->VerzoekAntwoord = "1";
     m->bericht->Antwoord->RedenAfwijzingVerzoek = "7";
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 static void
 test_verzoek_tr365_answer_after_afwijzing(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr365.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr365.db");
     s_pass_free(&env, "valid/wmo317.xml");
     s_pass_free(&env, "valid/wmo319-vow-afgewezen.xml");
 
@@ -442,12 +375,12 @@ test_verzoek_tr365_answer_after_afwijzing(void **state)
     /* "In onderzoek" after an afwijzing breaks TR360 and TR365. */
     m->bericht->Antwoord->VerzoekAntwoord = "2";
     m->bericht->Antwoord->RedenAfwijzingVerzoek = NULL;
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_REJECT);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_REJECT);
     assert_int_equal(gw_diag_count(env.diag), 2);
     s_expect(env.diag, 0, "TR360", "9360", P_ANTW_VA, m->bericht->Antwoord);
     s_expect(env.diag, 1, "TR365", "9365", P_ANTW_VA, m->bericht->Antwoord);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- TR379 ---- */
@@ -456,8 +389,8 @@ static void
 test_verzoek_tr379_toewijzing_without_verzoek(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "tr379.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "tr379.db");
 
     /* No VOT was sent. */
     gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
@@ -467,13 +400,13 @@ test_verzoek_tr379_toewijzing_without_verzoek(void **state)
     /* The VOT went to another gemeente. */
     gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
     vot->bericht->Header->Ontvanger = "0599";
-    assert_int_equal(s_submit(&env, vot), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
     gw_msg_destroy(&vot);
     s_reject1(&env, m, "TR379", "9379", P_TP1_REF, tp);
 
     /* Without ReferentieAanbieder a toewijzing honours no verzoek: nothing to check. */
     tp->ReferentieAanbieder = NULL;
-    assert_int_equal(s_submit(&env, m), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
 
     /* The standalone jw301-multi: VOT-2026-0150 was never sent (see jw302-rejected). */
@@ -482,7 +415,7 @@ test_verzoek_tr379_toewijzing_without_verzoek(void **state)
               "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]/ReferentieAanbieder",
               &m->bericht->Client->ToegewezenProduct.v[1]);
     gw_msg_destroy(&m);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- configuration, errors, recovery ---- */
@@ -492,7 +425,7 @@ test_verzoek_refuses_options(void **state)
 {
     (void)state;
     gw_filter_opt_t o = {"window", "30", 12};
-    gw_chain_spec_t spec = {.name = "verzoek", .line = 11, .opts = {T_FILE, &o, 1}};
+    gw_chain_spec_t spec = {.name = "verzoek", .line = 11, .opts = {FT_FILE, &o, 1}};
     char *err = NULL;
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
@@ -505,24 +438,24 @@ static void
 test_verzoek_survives_rolled_back_first_transaction(void **state)
 {
     (void)state;
-    t_env_t env;
-    s_env_open(&env, "rollback.db");
+    ft_env_t env;
+    ft_env_open(&env, "verzoek", "rollback.db");
     gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
-    s_exec(env.db, "BEGIN IMMEDIATE");
+    ft_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, vot, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, vot, &env.ctx), GW_OK);
-    s_exec(env.db, "ROLLBACK");
+    ft_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
     gw_msg_t *ant = ut_decode_fixture(s_codec, "valid/jw319.xml");
     s_reject1(&env, ant, "TR355", "9355", P_ANTW_REF, ant->bericht->Antwoord);
-    assert_int_equal(s_submit(&env, vot), GW_VERDICT_PASS);
-    assert_int_equal(s_submit(&env, ant), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
+    assert_int_equal(ft_submit(&env, ant), GW_VERDICT_PASS);
 
     /* And on accept: a table gone under the cached statements is made again. */
-    s_exec(env.db, "DROP TABLE verzoek_toewijzing");
+    ft_exec(env.db, "DROP TABLE verzoek_toewijzing");
     s_pass_free(&env, "valid/jw301.xml");
     assert_int_equal(s_count(env.db, "SELECT count(*) FROM verzoek_toewijzing"), 1);
 
@@ -536,39 +469,27 @@ test_verzoek_survives_rolled_back_first_transaction(void **state)
     /* A fresh chain on a new handle to the same file sees what was recorded. */
     gw_chain_destroy(&env.chain);
     assert_int_equal(sqlite3_close(env.db), SQLITE_OK);
-    env.db = s_db_open("rollback.db");
+    env.db = ft_db_open("rollback.db");
     env.ctx.db = env.db;
-    gw_chain_spec_t spec = {.name = "verzoek", .line = 1, .opts = {T_FILE, NULL, 0}};
+    gw_chain_spec_t spec = {.name = "verzoek", .line = 1, .opts = {FT_FILE, NULL, 0}};
     env.chain = gw_chain_new(&spec, 1, NULL);
     assert_non_null(env.chain);
-    assert_int_equal(s_submit(&env, ant), GW_VERDICT_REJECT);
+    assert_int_equal(ft_submit(&env, ant), GW_VERDICT_REJECT);
     assert_int_equal(gw_diag_count(env.diag), 2);
     s_expect(env.diag, 0, "TR359", "9359", P_ANTW_REF, ant->bericht->Antwoord);
     s_expect(env.diag, 1, "TR360", "9360", P_ANTW_VA, ant->bericht->Antwoord);
 
     gw_msg_destroy(&ant);
     gw_msg_destroy(&vot);
-    s_env_close(&env);
+    ft_env_close(&env);
 }
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-verzoek-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ft_dir_make("verzoek") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -591,6 +512,6 @@ main(void)
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ft_dir_remove();
     return failed;
 }

@@ -1,0 +1,96 @@
+/* Shared harness of the filter tests (filter_env.h). */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter_env.h"
+
+static char s_dir[256];
+
+int
+ft_dir_make(const char *tag)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s_dir, sizeof(s_dir), "%s/gw-%s-XXXXXX", tmp ? tmp : "/tmp", tag);
+    if (!mkdtemp(s_dir)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+ft_dir_remove(void)
+{
+    if (s_dir[0]) {
+        nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+sqlite3 *
+ft_db_open(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+void
+ft_exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, e ? e : "?");
+    }
+}
+
+void
+ft_env_open(ft_env_t *env, const char *filter, const char *dbname)
+{
+    memset(env, 0, sizeof(*env));
+    env->db = ft_db_open(dbname);
+    gw_chain_spec_t spec = {.name = filter, .line = 1, .opts = {FT_FILE, NULL, 0}};
+    char *err = NULL;
+    env->chain = gw_chain_new(&spec, 1, &err);
+    if (!env->chain) {
+        fail_msg("gw_chain_new: %s", err ? err : "?");
+    }
+    env->diag = gw_diag_new();
+    assert_non_null(env->diag);
+    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .db = env->db};
+}
+
+void
+ft_env_close(ft_env_t *env)
+{
+    gw_diag_destroy(&env->diag);
+    gw_chain_destroy(&env->chain);
+    assert_int_equal(sqlite3_close(env->db), SQLITE_OK);
+}
+
+gw_verdict_t
+ft_submit(ft_env_t *env, const gw_msg_t *msg)
+{
+    gw_diag_reset(env->diag);
+    ft_exec(env->db, "BEGIN IMMEDIATE");
+    gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
+    if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
+        assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
+    }
+    ft_exec(env->db, "COMMIT");
+    return v;
+}

@@ -1,0 +1,39 @@
+/*
+ * Shared harness of the filter tests: a scratch directory, SQLite databases in
+ * it, and an environment that runs one built-in filter through the real chain
+ * inside a transaction, as the broker does.
+ */
+#ifndef GW_FILTER_ENV_H
+#define GW_FILTER_ENV_H
+
+#include <sqlite3.h>
+
+#include "unittest.h"
+
+#include "gw_chain.h"
+
+#define FT_FILE "test.conf" /* config file name the filters' option errors carry */
+
+/* One filter, its database and a diagnostic list. */
+typedef struct ft_env {
+    sqlite3 *db;         /* the filter's database */
+    gw_chain_t *chain;   /* a chain with just that filter */
+    gw_diag_t *diag;     /* the last message's findings */
+    gw_filter_ctx_t ctx; /* peer 42420001, db */
+} ft_env_t;
+
+/* Make the scratch directory ($TMPDIR/gw-TAG-XXXXXX); 0 on success. Once per process. */
+int ft_dir_make(const char *tag);
+/* Remove it and everything in it. */
+void ft_dir_remove(void);
+/* Open (create) a database file in the scratch directory; fails the test on error. */
+sqlite3 *ft_db_open(const char *name);
+/* Run SQL; fails the test on error. */
+void ft_exec(sqlite3 *db, const char *sql);
+/* A chain with the built-in filter on database file dbname. */
+void ft_env_open(ft_env_t *env, const char *filter, const char *dbname);
+void ft_env_close(ft_env_t *env);
+/* Run the chain on msg in a transaction and accept it when it passed (or warned). */
+gw_verdict_t ft_submit(ft_env_t *env, const gw_msg_t *msg);
+
+#endif
