@@ -27,6 +27,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_events.h"
 #include "gw_store.h"
 #include "gw_tap.h"
 #include "gw_worker.h"
@@ -91,6 +92,8 @@ struct gw_broker {
     size_t nreplies, capreplies;
     int in_tx;                 /* a store transaction is open */
     int64_t next_expire_ms;
+    gw_sink_t sinks[GW_SINKS_MAX]; /* observers: audit, metrics, deadlines (gw_events.h) */
+    size_t nsinks;
     struct {
         uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
     } stats;
@@ -105,6 +108,23 @@ s_now_ms(void)
 }
 
 /* ------------------------------------------------------------ parties ---- */
+
+/* Tell the observers; ev->now_ms, db and config are filled in here. */
+static void
+s_emit(gw_broker_t *self, gw_event_t *ev)
+{
+    if (self->nsinks == 0) {
+        return;
+    }
+    if (!ev->now_ms) {
+        ev->now_ms = s_now_ms();
+    }
+    ev->db = self->store ? gw_store_db(self->store) : NULL;
+    ev->config = self->config;
+    for (size_t i = 0; i < self->nsinks; i++) {
+        self->sinks[i].on_event(self->sinks[i].state, ev);
+    }
+}
 
 static party_state_t *
 s_party(gw_broker_t *self, const char *code)
@@ -277,6 +297,7 @@ s_error(gw_broker_t *self, const char *peer, const char *id, const char *code, c
     (void)n;
     self->stats.errors++;
     gw_log(GW_LOG_INFO, "refused", "peer=%s id=%s code=%s", peer, id ? id : "", code);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_REFUSED, .party = peer, .code = code, .corr_id = id});
     s_reply(self, peer, GW_CMD_ERROR, id, props, &body, len);
 }
 
@@ -345,6 +366,7 @@ s_commit(gw_broker_t *self)
     }
     self->in_tx = 0;
     int rc = gw_store_commit(self->store);
+    s_emit(self, &(gw_event_t){.kind = rc == GW_OK ? GW_EV_COMMITTED : GW_EV_ABORTED});
     if (rc != GW_OK) {
         gw_log(GW_LOG_ERROR, "store_commit_failed", "error=\"%s\"",
                gw_store_last_error(self->store));
@@ -464,6 +486,9 @@ s_filter_reject(gw_broker_t *self, gw_worker_result_t *r)
     }
     gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", r->peer, r->id, type->name,
            rule);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = r->peer, .type = type,
+                               .code = rule, .corr_id = r->id, .afzender = r->check.afzender,
+                               .ident = r->check.ident, .dagtekening = r->check.dagtekening});
     const gw_msgtype_t *ans = gw_msgtype_answer(type);
     gw_msg_t *ret = NULL;
     char *xml = NULL;
@@ -531,6 +556,9 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         snprintf(props, sizeof(props), "type=%s\ncode=%s\n", c->answer_type, c->code);
         gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", peer, r->id,
                c->type ? c->type->name : "?", c->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = peer, .type = c->type,
+                                   .code = c->code, .corr_id = r->id, .afzender = c->afzender,
+                                   .ident = c->ident, .dagtekening = c->dagtekening});
         s_reply(self, peer, GW_CMD_REJECT, r->id, props, &xml, tlen);
         return;
     }
@@ -631,6 +659,10 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                  sm.id, type->name);
         gw_log(GW_LOG_INFO, "duplicate", "peer=%s id=%s msgid=%" PRId64 " type=%s", peer, r->id,
                sm.id, type->name);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DUPLICATE, .party = peer, .recipient = recipient,
+                                   .type = type, .corr_id = r->id, .msg_id = sm.id,
+                                   .afzender = c->afzender, .ident = c->ident,
+                                   .dagtekening = c->dagtekening, .now_ms = now});
     } else {
         self->stats.accepted++;
         if (to->backlog >= 0) {
@@ -650,6 +682,11 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                  answer ? c->answer_type : type->name, recipient);
         gw_log(GW_LOG_DEBUG, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
                r->id, sm.id, type->name, recipient);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_ACCEPTED, .party = peer, .recipient = recipient,
+                                   .type = type, .corr_id = r->id, .msg_id = sm.id,
+                                   .answers = answers, .afzender = c->afzender,
+                                   .ident = c->ident, .dagtekening = c->dagtekening,
+                                   .msg = r->msg, .now_ms = now});
     }
     s_reply(self, peer, GW_CMD_ACK, r->id, props, &answer, alen);
     gw_free(answer);
@@ -677,6 +714,7 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
     if (rc == GW_OK && changed) {
         s_win_acked(p, id);
         self->stats.delivered++;
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DELIVERED, .party = p->code, .delivery_id = id});
         if (p->inflight > 0) {
             p->inflight--;
         }
@@ -703,6 +741,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         s_win_reset(p);
         p->want_pump = 1;
         gw_log(GW_LOG_INFO, "connected", "party=%s", p->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_CONNECTED, .party = p->code});
     }
     switch (m->cmd) {
     case GW_CMD_HELLO: {
@@ -734,6 +773,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     case GW_CMD_BYE:
         p->connected = 0;
         gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=bye", p->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DISCONNECTED, .party = p->code, .code = "bye"});
         break;
     default:
         s_error(self, p->code, m->id, "PROTOCOL", "command %s is not accepted from a party",
@@ -775,6 +815,10 @@ s_pump_one(void *arg, const gw_store_delivery_t *d)
         pu->blocked = 1;
         return 1;
     }
+    s_emit(pu->self, &(gw_event_t){.kind = GW_EV_SENT, .party = pu->p->code,
+                                   .type = gw_msgtype_by_name(d->type), .msg_id = d->msg_id,
+                                   .delivery_id = d->delivery_id, .count = d->attempts + 1,
+                                   .now_ms = pu->now});
     pu->sent_ids[pu->nsent] = d->delivery_id;
     pu->attempts[pu->nsent] = d->attempts;
     pu->nsent++;
@@ -928,6 +972,7 @@ s_reload(gw_broker_t *self)
     self->config = next;
     self->strip_mask = s_strip_mask(next);
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_RELOADED});
 }
 
 /* Dead letters no longer hold a recipient's in-flight window: recount it from the store
@@ -952,6 +997,7 @@ static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
     gw_chain_tick(self->chain, now);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now});
     if (self->reload_flag) {
         s_reload(self);
     }
@@ -961,6 +1007,8 @@ s_housekeeping(gw_broker_t *self, int64_t now)
         if (p->connected && now - p->last_seen_ms > dead_after) {
             p->connected = 0;
             gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=silent", p->code);
+            s_emit(self,
+                   &(gw_event_t){.kind = GW_EV_DISCONNECTED, .party = p->code, .code = "silent"});
         }
         if (p->connected) {
             p->want_pump = 1; /* retries may have come due */
@@ -985,6 +1033,7 @@ s_housekeeping(gw_broker_t *self, int64_t now)
                 GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
+            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .count = (int64_t)moved, .now_ms = now});
             s_recount(self);
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
@@ -1041,6 +1090,13 @@ gw_broker_new(gw_config_t **config_p, char **err)
     if (!self->store) {
         snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
         gw_free(serr);
+        goto fail;
+    }
+    char *kerr = NULL;
+    if (gw_sinks_create(self->config, gw_store_db(self->store), self->sinks, &self->nsinks,
+                        &kerr) != GW_OK) {
+        snprintf(why, sizeof(why), "%.480s", kerr ? kerr : "cannot create the observers");
+        gw_free(kerr);
         goto fail;
     }
     self->zctx = zmq_ctx_new();
@@ -1104,8 +1160,9 @@ gw_broker_destroy(gw_broker_t **self_p)
         gw_free(self->parties[i].win);
     }
     gw_worker_destroy(&self->worker);
-    /* Filters may hold statements on the store's connection: before the store closes. */
+    /* Filters and sinks may hold statements on the store's connection: before it closes. */
     gw_chain_destroy(&self->chain);
+    gw_sinks_destroy(self->sinks, &self->nsinks);
     if (self->router) {
         zmq_close(self->router);
     }
