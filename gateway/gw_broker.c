@@ -20,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <zmq.h>
 
+#include "gw_acl.h"
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
@@ -31,9 +33,11 @@
 #include "gw_store.h"
 #include "gw_tap.h"
 #include "gw_worker.h"
+#include "gw_zap.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
+#include "gw/keys.h"
 #include "gw/log.h"
 #include "gw/proto.h"
 #include "gw/retour.h"
@@ -62,6 +66,12 @@ typedef struct party_state {
                              up to it are in win, or acknowledged, or marked inflight) */
     sent_mark_t *win;     /* first sends awaiting DACK, ascending ids; a ring (heap) */
     size_t win_head, win_n, win_cap;
+    char key[GW_KEY_Z85_LEN + 1]; /* CURVE: the key its connection was last verified with */
+    uint64_t key_gen;     /* registry generation of that verification */
+    double tokens;        /* rate limit: messages it may submit now (token bucket) */
+    int64_t tokens_ms;    /* when tokens was last refilled */
+    uint64_t forbidden;   /* refused: wrong identity, revoked key, forbidden message type */
+    uint64_t limited;     /* refused: its size or rate limit */
 } party_state_t;
 
 typedef struct reply {
@@ -93,6 +103,8 @@ struct gw_broker {
     int in_tx;                 /* a store transaction is open */
     int64_t next_expire_ms;
     gw_sink_t sinks[GW_SINKS_MAX]; /* observers: audit, metrics, deadlines (gw_events.h) */
+    gw_zap_t *zap;             /* CURVE: the ZAP handler and its key registry; NULL = off */
+    uint64_t key_gen;          /* registry generation (bumped at each reload) */
     size_t nsinks;
     struct {
         uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
@@ -444,11 +456,63 @@ s_strip_mask(const gw_config_t *cfg)
     return m;
 }
 
+/* The party's own config (parties and their states share the config's order). */
+static const gw_party_conf_t *
+s_party_conf(const gw_broker_t *self, const party_state_t *p)
+{
+    return &self->config->parties[p - self->parties];
+}
+
+/* Token bucket of a party's `rate`: up to rate messages per second, bursts up to rate. */
+static int
+s_rate_ok(party_state_t *p, size_t rate, int64_t now)
+{
+    if (p->tokens_ms == 0 || now < p->tokens_ms) {
+        p->tokens = (double)rate;
+    } else {
+        p->tokens += (double)(now - p->tokens_ms) * (double)rate / 1000.0;
+        if (p->tokens > (double)rate) {
+            p->tokens = (double)rate;
+        }
+    }
+    p->tokens_ms = now;
+    if (p->tokens < 1.0) {
+        return 0;
+    }
+    p->tokens -= 1.0;
+    return 1;
+}
+
+/* The per-party limits of a submission (issue 5 item 6); 0 when refused. */
+static int
+s_limits_ok(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
+{
+    const gw_party_conf_t *pc = s_party_conf(self, from);
+    if (pc->max_message_size && m->body_len > pc->max_message_size) {
+        from->limited++;
+        s_error(self, from->code, m->id, "SIZE",
+                "the message is %zu bytes; party %s may submit at most %zu bytes", m->body_len,
+                from->code, pc->max_message_size);
+        return 0;
+    }
+    if (pc->rate && !s_rate_ok(from, pc->rate, s_now_ms())) {
+        from->limited++;
+        s_error(self, from->code, m->id, "RATE_LIMITED",
+                "party %s may submit at most %zu messages per second; retry later", from->code,
+                pc->rate);
+        return 0;
+    }
+    return 1;
+}
+
 /* First half of the pipeline: hand the message to the check worker. */
 static void
 s_submit(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
 {
     self->stats.submitted++;
+    if (!s_limits_ok(self, from, m)) {
+        return;
+    }
     if (gw_worker_submit(self->worker, from->code, m->id, self->strip_mask,
                          self->config->answer_accepted, m->body, m->body_len) != GW_OK) {
         s_error(self, from->code, m->id, "INTERNAL", "the gateway could not check the message");
@@ -540,8 +604,18 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
     const char *peer = r->peer;
     const gw_check_t *c = &r->check;
     size_t tlen = 0;
-    if (!s_party(self, peer)) {
+    party_state_t *from = s_party(self, peer);
+    if (!from) {
         return; /* removed by a reload while it was being checked: it was never acknowledged */
+    }
+    if (c->status != GW_CHECK_ERROR && c->type && !gw_acl_may_send(from->kind, c->type)) {
+        /* Before its rules are judged: this party does not take part in this flow (spec §1). */
+        from->forbidden++;
+        s_error(self, peer, r->id, "FORBIDDEN",
+                "party %s is a %s; a %s is not sent by a %s (iStandaard message flow, spec 1.1-1.3)",
+                peer, gw_acl_kind_name(from->kind), c->type->name,
+                gw_acl_kind_name(from->kind));
+        return;
     }
     if (c->status == GW_CHECK_ERROR) {
         char *text = s_frame_dup(&r->text, &tlen);
@@ -587,10 +661,20 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                 type->name);
         return;
     }
-    if ((size_t)s_backlog(self, to) >= self->config->queue_limit) {
+    if (!gw_acl_may_receive(to->kind, type)) {
+        from->forbidden++;
+        s_error(self, peer, r->id, "FORBIDDEN",
+                "recipient %s is a %s; a %s is not delivered to a %s (iStandaard message flow, "
+                "spec 1.1-1.3)",
+                recipient, gw_acl_kind_name(to->kind), type->name, gw_acl_kind_name(to->kind));
+        return;
+    }
+    size_t qlimit = s_party_conf(self, to)->queue_limit ? s_party_conf(self, to)->queue_limit
+                                                        : self->config->queue_limit;
+    if ((size_t)s_backlog(self, to) >= qlimit) {
         s_error(self, peer, r->id, "QUEUE_FULL",
                 "recipient %s has %" PRId64 " undelivered messages (limit %zu); try later",
-                recipient, to->backlog, self->config->queue_limit);
+                recipient, to->backlog, qlimit);
         return;
     }
     if (s_tx(self) != GW_OK) {
@@ -725,10 +809,52 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
     }
 }
 
+/* CURVE: is this message from a connection whose key belongs, now, to the party its
+ * routing id names? Checked before anything else, so a refused connection is never
+ * counted as the party's and gets no deliveries (gw_zap.h says why not in ZAP). */
+static int
+s_authentic(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
+{
+    if (strcmp(m->user_id, m->peer) != 0) {
+        if (p) {
+            p->forbidden++;
+            p->connected = 0; /* whatever holds its routing id now is not the party */
+            p->key[0] = '\0';
+        }
+        gw_log(GW_LOG_WARN, "identity_refused", "routing_id=%s key_of=%s", m->peer,
+               m->user_id[0] ? m->user_id : "-");
+        s_error(self, m->peer, m->id, "FORBIDDEN",
+                "this connection authenticated with the key of party %s, not of %s: a party may "
+                "only connect under its own code",
+                m->user_id[0] ? m->user_id : "(none)", m->peer);
+        return 0;
+    }
+    if (!p || (p->key_gen == self->key_gen && strcmp(p->key, m->auth_key) == 0)) {
+        return 1; /* an unknown party is answered as such by the caller */
+    }
+    if (!gw_zap_allows(self->zap, m->auth_key, m->peer)) {
+        p->forbidden++;
+        p->connected = 0;
+        p->key[0] = '\0';
+        gw_log(GW_LOG_WARN, "key_refused", "party=%s key=%s reason=revoked", m->peer, m->auth_key);
+        s_error(self, m->peer, m->id, "UNKNOWN_KEY",
+                "the key %s of this connection is no longer registered for party %s (revoked); "
+                "connect with a registered key",
+                m->auth_key, m->peer);
+        return 0;
+    }
+    snprintf(p->key, sizeof(p->key), "%s", m->auth_key);
+    p->key_gen = self->key_gen;
+    return 1;
+}
+
 static void
 s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
 {
     party_state_t *p = s_party(self, m->peer);
+    if (self->zap && !s_authentic(self, p, m)) {
+        return;
+    }
     if (!p) {
         s_error(self, m->peer, m->id, "UNKNOWN_PARTY",
                 "party '%s' is not registered at this gateway", m->peer);
@@ -812,6 +938,12 @@ s_pump_one(void *arg, const gw_store_delivery_t *d)
     int rc = gw_proto_send(pu->self->router, pu->p->code, GW_CMD_DELIVER, id, props, d->payload,
                            d->len, ZMQ_DONTWAIT);
     if (rc != GW_OK) {
+        if (pu->self->zap && zmq_errno() == EHOSTUNREACH) {
+            /* CURVE: its connection is gone; the next one must prove itself (s_authentic)
+             * before it gets deliveries, so none go to another holder of its routing id. */
+            pu->p->connected = 0;
+            pu->p->key[0] = '\0';
+        }
         pu->blocked = 1;
         return 1;
     }
@@ -913,6 +1045,119 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
     }
 }
 
+/* ------------------------------------------------------------ CURVE ---- */
+
+/* The gateway's key pair: read it, or create it at first start (like an SSH host key:
+ * mode 0600, the public half beside it as .pub, logged so the operator can hand it out). */
+static int
+s_server_key(const gw_config_t *cfg, gw_keypair_t *kp, char *why, size_t whysz)
+{
+    char *err = NULL;
+    struct stat st;
+    if (stat(cfg->server_key, &st) != 0 && errno == ENOENT) {
+        char *pub = gw_keys_pub_path(cfg->server_key);
+        int rc = pub ? gw_keys_new(kp) : GW_ENOMEM;
+        if (rc == GW_OK) {
+            rc = gw_keys_save(kp, cfg->server_key, pub, "the gateway", &err);
+        }
+        if (rc == GW_OK) {
+            gw_log(GW_LOG_WARN, "server_key_created", "file=%s public_file=%s public_key=%s",
+                   cfg->server_key, pub, kp->public_key);
+        } else {
+            snprintf(why, whysz, "server_key: %.400s",
+                     err ? err : rc == GW_ECRYPTO ? "libzmq has no CURVE" : "out of memory");
+        }
+        gw_free(pub);
+        gw_free(err);
+        return rc;
+    }
+    int rc = gw_keys_load(cfg->server_key, kp, 1, &err);
+    if (rc != GW_OK) {
+        snprintf(why, whysz, "server_key: %.400s", err ? err : "cannot read");
+    }
+    gw_free(err);
+    return rc;
+}
+
+/* CURVE on the ROUTER, with the ZAP handler bound first. */
+static int
+s_curve_start(gw_broker_t *self, char *why, size_t whysz)
+{
+    gw_keypair_t kp;
+    if (s_server_key(self->config, &kp, why, whysz) != GW_OK) {
+        return GW_ECONFIG;
+    }
+    char *err = NULL;
+    gw_keyring_t *ring = gw_keyring_load(self->config, &err);
+    if (!ring) {
+        snprintf(why, whysz, "party keys:\n%.460s", err ? err : "?");
+        gw_free(err);
+        gw_keys_wipe(&kp);
+        return GW_ECONFIG;
+    }
+    size_t nkeys = gw_keyring_count(ring), keyless = gw_keyring_keyless(ring);
+    self->zap = gw_zap_new(self->zctx, &ring, &err);
+    if (!self->zap) {
+        snprintf(why, whysz, "%.480s", err ? err : "cannot start the ZAP handler");
+        gw_free(err);
+        gw_keys_wipe(&kp);
+        return GW_EIO;
+    }
+    self->key_gen = 1;
+    int one = 1, zero = 0, hb = self->config->heartbeat_ms, hbt = 3 * hb;
+    /* No handover: a second connection cannot take a connected party's routing id. ZMTP
+     * heartbeats drop dead connections, so a restarted party gets its id back. */
+    int rc = zmq_setsockopt(self->router, ZMQ_ROUTER_HANDOVER, &zero, sizeof(zero));
+    rc |= zmq_setsockopt(self->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
+    rc |= zmq_setsockopt(self->router, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof(hbt));
+    rc |= zmq_setsockopt(self->router, ZMQ_CURVE_SERVER, &one, sizeof(one));
+    rc |= zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, kp.secret_key, GW_KEY_Z85_LEN);
+    rc |= zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, GW_ZAP_DOMAIN, strlen(GW_ZAP_DOMAIN));
+    gw_keys_wipe(&kp);
+    if (rc != 0) {
+        snprintf(why, whysz, "cannot enable CURVE: %s (libzmq built without libsodium?)",
+                 zmq_strerror(zmq_errno()));
+        return GW_EIO;
+    }
+    gw_log(GW_LOG_INFO, "curve", "server_public_key=%s party_keys=%s keys=%zu keyless_parties=%zu",
+           kp.public_key, self->config->party_keys, nkeys, keyless);
+    return GW_OK;
+}
+
+/* A reload's new registry: parties whose verified key is gone lose their connection's
+ * standing at once (no deliveries), and their next message is refused (s_authentic). */
+static void
+s_curve_reload(gw_broker_t *self, gw_keyring_t **ring_p)
+{
+    gw_zap_swap(self->zap, ring_p);
+    self->key_gen++;
+    for (size_t i = 0; i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        if (p->key[0] && !gw_zap_allows(self->zap, p->key, p->code)) {
+            gw_log(GW_LOG_WARN, "key_revoked", "party=%s key=%s", p->code, p->key);
+            p->key[0] = '\0';
+            p->connected = 0;
+        }
+    }
+}
+
+static void
+s_log_party_refusals(const gw_broker_t *self)
+{
+    for (size_t i = 0; i < self->nparties; i++) {
+        const party_state_t *p = &self->parties[i];
+        if (p->forbidden || p->limited) {
+            gw_log(GW_LOG_INFO, "party_refusals",
+                   "party=%s forbidden=%" PRIu64 " limited=%" PRIu64, p->code, p->forbidden,
+                   p->limited);
+        }
+    }
+    if (self->zap) {
+        gw_log(GW_LOG_INFO, "auth_stats", "handshakes_refused=%" PRIu64,
+               gw_zap_refused(self->zap));
+    }
+}
+
 /* ------------------------------------------------------------ housekeeping ---- */
 
 static void
@@ -938,15 +1183,33 @@ s_reload(gw_broker_t *self)
         strcmp(next->store, self->config->store) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
-        next->sync_normal != self->config->sync_normal) {
+        next->sync_normal != self->config->sync_normal || next->curve != self->config->curve ||
+        strcmp(next->server_key, self->config->server_key) != 0) {
         gw_log(GW_LOG_WARN, "reload_partial",
-               "reason=\"endpoint, store, store_sync, store_max_size and max_message_size "
-               "changes take effect at restart\"");
+               "reason=\"endpoint, store, store_sync, store_max_size, max_message_size, curve "
+               "and server_key changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
+        next->curve = self->config->curve;
+        snprintf(next->server_key, sizeof(next->server_key), "%s", self->config->server_key);
+    }
+    gw_keyring_t *ring = NULL;
+    if (self->zap) {
+        char *kerr = NULL;
+        ring = gw_keyring_load(next, &kerr);
+        if (!ring) {
+            gw_log(GW_LOG_ERROR, "reload_failed", "file=%s keeping=previous reason=party_keys",
+                   self->config->path);
+            if (kerr) {
+                fprintf(stderr, "%s\n", kerr);
+            }
+            gw_free(kerr);
+            gw_config_destroy(&next);
+            return;
+        }
     }
     char *ferr = NULL;
     gw_chain_t *chain = s_chain_for(next, &ferr);
@@ -957,11 +1220,13 @@ s_reload(gw_broker_t *self)
             fprintf(stderr, "%s\n", ferr);
         }
         gw_free(ferr);
+        gw_keyring_destroy(&ring);
         gw_config_destroy(&next);
         return;
     }
     if (s_parties_from(self, next) != GW_OK) {
         gw_chain_destroy(&chain);
+        gw_keyring_destroy(&ring);
         gw_config_destroy(&next);
         return;
     }
@@ -971,6 +1236,9 @@ s_reload(gw_broker_t *self)
     gw_config_destroy(&self->config);
     self->config = next;
     self->strip_mask = s_strip_mask(next);
+    if (ring) {
+        s_curve_reload(self, &ring);
+    }
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
     s_emit(self, &(gw_event_t){.kind = GW_EV_RELOADED});
 }
@@ -1113,6 +1381,9 @@ gw_broker_new(gw_config_t **config_p, char **err)
     zmq_setsockopt(self->router, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(self->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(self->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    if (self->config->curve && s_curve_start(self, why, sizeof(why)) != GW_OK) {
+        goto fail;
+    }
     if (zmq_bind(self->router, self->config->endpoint) != 0) {
         snprintf(why, sizeof(why), "cannot bind %.250s: %.200s", self->config->endpoint,
                  zmq_strerror(zmq_errno()));
@@ -1166,6 +1437,7 @@ gw_broker_destroy(gw_broker_t **self_p)
     if (self->router) {
         zmq_close(self->router);
     }
+    gw_zap_destroy(&self->zap);
     if (self->zctx) {
         zmq_ctx_term(self->zctx);
     }
@@ -1282,6 +1554,7 @@ gw_broker_run(gw_broker_t *self)
         status = GW_EIO;
     }
     s_log_filter_stats(self);
+    s_log_party_refusals(self);
     gw_log(GW_LOG_INFO, "stopped",
            "submitted=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64 " errors=%" PRIu64
            " duplicates=%" PRIu64 " delivered=%" PRIu64 " redelivered=%" PRIu64,

@@ -117,6 +117,11 @@ static const gw_directive_t s_gateway_directives[] = {
     {"store_sync", GW_CT_CHOICE, GWF(sync_normal), "full", 0, 0, 0, s_sync_choices},
     {"answer_accepted", GW_CT_CHOICE, GWF(answer_accepted), "no", 0, 0, 0, s_bool_choices},
     {"store_max_size", GW_CT_SIZE64, GWF(store_max_bytes), "0", 0, 1024 * GW_TIB, 0, NULL},
+    {"curve", GW_CT_CHOICE, GWF(curve), "off", 0, 0, 0, s_bool_choices},
+    {"server_key", GW_CT_STRING, GWF(server_key), "/var/lib/ijwgw/server.key", 1,
+     GW_FSIZE(gw_config_t, server_key) - 1, 0, NULL},
+    {"party_keys", GW_CT_STRING, GWF(party_keys), "/etc/ijwgw/parties", 1,
+     GW_FSIZE(gw_config_t, party_keys) - 1, 0, NULL},
 };
 
 /* The `party CODE` section. */
@@ -126,6 +131,9 @@ static const gw_directive_t s_party_directives[] = {
     {"tap", GW_CT_TAP, PTF(tap), "", 0, 0, GW_DIR_PLATFORM_ONLY, NULL},
     {"tap_strip_freetext", GW_CT_CHOICE, PTF(tap_strip_freetext), "no", 0, 0, GW_DIR_PLATFORM_ONLY,
      s_bool_choices},
+    {"max_message_size", GW_CT_SIZE, PTF(max_message_size), "0", 0, 100 * GW_MIB, 0, NULL},
+    {"rate", GW_CT_COUNT, PTF(rate), "0", 0, 1000000, 0, NULL},
+    {"queue_limit", GW_CT_COUNT, PTF(queue_limit), "0", 0, 100000000, 0, NULL},
 };
 
 #define GW_NGATEWAY (sizeof(s_gateway_directives) / sizeof(s_gateway_directives[0]))

@@ -53,6 +53,10 @@ typedef struct gw_party_conf {
     char name[128];         /* display name, optional */
     uint32_t tap;           /* platform: bit i set = wants copies of gw_msgtype_at(i) */
     int tap_strip_freetext; /* platform: strip Commentaar and names from copies */
+    size_t max_message_size; /* largest message it may submit; 0 = the gateway's */
+    size_t rate;            /* messages per second it may submit (token bucket, burst = rate);
+                               0 = unlimited */
+    size_t queue_limit;     /* max undelivered messages to it; 0 = the gateway's queue_limit */
     int line;               /* where it was defined */
 } gw_party_conf_t;
 
@@ -81,6 +85,9 @@ typedef struct gw_config {
                                    accepted heenberichten, for recipients that let the gateway
                                    answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
+    int curve;                  /* CurveZMQ on the endpoint: parties authenticate by key */
+    char server_key[1024];      /* the gateway's key pair file (created at first start) */
+    char party_keys[1024];      /* directory of CODE.pub files: the parties' public keys */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
     gw_filter_conf_t *filters;  /* filter chain positions, in file order */

@@ -306,6 +306,15 @@ gw_proto_recv(void *socket, int router, size_t max_body, gw_proto_msg_t *out, in
                 } else {
                     memcpy(out->peer, zmq_msg_data(&frame), len);
                     out->peer[len] = '\0';
+                    /* What the ZAP handler vouched for (gw_zap.h); absent without CURVE. */
+                    const char *uid = zmq_msg_gets(&frame, "User-Id");
+                    const char *key = zmq_msg_gets(&frame, "X-Key");
+                    if (uid && strlen(uid) < sizeof(out->user_id)) {
+                        memcpy(out->user_id, uid, strlen(uid) + 1);
+                    }
+                    if (key && strlen(key) < sizeof(out->auth_key)) {
+                        memcpy(out->auth_key, key, strlen(key) + 1);
+                    }
                 }
             } else {
                 reason = s_take_frame(out, nframes - skip, &frame, &props_frame, max_body, &code);

@@ -45,6 +45,10 @@ typedef enum gw_cmd {
  * decoded from (see gw_proto_recv) and are valid until gw_proto_msg_clear. */
 typedef struct gw_proto_msg {
     char peer[GW_PROTO_MAX_PEER + 1]; /* routing id (ROUTER side), "" otherwise */
+    char user_id[GW_PROTO_MAX_PEER + 1]; /* ROUTER side with CURVE: the party its key belongs
+                                           to (ZAP "User-Id"), "" without authentication */
+    char auth_key[41];                  /* ROUTER side with CURVE: the client's public key (Z85,
+                                           ZAP metadata "X-Key"), "" otherwise */
     gw_cmd_t cmd;
     char id[GW_PROTO_MAX_ID + 1];
     const char *props; /* properties text, NUL-terminated ("" when none) */
