@@ -1,8 +1,9 @@
 /*
  * The embedded default configuration: what `ijwgw` runs with when no -c FILE
  * is given, and what the demo uses. Loopback only, a throw-away store under
- * /tmp, and a small set of demo parties (two gemeenten, two aanbieders and a
- * platform that taps the heen-berichten with free text stripped). It is
+ * /tmp, CurveZMQ on (server key made at first start, party keys in
+ * /tmp/ijwgw-demo/keys), and a small set of demo parties (two gemeenten, two
+ * aanbieders and a platform that taps the heen-berichten with free text stripped). It is
  * parsed by gw_config_parse() like any file, so it is tested like one.
  */
 #include "gw_config.h"
@@ -11,6 +12,11 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "gateway\n"
                                       "    endpoint = tcp://127.0.0.1:5570\n"
                                       "    store = /tmp/ijwgw-demo/store.db\n"
+                                      "    # CurveZMQ: the gateway makes its key pair at first start;\n"
+                                      "    # the demo puts each party's CODE.pub (ijwctl keygen) in keys/\n"
+                                      "    curve = on\n"
+                                      "    server_key = /tmp/ijwgw-demo/server.key\n"
+                                      "    party_keys = /tmp/ijwgw-demo/keys\n"
                                       "\n"
                                       "party 0363\n"
                                       "    kind = gemeente\n"

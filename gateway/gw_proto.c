@@ -189,6 +189,25 @@ gw_proto_msg_clear(gw_proto_msg_t *m)
     s_msg_reset(m);
 }
 
+/* What the ZAP handler vouched for (gateway/gw_zap.h); absent without CURVE. libzmq puts
+ * the connection's metadata on the routing id frame only when the message was not
+ * prefetched by a poll, so the routing id frame and the first frame are both asked. */
+static void
+s_auth_props(gw_proto_msg_t *out, zmq_msg_t *frame)
+{
+    if (out->user_id[0]) {
+        return;
+    }
+    const char *uid = zmq_msg_gets(frame, "User-Id");
+    const char *key = zmq_msg_gets(frame, "X-Key");
+    if (uid && strlen(uid) < sizeof(out->user_id)) {
+        memcpy(out->user_id, uid, strlen(uid) + 1);
+    }
+    if (key && strlen(key) < sizeof(out->auth_key)) {
+        memcpy(out->auth_key, key, strlen(key) + 1);
+    }
+}
+
 /* Receive one frame, retrying on EINTR only when inside a multipart message. */
 static int
 s_recv_frame(zmq_msg_t *frame, void *socket, int flags, int first)
@@ -296,6 +315,9 @@ gw_proto_recv(void *socket, int router, size_t max_body, gw_proto_msg_t *out, in
     size_t skip = router ? 1 : 0;
     for (;;) {
         int more = zmq_msg_more(&frame);
+        if (router && nframes <= skip) {
+            s_auth_props(out, &frame);
+        }
         if (!reason) {
             if (nframes < skip) {
                 size_t len = zmq_msg_size(&frame);
@@ -306,15 +328,6 @@ gw_proto_recv(void *socket, int router, size_t max_body, gw_proto_msg_t *out, in
                 } else {
                     memcpy(out->peer, zmq_msg_data(&frame), len);
                     out->peer[len] = '\0';
-                    /* What the ZAP handler vouched for (gw_zap.h); absent without CURVE. */
-                    const char *uid = zmq_msg_gets(&frame, "User-Id");
-                    const char *key = zmq_msg_gets(&frame, "X-Key");
-                    if (uid && strlen(uid) < sizeof(out->user_id)) {
-                        memcpy(out->user_id, uid, strlen(uid) + 1);
-                    }
-                    if (key && strlen(key) < sizeof(out->auth_key)) {
-                        memcpy(out->auth_key, key, strlen(key) + 1);
-                    }
                 }
             } else {
                 reason = s_take_frame(out, nframes - skip, &frame, &props_frame, max_body, &code);

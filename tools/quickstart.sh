@@ -53,6 +53,10 @@ demo)
     echo
     echo "== 2. the gateway: ijwgw on its embedded default config, parties replay the samples"
     rm -rf /tmp/ijwgw-demo
+    # CurveZMQ is on: a key pair per demo party, public halves where the gateway reads them
+    # (party_keys of the default config); the gateway makes its own key pair at first start.
+    echo "-- key pairs for the demo parties (ijwctl keygen):"
+    build/tools/ijwctl keygen -o /tmp/ijwgw-demo/keys 0363 0384 42420001 65656055 platform
     log=/tmp/ijwgw-demo.log
     build/gateway/ijwgw 2>"$log" &
     gw=$!
@@ -89,6 +93,8 @@ demo)
     build/tools/ijwctl send -p 0363 tests/fixtures/invalid/xsd/jw301-bad-date.xml || true
     echo "-- a party may only send as itself:"
     build/tools/ijwctl send -p 0384 tests/fixtures/valid/jw301.xml || true
+    echo "-- a party may only connect as itself (0384's key under the code 0363):"
+    build/tools/ijwctl send --key /tmp/ijwgw-demo/keys/0384.key tests/fixtures/valid/jw301.xml || true
     echo "-- the regional platform receives its copies, without free text or contact details:"
     build/tools/ijwctl recv -p platform -t 1 -o /tmp/ijwgw-demo/platform || true
     echo

@@ -30,6 +30,9 @@ typedef struct netopts {
     long count;
     int timeout_s;
     int answer;
+    const char *key;        /* --key: the party's CURVE .key */
+    const char *keys;       /* --keys: a directory of CODE.key files */
+    const char *server_key; /* --server-key: the gateway's .pub */
 } netopts_t;
 
 static int
@@ -67,6 +70,12 @@ s_opts(int *argc, char ***argv, netopts_t *o)
             o->count = atol(v);
         } else if (strcmp(a, "-t") == 0) {
             o->timeout_s = atoi(v);
+        } else if (strcmp(a, "--key") == 0) {
+            o->key = v;
+        } else if (strcmp(a, "--keys") == 0) {
+            o->keys = v;
+        } else if (strcmp(a, "--server-key") == 0) {
+            o->server_key = v;
         } else {
             fprintf(stderr, "ijwctl: unknown option %s\n", a);
             return -1;
@@ -85,10 +94,20 @@ s_opts(int *argc, char ***argv, netopts_t *o)
 }
 
 static gw_client_t *
-s_connect(const char *endpoint, const char *party)
+s_connect(const netopts_t *o, const char *party)
 {
+    const char *endpoint = o->endpoint;
     char *err = NULL;
-    gw_client_t *c = gw_client_new(endpoint, party, NULL, &err);
+    ijwctl_curve_t keys;
+    /* --key names one party's key: replay's other parties use their CODE.key files. */
+    const char *key = o->key && (!o->party || strcmp(o->party, party) == 0) ? o->key : NULL;
+    if (ijwctl_curve(o->config, party, key, o->keys, o->server_key, &keys) != 0) {
+        return NULL;
+    }
+    gw_client_opts_t copts = {0};
+    ijwctl_curve_apply(&keys, &copts);
+    gw_client_t *c = gw_client_new(endpoint, party, &copts, &err);
+    gw_keys_wipe(&keys.party);
     if (!c) {
         fprintf(stderr, "ijwctl: cannot connect to %s as %s: %s\n", endpoint, party,
                 err ? err : "?");
@@ -98,7 +117,11 @@ s_connect(const char *endpoint, const char *party)
     int rc = gw_client_connect(c, 5000, &err);
     if (rc != GW_OK) {
         fprintf(stderr, "ijwctl: the gateway at %s did not welcome %s: %s\n", endpoint, party,
-                rc == GW_EAGAIN ? "no answer within 5 s (is ijwgw running?)" : (err ? err : "?"));
+                rc == GW_EAGAIN ? (copts.curve_server_key
+                                       ? "no answer within 5 s (is ijwgw running? is this party's "
+                                         "public key registered, and the server key right?)"
+                                       : "no answer within 5 s (is ijwgw running?)")
+                                : (err ? err : "?"));
         gw_free(err);
         gw_client_destroy(&c);
         return NULL;
@@ -181,7 +204,7 @@ ijwctl_send(int argc, char **argv)
         }
         if (!client || strcmp(client_party, party) != 0) {
             gw_client_destroy(&client);
-            client = s_connect(o.endpoint, party);
+            client = s_connect(&o, party);
             if (!client) {
                 gw_free(buf);
                 status = 2;
@@ -279,7 +302,7 @@ ijwctl_recv(int argc, char **argv)
         fprintf(stderr, "ijwctl: cannot create %s: %s\n", o.outdir, strerror(errno));
         return 2;
     }
-    gw_client_t *client = s_connect(o.endpoint, o.party);
+    gw_client_t *client = s_connect(&o, o.party);
     if (!client) {
         return 2;
     }
@@ -346,7 +369,7 @@ typedef struct rparty {
 } rparty_t;
 
 static rparty_t *
-s_rparty(rparty_t *ps, int *n, const char *code, const char *endpoint)
+s_rparty(rparty_t *ps, int *n, const char *code, const netopts_t *o)
 {
     for (int i = 0; i < *n; i++) {
         if (strcmp(ps[i].code, code) == 0) {
@@ -356,7 +379,7 @@ s_rparty(rparty_t *ps, int *n, const char *code, const char *endpoint)
     if (*n >= 64) {
         return NULL;
     }
-    gw_client_t *c = s_connect(endpoint, code);
+    gw_client_t *c = s_connect(o, code);
     if (!c) {
         return NULL;
     }
@@ -432,8 +455,8 @@ ijwctl_replay(int argc, char **argv)
             gw_free(buf);
         }
         if (rf[i].in.valid) {
-            if (!s_rparty(parties, &np, rf[i].in.sender, o.endpoint) ||
-                !s_rparty(parties, &np, rf[i].in.recipient, o.endpoint)) {
+            if (!s_rparty(parties, &np, rf[i].in.sender, &o) ||
+                !s_rparty(parties, &np, rf[i].in.recipient, &o)) {
                 status = 2;
                 goto out;
             }
@@ -452,7 +475,7 @@ ijwctl_replay(int argc, char **argv)
             gw_free(buf);
             continue;
         }
-        rparty_t *p = s_rparty(parties, &np, rf[i].in.sender, o.endpoint);
+        rparty_t *p = s_rparty(parties, &np, rf[i].in.sender, &o);
         gw_client_result_t r;
         memset(&r, 0, sizeof(r));
         if (p && gw_client_submit(p->client, buf, len, &r, o.timeout_s * 1000) == GW_OK) {

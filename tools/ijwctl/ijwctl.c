@@ -57,13 +57,18 @@ s_usage(FILE *f)
           "       ijwctl recv -p PARTY [-e ENDPOINT] [-c CONFIG] [-o DIR] [-n COUNT] [-t SECONDS]\n"
           "                   [--answer]\n"
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
+          "       ijwctl keygen [-o DIR] NAME...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
           "retourbericht is written to OUT (a directory when several files are given).\n"
-          "Exit status: 0 all accepted, 1 any message rejected, 2 usage or system error.\n",
+          "Exit status: 0 all accepted, 1 any message rejected, 2 usage or system error.\n"
+          "send, recv and replay also take --key FILE (the party's CURVE .key), --keys DIR (a\n"
+          "directory of CODE.key files) and --server-key FILE (the gateway's .pub); with\n"
+          "curve = on in the configuration they default to PARTY_KEYS/CODE.key and the .pub\n"
+          "beside the gateway's server_key.\n",
           f);
 }
 
@@ -545,6 +550,9 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "replay") == 0) {
         return ijwctl_replay(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "keygen") == 0) {
+        return ijwctl_keygen(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "queues") == 0) {
         return ijwctl_queues(argc - 2, argv + 2);

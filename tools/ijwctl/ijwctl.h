@@ -2,12 +2,28 @@
 #ifndef IJWCTL_H
 #define IJWCTL_H
 
+#include "gw/client.h"
 #include "gw/codec.h"
+#include "gw/keys.h"
 
 /* cmd_net.c: act as a party against a running gateway */
 int ijwctl_send(int argc, char **argv);
 int ijwctl_recv(int argc, char **argv);
 int ijwctl_replay(int argc, char **argv);
+
+/* cmd_keys.c: CURVE key pairs, and the keys the party commands connect with */
+typedef struct ijwctl_curve {
+    int on;                                  /* connect with CURVE */
+    char server_public[GW_KEY_Z85_LEN + 1];  /* the gateway's public key */
+    gw_keypair_t party;                      /* the party's key pair */
+} ijwctl_curve_t;
+int ijwctl_keygen(int argc, char **argv);
+/* Keys of party from the options or, when the config says curve = on, from its files.
+ * 0, or -1 after printing why. Wipe out->party with gw_keys_wipe when done. */
+int ijwctl_curve(const char *config_path, const char *party, const char *key_file,
+                 const char *keys_dir, const char *server_key_file, ijwctl_curve_t *out);
+/* Point o's CURVE fields at c (borrowed: c must outlive the client's creation). */
+void ijwctl_curve_apply(const ijwctl_curve_t *c, gw_client_opts_t *o);
 
 /* cmd_rules.c: dry-run messages through every check, in order */
 int ijwctl_rules_test(int argc, char **argv);
