@@ -608,8 +608,9 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
     if (!from) {
         return; /* removed by a reload while it was being checked: it was never acknowledged */
     }
-    if (c->status != GW_CHECK_ERROR && c->type && !gw_acl_may_send(from->kind, c->type)) {
-        /* Before its rules are judged: this party does not take part in this flow (spec §1). */
+    if (c->decoded && !gw_acl_may_send(from->kind, c->type)) {
+        /* Once the message is readable, before its Afzender and its rules are judged: this
+         * party does not take part in this flow at all (spec §1). */
         from->forbidden++;
         s_error(self, peer, r->id, "FORBIDDEN",
                 "party %s is a %s; a %s is not sent by a %s (iStandaard message flow, spec 1.1-1.3)",

@@ -118,6 +118,7 @@ gw_check_run(gw_codec_t *codec, gw_diag_t *diag, const char *peer, const char *b
         return GW_OK;
     }
     const gw_header_t *h = msg->bericht->Header;
+    res->decoded = 1;
     snprintf(res->afzender, sizeof(res->afzender), "%s", h->Afzender);
     snprintf(res->ontvanger, sizeof(res->ontvanger), "%s", h->Ontvanger);
     snprintf(res->ident, sizeof(res->ident), "%s", h->BerichtIdentificatie->Identificatie);

@@ -27,6 +27,7 @@ typedef struct gw_check {
     gw_check_status_t status;
     char code[32];            /* ERROR code, or the first rule of a REJECT */
     const gw_msgtype_t *type; /* recognised type (static registry entry), or NULL */
+    int decoded;              /* passed levels 0/1 (readable, XSD-valid): header fields are set */
     char answer_type[16];     /* REJECT / answer: the retourbericht's type name */
     char afzender[65];        /* Header/Afzender */
     char ontvanger[65];       /* Header/Ontvanger */

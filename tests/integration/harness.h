@@ -40,6 +40,7 @@
 #include <zmq.h>
 
 #include "gw/client.h"
+#include "gw/keys.h"
 #include "gw/proto.h"
 #include "gw/retour.h"
 #include "gw/rules.h"
@@ -67,6 +68,9 @@ typedef struct gwconf {
     int tap;                      /* platform taps JW301 and WMO301, free text stripped */
     const char *gateway_extra;    /* more lines of the gateway section ("    key = value\n") */
     const char *extra;            /* more sections after the parties (party, filter, ...) */
+    int curve;                    /* CurveZMQ on: a key pair per party in DIR/keys, the
+                                     gateway's in DIR/server.key; clients and raw sockets
+                                     connect with the key of their code (s_keys_of) */
 } gwconf_t;
 
 /* The gateway process of a test. */
@@ -114,6 +118,8 @@ static struct {
     gw_diag_t *diag;
     unsigned retour_seq;
     int ok; /* the test reached its end */
+    int curve;                             /* the current gateway runs CURVE */
+    char server_pub[GW_KEY_Z85_LEN + 1];   /* its public key */
 } W;
 
 /* ------------------------------------------------------------ small helpers ---- */
@@ -312,6 +318,10 @@ s_conf_write(const gwconf_t *c)
     if (c->gateway_extra) {
         APPEND("%s", c->gateway_extra);
     }
+    if (c->curve) {
+        APPEND("    curve = on\n    server_key = %s/server.key\n    party_keys = %s/keys\n",
+               W.gw.dir, W.gw.dir);
+    }
     APPEND("%s", s_parties_text);
     if (c->tap) {
         APPEND("    tap = JW301 WMO301\n    tap_strip_freetext = yes\n");
@@ -353,6 +363,17 @@ s_gw_alive(void)
 static int
 s_gw_ready(int timeout_ms)
 {
+    if (W.curve) {
+        /* An unknown key gets no answer at all: wait for the log line instead. */
+        int64_t until = s_now() + timeout_ms;
+        while (s_now() < until && s_gw_alive()) {
+            if (s_log_has(" ready ")) {
+                return 1;
+            }
+            s_sleep_ms(20);
+        }
+        return 0;
+    }
     void *s = zmq_socket(W.zctx, ZMQ_DEALER);
     assert_non_null(s);
     int zero = 0;
@@ -450,7 +471,9 @@ s_rmdir(const char *dir)
         }
         char path[600];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
+        if (unlink(path) != 0 && (errno == EISDIR || errno == EPERM)) {
+            s_rmdir(path); /* DIR/keys of a CURVE test */
+        }
     }
     closedir(d);
     rmdir(dir);
@@ -469,10 +492,51 @@ s_party_find(const char *code)
     return NULL;
 }
 
+/* CURVE: the key pair of code (DIR/keys/CODE.key), or a fresh unregistered one. */
+static void
+s_keys_of(const char *code, gw_keypair_t *kp)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/keys/%s.key", W.gw.dir, code);
+    if (access(path, R_OK) != 0 || gw_keys_load(path, kp, 1, NULL) != GW_OK) {
+        assert_int_equal(gw_keys_new(kp), GW_OK);
+    }
+}
+
+/* CURVE: key pairs for the parties and the gateway, before the gateway first starts. */
+static void
+s_curve_keys(void)
+{
+    static const char *const codes[] = {"0363", "0384", "42420001", "65656055", "platform"};
+    char dir[300], key[400], pub[400];
+    snprintf(dir, sizeof(dir), "%s/keys", W.gw.dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        gw_keypair_t kp;
+        snprintf(key, sizeof(key), "%s/%s.key", dir, codes[i]);
+        snprintf(pub, sizeof(pub), "%s/%s.pub", dir, codes[i]);
+        assert_int_equal(gw_keys_new(&kp), GW_OK);
+        assert_int_equal(gw_keys_save(&kp, key, pub, codes[i], NULL), GW_OK);
+    }
+    gw_keypair_t kp;
+    snprintf(key, sizeof(key), "%s/server.key", W.gw.dir);
+    assert_int_equal(gw_keys_new(&kp), GW_OK);
+    assert_int_equal(gw_keys_save(&kp, key, NULL, "the gateway", NULL), GW_OK);
+    memcpy(W.server_pub, kp.public_key, sizeof(W.server_pub));
+    W.curve = 1;
+}
+
 static gw_client_t *
 s_client_new(const char *code)
 {
     gw_client_opts_t o = {.heartbeat_ms = CLIENT_HEARTBEAT_MS};
+    gw_keypair_t kp;
+    if (W.curve) {
+        s_keys_of(code, &kp);
+        o.curve_server_key = W.server_pub;
+        o.curve_public_key = kp.public_key;
+        o.curve_secret_key = kp.secret_key;
+    }
     char *err = NULL;
     gw_client_t *c = gw_client_new(W.gw.endpoint, code, &o, &err);
     if (!c) {
@@ -745,6 +809,13 @@ s_raw(const char *routing_id)
     int zero = 0;
     assert_int_equal(zmq_setsockopt(s, ZMQ_ROUTING_ID, routing_id, strlen(routing_id)), 0);
     assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)), 0);
+    if (W.curve) {
+        gw_keypair_t kp;
+        s_keys_of(routing_id, &kp);
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, W.server_pub, 40), 0);
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, kp.public_key, 40), 0);
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, kp.secret_key, 40), 0);
+    }
     assert_int_equal(zmq_connect(s, W.gw.endpoint), 0);
     for (size_t i = 0; i < MAX_RAW; i++) {
         if (!W.raw[i]) {
@@ -842,6 +913,9 @@ s_begin(const gwconf_t *conf)
     snprintf(W.gw.store, sizeof(W.gw.store), "%s/store.db", W.gw.dir);
     snprintf(W.gw.log, sizeof(W.gw.log), "%s/ijwgw.log", W.gw.dir);
     snprintf(W.gw.endpoint, sizeof(W.gw.endpoint), "tcp://127.0.0.1:%d", s_free_port());
+    if (conf && conf->curve) {
+        s_curve_keys();
+    }
     s_conf_write(conf ? conf : &dflt);
     s_gw_start();
 }
@@ -881,6 +955,7 @@ s_cleanup(void)
         }
     }
     memset(&W.gw, 0, sizeof(W.gw));
+    W.curve = 0;
 }
 
 static void

@@ -39,9 +39,22 @@ ijwctl_keygen(int argc, char **argv)
                         "  NAME is the party code (0363, 42420001, platform) or any name\n");
         return 2;
     }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "ijwctl: keygen: cannot create %s: %s\n", dir, strerror(errno));
-        return 2;
+    /* mkdir -p DIR */
+    char sub[1024];
+    snprintf(sub, sizeof(sub), "%s", dir);
+    for (char *c = sub + 1;; c++) {
+        if (*c == '/' || *c == '\0') {
+            char keep = *c;
+            *c = '\0';
+            if (mkdir(sub, 0755) != 0 && errno != EEXIST) {
+                fprintf(stderr, "ijwctl: keygen: cannot create %s: %s\n", sub, strerror(errno));
+                return 2;
+            }
+            *c = keep;
+            if (!keep) {
+                break;
+            }
+        }
     }
     int status = 0;
     for (; i < argc; i++) {
