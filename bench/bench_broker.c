@@ -27,8 +27,11 @@
  *
  * usage: bench_broker [--gateway PATH] [--quick] [--senders N] [--recipients M]
  *                     [--window W] [--rate R] [--secs S] [--fixture FILE]
- *                     [--log LEVEL] [--sync-normal] [--keep]
+ *                     [--log LEVEL] [--sync-normal] [--keep] [--curve]
  *   (the gateway path may also come from $IJWGW)
+ *
+ * --curve: after the plain run, the warm-up and throughput phases again on a second
+ * gateway with CurveZMQ on (a key pair per party), and the ratio CURVE on / off.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -56,6 +59,7 @@
 
 #include "gw/alloc.h"
 #include "gw/client.h"
+#include "gw/keys.h"
 #include "gw/proto.h"
 
 #ifndef GW_SOURCE_DIR
@@ -87,6 +91,7 @@ typedef struct opts {
     double lat_secs;     /* latency phase duration */
     int sync_normal;     /* store synchronous=NORMAL instead of FULL */
     int keep;            /* keep the temp folder (store, config, log) */
+    int curve;           /* also measure throughput with CURVE on */
 } opts_t;
 
 /* A JW301 prepared for one (sender, recipient) pair: Afzender and Ontvanger
@@ -110,6 +115,7 @@ typedef struct sender {
     uint64_t sent, acked, failed;
     int timed_out;
     char first_error[192];
+    gw_keypair_t kp; /* --curve */
 } sender_t;
 
 typedef struct recipient {
@@ -120,6 +126,7 @@ typedef struct recipient {
     int64_t *lat[NPHASE]; /* latencies in ns (heap), read after join */
     size_t nlat[NPHASE], caplat[NPHASE];
     uint64_t dups, unknown, errors; /* redeliveries, unparseable, ERROR events */
+    gw_keypair_t kp; /* --curve */
 } recipient_t;
 
 struct bench {
@@ -134,6 +141,8 @@ struct bench {
     _Atomic uint64_t delivered[NPHASE];          /* unique deliveries */
     _Atomic int64_t last_dack_ns[NPHASE];
     _Atomic int stop; /* recipients: leave */
+    int curve;        /* the gateway being run has CURVE on */
+    char server_pub[GW_KEY_Z85_LEN + 1];
 };
 
 static int64_t
@@ -485,6 +494,10 @@ s_write_config(bench_t *b, const char *path)
             "    queue_limit = 10000000\n"
             "%s",
             b->endpoint, b->dir, b->o.sync_normal ? "    store_sync = normal\n" : "");
+    if (b->curve) {
+        fprintf(f, "    curve = on\n    server_key = %s/server.key\n    party_keys = %s/keys\n",
+                b->dir, b->dir);
+    }
     for (int i = 0; i < b->o.senders; i++) {
         fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n",
                 b->snd[i].code, i);
@@ -648,8 +661,9 @@ s_remove_dir(const char *dir)
             continue;
         }
         int n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (n > 0 && (size_t)n < sizeof(path)) {
-            unlink(path);
+        if (n > 0 && (size_t)n < sizeof(path) && unlink(path) != 0 &&
+            (errno == EISDIR || errno == EPERM)) {
+            s_remove_dir(path); /* keys/ of the --curve run */
         }
     }
     closedir(d);
@@ -662,6 +676,18 @@ s_connect(bench_t *b, const char *party)
 {
     int64_t end = s_now_ns() + 20 * NS;
     gw_client_opts_t co = {.sndhwm = 100000};
+    if (b->curve) {
+        const gw_keypair_t *kp = NULL;
+        for (int i = 0; i < b->o.senders && !kp; i++) {
+            kp = strcmp(b->snd[i].code, party) == 0 ? &b->snd[i].kp : NULL;
+        }
+        for (int i = 0; i < b->o.recipients && !kp; i++) {
+            kp = strcmp(b->rcp[i].code, party) == 0 ? &b->rcp[i].kp : NULL;
+        }
+        co.curve_server_key = b->server_pub;
+        co.curve_public_key = kp ? kp->public_key : NULL;
+        co.curve_secret_key = kp ? kp->secret_key : NULL;
+    }
     while (s_now_ns() < end) {
         char *err = NULL;
         gw_client_t *c = gw_client_new(b->endpoint, party, &co, &err);
@@ -1027,6 +1053,104 @@ s_latency(bench_t *b, int phase)
     return st;
 }
 
+/* Key pairs for every party and the gateway in DIR/keys and DIR/server.key. */
+static int
+s_curve_keys(bench_t *b)
+{
+    char path[600], pub[600];
+    snprintf(path, sizeof(path), "%s/keys", b->dir);
+    if (mkdir(path, 0700) != 0) {
+        return -1;
+    }
+    for (int i = 0; i < b->o.senders + b->o.recipients; i++) {
+        int snd = i < b->o.senders;
+        gw_keypair_t *kp = snd ? &b->snd[i].kp : &b->rcp[i - b->o.senders].kp;
+        const char *code = snd ? b->snd[i].code : b->rcp[i - b->o.senders].code;
+        snprintf(path, sizeof(path), "%s/keys/%s.key", b->dir, code);
+        snprintf(pub, sizeof(pub), "%s/keys/%s.pub", b->dir, code);
+        if (gw_keys_new(kp) != GW_OK || gw_keys_save(kp, path, pub, code, NULL) != GW_OK) {
+            return -1;
+        }
+    }
+    gw_keypair_t server;
+    snprintf(path, sizeof(path), "%s/server.key", b->dir);
+    if (gw_keys_new(&server) != GW_OK || gw_keys_save(&server, path, NULL, "bench", NULL) != GW_OK) {
+        return -1;
+    }
+    memcpy(b->server_pub, server.public_key, sizeof(b->server_pub));
+    gw_keys_wipe(&server);
+    return 0;
+}
+
+/* --curve: warm-up and throughput again on a fresh gateway with CURVE on (a new folder
+ * replaces the plain run's, which is removed unless --keep). 0, or -1 after saying why. */
+static int
+s_curve_run(bench_t *b, phase_result_t *res)
+{
+    if (!b->o.keep) {
+        s_remove_dir(b->dir);
+    }
+    snprintf(b->dir, sizeof(b->dir), "%s/ijwgw-bench-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(b->dir)) {
+        b->dir[0] = '\0';
+        fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    b->curve = 1;
+    if (s_curve_keys(b) != 0) {
+        fprintf(stderr, "bench: cannot make CURVE keys in %s\n", b->dir);
+        return -1;
+    }
+    for (int ph = PH_WARM; ph <= PH_TPUT; ph++) {
+        atomic_store(&b->delivered[ph], 0);
+        atomic_store(&b->last_dack_ns[ph], 0);
+        for (int i = 0; i < b->o.senders; i++) {
+            for (size_t k = 0; k < b->cap[ph]; k++) {
+                atomic_store(&b->stamp[ph][i][k], 0);
+            }
+        }
+    }
+    atomic_store(&b->stop, 0);
+    int port = s_free_port();
+    snprintf(b->endpoint, sizeof(b->endpoint), "tcp://127.0.0.1:%d", port);
+    b->gw_pid = port > 0 ? s_spawn_gateway(b) : -1;
+    pthread_t rth[MAX_PARTIES];
+    int nrth = 0, ok = b->gw_pid > 0;
+    for (int i = 0; ok && i < b->o.recipients; i++) {
+        ok = (b->rcp[i].client = s_connect(b, b->rcp[i].code)) != NULL;
+    }
+    for (int i = 0; ok && i < b->o.senders; i++) {
+        ok = (b->snd[i].client = s_connect(b, b->snd[i].code)) != NULL;
+    }
+    for (; ok && nrth < b->o.recipients; nrth++) {
+        ok = pthread_create(&rth[nrth], NULL, s_recipient_main, &b->rcp[nrth]) == 0;
+    }
+    phase_result_t warm;
+    ok = ok && s_run_phase(b, PH_WARM, 0, b->o.warm_secs, &warm) == 0 &&
+         s_run_phase(b, PH_TPUT, 0, b->o.tput_secs, res) == 0;
+    atomic_store(&b->stop, 1);
+    for (int i = 0; i < nrth; i++) {
+        pthread_join(rth[i], NULL);
+    }
+    for (int i = 0; i < b->o.senders; i++) {
+        gw_client_destroy(&b->snd[i].client);
+        gw_keys_wipe(&b->snd[i].kp);
+    }
+    for (int i = 0; i < b->o.recipients; i++) {
+        gw_client_destroy(&b->rcp[i].client);
+        gw_keys_wipe(&b->rcp[i].kp);
+    }
+    double cpu = -1;
+    if (s_stop_gateway(b, &cpu) != 0) {
+        ok = 0;
+    }
+    if (!ok) {
+        s_print_log_tail(b, 20);
+    }
+    return ok ? 0 : -1;
+}
+
 static void
 s_usage(FILE *f)
 {
@@ -1043,7 +1167,8 @@ s_usage(FILE *f)
           "  --fixture FILE  the JW301 to send (default tests/fixtures/valid/jw301.xml)\n"
           "  --log LEVEL     gateway log level (IJWGW_LOG: error|warn|info|debug; default info)\n"
           "  --sync-normal   store synchronous=NORMAL instead of FULL\n"
-          "  --keep          keep the temporary folder (config, store, gateway log)\n",
+          "  --keep          keep the temporary folder (config, store, gateway log)\n"
+          "  --curve         also run the throughput phase with CurveZMQ on; print the ratio\n",
           f);
 }
 
@@ -1070,6 +1195,8 @@ s_parse_args(int argc, char **argv, opts_t *o)
             o->sync_normal = 1;
         } else if (strcmp(a, "--keep") == 0) {
             o->keep = 1;
+        } else if (strcmp(a, "--curve") == 0) {
+            o->curve = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
             exit(0);
@@ -1311,6 +1438,17 @@ out:
     if (gw_cpu_total >= 0) {
         printf("gateway CPU total %.2f s; run time %.1f s\n", gw_cpu_total,
                (double)(s_now_ns() - t_start) / (double)NS + b->o.base_secs);
+    }
+    if (b->o.curve) {
+        phase_result_t ct;
+        fflush(stdout);
+        if (s_curve_run(b, &ct) != 0) {
+            goto cleanup;
+        }
+        printf("%-52s %10.0f/s\n", "(d) gateway with CURVE on (same phases, new gateway)",
+               ct.rate);
+        printf("%-52s %12.3f   %12s %4s\n", "    ratio CURVE on / off", ct.rate / tput.rate,
+               ">= 0.70", s_met(ct.rate >= 0.70 * tput.rate));
     }
     status = 0;
 cleanup:
