@@ -15,6 +15,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_keyring.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
@@ -121,6 +122,20 @@ main(int argc, char **argv)
         gw_chain_destroy(&chain);
         gw_free(ferr);
         gw_free(specs);
+        /* CURVE: every party's key file must parse and no key may belong to two parties. */
+        if (cfg->curve) {
+            char *kerr = NULL;
+            gw_keyring_t *ring = gw_keyring_load(cfg, &kerr);
+            if (!ring) {
+                fprintf(stderr, "ijwgw: party keys rejected:\n%s\n", kerr ? kerr : "?");
+                ok = 0;
+            } else {
+                printf("ijwgw: CURVE on: %zu party keys, %zu parties without a key\n",
+                       gw_keyring_count(ring), gw_keyring_keyless(ring));
+            }
+            gw_keyring_destroy(&ring);
+            gw_free(kerr);
+        }
         printf("ijwgw: configuration %s: %s (%zu parties, %zu filters, endpoint %s, store %s)\n",
                cfg->path ? cfg->path : "<default>", ok ? "ok" : "FAILED", cfg->nparties,
                cfg->nfilters, cfg->endpoint, cfg->store);
