@@ -608,6 +608,9 @@ static void
 test_gateway_unknown_party_is_refused(void **state)
 {
     (void)state;
+    if (s_forced_curve()) {
+        return; /* with CURVE an unknown party gets no answer at all: test_security.c */
+    }
     s_begin(NULL);
     size_t len = 0;
     char *xml = ut_read_fixture("valid/jw301.xml", &len);
@@ -1158,6 +1161,9 @@ static void
 test_gateway_sighup_reloads_parties_and_survives_a_broken_config(void **state)
 {
     (void)state;
+    if (s_forced_curve()) {
+        return; /* the added party has no key; reloads with CURVE: test_security.c */
+    }
     s_begin(NULL);
     char why[256];
     assert_false(s_try_welcome("0518", 0, why, sizeof(why)));
