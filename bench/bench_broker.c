@@ -1449,6 +1449,11 @@ out:
                ct.rate);
         printf("%-52s %12.3f   %12s %4s\n", "    ratio CURVE on / off", ct.rate / tput.rate,
                ">= 0.70", s_met(ct.rate >= 0.70 * tput.rate));
+        double csecs = (double)(ct.t_last - ct.t_first) / (double)NS;
+        if (ct.gw_cpu >= 0 && csecs > 0 && ct.delivered > 0) {
+            printf("%-52s %10.1f us   (%.0f%% of one core)\n", "    gateway CPU per message",
+                   ct.gw_cpu / (double)ct.delivered * 1e6, ct.gw_cpu / csecs * 100);
+        }
     }
     status = 0;
 cleanup:

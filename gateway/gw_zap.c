@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -18,6 +19,13 @@
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define S_POLL_MS 100    /* how often the thread looks at the stop flag */
 #define S_MAX_FRAMES 16  /* a ZAP request has 7 (CURVE) frames; more is malformed */
+#define S_QUIET 8        /* refused keys remembered to keep the log quiet */
+#define S_QUIET_MS 60000 /* a refused key is logged once a minute (libzmq retries every 100 ms) */
+
+typedef struct quiet {
+    char key[GW_KEY_Z85_LEN + 1];
+    int64_t until_ms;
+} quiet_t;
 
 struct gw_zap {
     void *rep;               /* REP on the ZAP endpoint; the thread's once started */
@@ -28,7 +36,33 @@ struct gw_zap {
     gw_keyring_t *ring;      /* current generation */
     uint64_t generation;
     atomic_uint_fast64_t refused;
+    quiet_t quiet[S_QUIET]; /* the thread's own: recently logged refusals */
+    size_t quiet_next;
 };
+
+static int64_t
+s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when this refusal should be logged: not the same key logged within S_QUIET_MS. */
+static int
+s_should_log(gw_zap_t *self, const char *z85)
+{
+    int64_t now = s_mono_ms();
+    for (size_t i = 0; i < S_QUIET; i++) {
+        if (strcmp(self->quiet[i].key, z85) == 0 && self->quiet[i].until_ms > now) {
+            return 0;
+        }
+    }
+    quiet_t *q = &self->quiet[self->quiet_next++ % S_QUIET];
+    snprintf(q->key, sizeof(q->key), "%s", z85);
+    q->until_ms = now + S_QUIET_MS;
+    return 1;
+}
 
 /* Copy the frame into buf as a string (cut at cap - 1). */
 static void
@@ -153,8 +187,11 @@ s_handle(gw_zap_t *self)
         s_send(self->rep, "", 0, 1);
         s_send(self->rep, "", 0, 0);
         /* The public key is not secret: logging it lets the operator register it. */
-        gw_log(GW_LOG_WARN, "auth_refused", "reason=\"%s\" key=%s address=%s", why,
-               z85[0] ? z85 : "-", address);
+        if (s_should_log(self, z85)) {
+            gw_log(GW_LOG_WARN, "auth_refused",
+                   "reason=\"%s\" key=%s address=%s (repeats of this key not logged for %d s)",
+                   why, z85[0] ? z85 : "-", address, S_QUIET_MS / 1000);
+        }
     }
     for (size_t i = 0; i < n; i++) {
         zmq_msg_close(&f[i]);
