@@ -146,17 +146,18 @@ s_handle(gw_zap_t *self)
     size_t n = 0;
     int more = 1;
     while (more) {
-        zmq_msg_t tmp;
-        zmq_msg_init(&tmp);
-        if (zmq_msg_recv(&tmp, self->rep, 0) < 0) {
-            zmq_msg_close(&tmp);
+        zmq_msg_t extra;
+        zmq_msg_t *into = n < S_MAX_FRAMES ? &f[n] : &extra; /* frames past the limit: dropped */
+        zmq_msg_init(into);
+        if (zmq_msg_recv(into, self->rep, 0) < 0) {
+            zmq_msg_close(into);
             break;
         }
-        more = zmq_msg_more(&tmp);
-        if (n < S_MAX_FRAMES) {
-            f[n++] = tmp;
+        more = zmq_msg_more(into);
+        if (into == &extra) {
+            zmq_msg_close(&extra);
         } else {
-            zmq_msg_close(&tmp);
+            n++;
         }
     }
     char reqid[256] = "";

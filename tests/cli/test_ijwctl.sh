@@ -78,5 +78,17 @@ check "rules test: a second start is rejected by startstop with 9074" $?
 [ $? -eq 1 ] && grep -q "TR019     9019" "$tmp/orphan.out"
 check "rules test: a start without a toewijzing is rejected (TR019)" $?
 
+"$ijwctl" keygen -o "$tmp/keys/sub" 0363 42420001 >"$tmp/keygen.out" 2>&1
+check "keygen writes key pairs (creating the folder)" $?
+[ -f "$tmp/keys/sub/0363.key" ] && [ -f "$tmp/keys/sub/42420001.pub" ] &&
+    [ "$(stat -c %a "$tmp/keys/sub/0363.key")" = 600 ]
+check "keygen: NAME.key is mode 0600, NAME.pub beside it" $?
+grep -q "^secret_key = " "$tmp/keys/sub/0363.key" && ! grep -q "secret" "$tmp/keys/sub/0363.pub" &&
+    [ "$(grep "^public_key = " "$tmp/keys/sub/0363.pub")" = "$(grep "^public_key = " "$tmp/keys/sub/0363.key")" ]
+check "keygen: the .pub holds the public half only" $?
+"$ijwctl" keygen -o "$tmp/keys/sub" 0363 >"$tmp/keygen2.out" 2>&1
+[ $? -eq 2 ] && grep -q "never overwritten" "$tmp/keygen2.out"
+check "keygen never overwrites a key" $?
+
 echo "1..$n"
 exit $fail
