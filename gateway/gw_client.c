@@ -22,6 +22,7 @@
 
 #include "gw/alloc.h"
 #include "gw/client.h"
+#include "gw/keys.h"
 
 #define S_DEFAULT_HEARTBEAT_MS 5000
 #define S_LINGER_MS            1000        /* bounded: destroy never hangs on a dead gateway */
@@ -384,6 +385,9 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
     }
 }
 
+static gw_client_t *s_new(const char *endpoint, const char *party, const gw_client_opts_t *opts,
+                          char **err);
+
 gw_client_t *
 gw_client_new(const char *endpoint, const char *party, const gw_client_opts_t *opts, char **err)
 {
@@ -398,6 +402,37 @@ gw_client_new(const char *endpoint, const char *party, const gw_client_opts_t *o
     if (opts) {
         o = *opts;
     }
+    gw_keypair_t own, server; /* from the key files, wiped below */
+    memset(&own, 0, sizeof(own));
+    memset(&server, 0, sizeof(server));
+    if (o.curve_key_file || o.curve_server_key_file) {
+        char *kerr = NULL;
+        if (o.curve_public_key || o.curve_secret_key || o.curve_server_key) {
+            s_set_err(err, "give the CURVE keys either as Z85 strings or as files, not both");
+            return NULL;
+        }
+        if ((o.curve_key_file && gw_keys_load(o.curve_key_file, &own, 1, &kerr) != GW_OK) ||
+            (o.curve_server_key_file &&
+             gw_keys_load(o.curve_server_key_file, &server, 0, &kerr) != GW_OK)) {
+            s_set_err(err, kerr ? kerr : "cannot read the CURVE key files");
+            gw_free(kerr);
+            gw_keys_wipe(&own);
+            return NULL;
+        }
+        o.curve_public_key = o.curve_key_file ? own.public_key : NULL;
+        o.curve_secret_key = o.curve_key_file ? own.secret_key : NULL;
+        o.curve_server_key = o.curve_server_key_file ? server.public_key : NULL;
+    }
+    gw_client_t *self = s_new(endpoint, party, &o, err);
+    gw_keys_wipe(&own);
+    return self;
+}
+
+/* gw_client_new with the keys as Z85 strings in o. */
+static gw_client_t *
+s_new(const char *endpoint, const char *party, const gw_client_opts_t *opts, char **err)
+{
+    gw_client_opts_t o = *opts;
     int curve = o.curve_server_key || o.curve_public_key || o.curve_secret_key;
     if (curve && !(o.curve_server_key && o.curve_public_key && o.curve_secret_key)) {
         s_set_err(err, "CURVE needs the server key, the public key and the secret key");

@@ -27,10 +27,13 @@ typedef struct gw_client gw_client_t;
 typedef struct gw_client_opts {
     int heartbeat_ms; /* 0 = 5000 */
     int sndhwm;       /* 0 = ZeroMQ default */
-    /* CURVE keys (security issue), NULL = plain TCP */
-    const char *curve_server_key; /* Z85 */
-    const char *curve_public_key; /* Z85 */
-    const char *curve_secret_key; /* Z85 */
+    /* CURVE keys, NULL = plain TCP (docs/protocol.md §1) */
+    const char *curve_server_key; /* Z85: the gateway's public key */
+    const char *curve_public_key; /* Z85: the party's */
+    const char *curve_secret_key; /* Z85: the party's */
+    /* ... or the key files (gw/keys.h format; instead of the Z85 strings above) */
+    const char *curve_key_file;        /* the party's NAME.key (ijwctl keygen) */
+    const char *curve_server_key_file; /* the gateway's server.pub */
 } gw_client_opts_t;
 
 /* An event from the gateway: an answer to a submit or a delivery. */

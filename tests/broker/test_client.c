@@ -10,12 +10,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
 #include "gw/client.h"
+#include "gw/keys.h"
 
 #include "unittest.h"
 
@@ -521,10 +524,53 @@ test_client_new_refuses_bad_arguments(void **state)
     assert_int_equal(gw_client_pending(NULL), 0);
 }
 
+/* CURVE keys from key files (gw/keys.h): read at gw_client_new, errors name the file. */
+static void
+test_client_curve_key_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gw-client-keys-XXXXXX", key[128], pub[128], srv[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(key, sizeof(key), "%s/p.key", dir);
+    snprintf(pub, sizeof(pub), "%s/p.pub", dir);
+    snprintf(srv, sizeof(srv), "%s/server.pub", dir);
+    gw_keypair_t p, s;
+    assert_int_equal(gw_keys_new(&p), GW_OK);
+    assert_int_equal(gw_keys_new(&s), GW_OK);
+    assert_int_equal(gw_keys_save(&p, key, pub, "p", NULL), GW_OK);
+    char skey[128];
+    snprintf(skey, sizeof(skey), "%s/server.key", dir);
+    assert_int_equal(gw_keys_save(&s, skey, srv, "server", NULL), GW_OK);
+    char *err = NULL;
+    gw_client_opts_t o = {.curve_key_file = key, .curve_server_key_file = srv};
+    gw_client_t *c = gw_client_new("tcp://127.0.0.1:1", S_PARTY, &o, &err);
+    assert_non_null(c);
+    gw_client_destroy(&c);
+    o.curve_key_file = pub; /* the public half has no secret */
+    assert_null(gw_client_new("tcp://127.0.0.1:1", S_PARTY, &o, &err));
+    assert_non_null(strstr(err, "no secret_key"));
+    gw_free(err);
+    o.curve_key_file = "/nonexistent/p.key";
+    assert_null(gw_client_new("tcp://127.0.0.1:1", S_PARTY, &o, &err));
+    assert_non_null(strstr(err, "/nonexistent/p.key: cannot open"));
+    gw_free(err);
+    gw_client_opts_t both = {.curve_key_file = key, .curve_public_key = p.public_key};
+    assert_null(gw_client_new("tcp://127.0.0.1:1", S_PARTY, &both, &err));
+    assert_non_null(strstr(err, "not both"));
+    gw_free(err);
+    unlink(key);
+    unlink(pub);
+    unlink(skey);
+    unlink(srv);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_client_curve_key_files, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_connect_says_hello_and_gets_welcome,
                                         ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_hello_carries_party_and_version, ut_alloc_setup,
