@@ -1984,6 +1984,19 @@ gw_register_load(const char *path, char **err)
     return reg;
 }
 
+int
+gw_register_resolve(const char *conf_file, const char *reg, char *out, size_t cap)
+{
+    const char *slash = conf_file ? strrchr(conf_file, '/') : NULL;
+    int n;
+    if (reg[0] != '/' && slash) {
+        n = snprintf(out, cap, "%.*s/%s", (int)(slash - conf_file), conf_file, reg);
+    } else {
+        n = snprintf(out, cap, "%s", reg);
+    }
+    return n < 0 || (size_t)n >= cap ? GW_EINVAL : GW_OK;
+}
+
 void
 gw_register_destroy(gw_register_t **self_p)
 {

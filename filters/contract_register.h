@@ -192,6 +192,14 @@ gw_register_t *gw_register_parse(const char *text, size_t len, const char *name,
 
 void gw_register_destroy(gw_register_t **self_p);
 
+/**
+ * The path of a register named in a config file: an absolute reg as is, a relative one
+ * relative to the directory of conf_file (may be NULL or have no directory: as is).
+ * @returns GW_OK, or GW_EINVAL when it does not fit in cap.
+ */
+GW_NODISCARD int gw_register_resolve(const char *conf_file, const char *reg, char *out,
+                                     size_t cap);
+
 /** The region's naam. */
 const char *gw_register_name(const gw_register_t *self);
 /** The file it was read from (the name given to gw_register_parse). */

@@ -52,11 +52,10 @@ s_create(void **state, const gw_filter_opts_t *opts, char **err)
     }
     /* A relative path is relative to the config file's directory. */
     char path[4096];
-    const char *slash = strrchr(file, '/');
-    if (reg_path[0] != '/' && slash) {
-        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - file), file, reg_path);
-    } else {
-        snprintf(path, sizeof(path), "%s", reg_path);
+    if (gw_register_resolve(opts ? opts->file : NULL, reg_path, path, sizeof(path)) != GW_OK) {
+        snprintf(msg, sizeof(msg), "%s:%d: filter contract: register path too long", file, line);
+        *err = gw_strdup(msg);
+        return GW_ECONFIG;
     }
     char *rerr = NULL;
     gw_register_t *reg = gw_register_load(path, &rerr);
@@ -252,27 +251,25 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                    "ProductCode %s staat op %s niet in de productcodelijst", it->code, it->begin);
             return;
         }
-        if (!p) {
-            if (gw_register_complete_list(r->reg)) {
-                s_find(r, GW_CR_TR381, NULL, p2, it->cls,
-                       "ProductCode %s komt niet voor in de productcodelijst", it->code);
-            } else {
-                s_find(r, GW_CR_PRODUCT, NULL, p2, it->cls,
-                       "ProductCode %s is not in the register: no segment rules applied",
-                       it->code);
-            }
+        if (!p && gw_register_complete_list(r->reg)) {
+            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+                   "ProductCode %s komt niet voor in de productcodelijst", it->code);
             return;
         }
-        props = &p->props;
-        seg = p->segment;
-    } else {
+        if (p) {
+            props = &p->props;
+            seg = p->segment;
+        }
+    }
+    if (!p) {
+        /* Aspecific, or a code a partial list does not hold: judged by its categorie. */
         const gw_reg_categorie_t *c = gw_register_categorie(r->reg, fam, it->categorie);
         if (!c) {
             snprintf(p2, sizeof(p2), "%s%s", it->path,
-                     is323 ? "/ProductCategorie" : "/Product/Categorie");
+                     it->code ? code_path : is323 ? "/ProductCategorie" : "/Product/Categorie");
             s_find(r, GW_CR_PRODUCT, NULL, p2, it->cls,
-                   "aspecific product of categorie %s: the register gives the categorie no "
-                   "segment",
+                   "%s%s of categorie %s: the register gives it no segment",
+                   it->code ? "ProductCode " : "aspecific product", it->code ? it->code : "",
                    it->categorie ? it->categorie : "-");
             return;
         }

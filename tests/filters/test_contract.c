@@ -497,6 +497,33 @@ test_contract_verwijzer(void **state)
     s_close(&env);
 }
 
+static void
+test_contract_partial_list_falls_back_to_categorie(void **state)
+{
+    (void)state;
+    char text[sizeof(s_register) + 64];
+    snprintf(text, sizeof(text), "%s", s_register);
+    char *at = strstr(text, "    naam = Testregio\n");
+    assert_non_null(at);
+    /* Insert `productlijst = gedeeltelijk` into the register section. */
+    char all[sizeof(s_register) + 128];
+    snprintf(all, sizeof(all), "%.*s    productlijst = gedeeltelijk\n%s", (int)(at - text), text,
+             at);
+    s_write("onder.register", all);
+    t_env_t env;
+    s_open(&env, "onder.register");
+    gw_msg_t *m = s_fixture("jw301");
+    s_tp(m)->Product->Categorie = "46";
+    s_tp(m)->Product->Code = "46Z99"; /* not listed: categorie 46 (crisis, 4w) applies */
+    s_tp(m)->Omvang->Frequentie = "2";
+    s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    s_tp(m)->Product->Categorie = "43";
+    s_tp(m)->Product->Code = "43Z99"; /* neither listed nor a categorie section */
+    s_one(&env, m, "CR-PRODUCT", "", T_TP "/Product/Code", s_tp(m));
+    gw_msg_destroy(&m);
+    s_close(&env);
+}
+
 /* ---- scope and onderaannemers ---- */
 
 static void
@@ -606,6 +633,7 @@ main(void)
         T(test_contract_crisis_max_duration_warns),
         T(test_contract_leeftijd),
         T(test_contract_verwijzer),
+        T(test_contract_partial_list_falls_back_to_categorie),
         T(test_contract_other_gemeente_passes_untouched),
         T(test_contract_onderaannemer_routed_to_hoofdaannemer),
         T(test_contract_bad_register_refuses_chain),
