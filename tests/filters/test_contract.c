@@ -415,7 +415,18 @@ test_contract_eenheid_and_frequentie(void **state)
     s_tp(m)->Omvang->Eenheid = "04";
     s_tp(m)->Omvang->Frequentie = "1"; /* per dag: the segment allows 2 and 4 */
     s_one(&env, m, "CR-FREQUENTIE", "0001", T_TP "/Omvang/Frequentie", s_tp(m));
+    s_one(&env, m, "CR-FREQUENTIE", "0001", T_TP "/Omvang/Frequentie", s_tp(m));
     gw_msg_destroy(&m);
+    /* The chain counts each rule under its own id. */
+    assert_int_equal(gw_chain_rule_count(env.chain), 2);
+    gw_chain_rule_stats_t rs;
+    gw_chain_rule_stats(env.chain, 0, &rs);
+    assert_string_equal(rs.rule, "CR-EENHEID");
+    assert_int_equal(rs.rejected, 1);
+    gw_chain_rule_stats(env.chain, 1, &rs);
+    assert_string_equal(rs.rule, "CR-FREQUENTIE");
+    assert_int_equal(rs.rejected, 2);
+    assert_int_equal(rs.warned, 0);
     m = s_fixture("jw315");
     m->bericht->Client->AangevraagdProduct.v[0].Omvang->Eenheid = "83";
     s_one(&env, m, "CR-EENHEID", "0001", T_AP "/Omvang/Eenheid",
@@ -445,6 +456,10 @@ test_contract_crisis_max_duration_warns(void **state)
     /* One day more: a warning, the message is accepted. */
     s_tp(m)->Einddatum = "2026-03-01";
     s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    gw_chain_rule_stats_t rs;
+    gw_chain_rule_stats(env.chain, 0, &rs);
+    assert_string_equal(rs.rule, "CR-DUUR");
+    assert_int_equal(rs.warned, 1);
     /* Open-ended exceeds any maximum. */
     s_tp(m)->Einddatum = NULL;
     s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
