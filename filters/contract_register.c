@@ -58,6 +58,11 @@ const gw_cr_rule_info_t gw_cr_rules[GW_CR_NRULES] = {
     [GW_CR_ONDERAANNEMER] = {"CR-ONDERAANNEMER", "0001", GW_SEV_ROUTE,
                              GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317 | GW_M319 | GW_M323,
                              "an onderaannemer's messages go via its hoofdaannemer"},
+    [GW_CR_SPECIFIEK] = {"CR-SPECIFIEK", "0001", GW_SEV_REJECT,
+                         GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317,
+                         "a product with `specifiek = ja` carries a ProductCode"},
+    [GW_CR_EINDDATUM] = {"CR-EINDDATUM", "0001", GW_SEV_WARN, GW_M301 | GW_M315 | GW_M317,
+                         "a product with `einddatum = verplicht` has an Einddatum"},
 };
 
 const char *const gw_reg_eenheden[] = {"01", "04", "14", "16", "82", "83", "84", NULL};
@@ -206,6 +211,10 @@ enum {
     K_TARIEF,
     K_CONTRACT,
     K_HOOFD,
+    K_SPECIFIEK,
+    K_EINDDATUM,
+    K_LEEFTIJD_OP,
+    K_ERNST,
     K_N,
 };
 
@@ -238,6 +247,10 @@ static const struct {
     [K_TARIEF] = {"tarief", S_IN(SEC_PRODUCT) | S_IN(SEC_AANBIEDER), 1},
     [K_CONTRACT] = {"contract", S_IN(SEC_AANBIEDER), 1},
     [K_HOOFD] = {"hoofdaannemer", S_IN(SEC_AANBIEDER), 0},
+    [K_SPECIFIEK] = {"specifiek", S_PROPS, 0},
+    [K_EINDDATUM] = {"einddatum", S_PROPS, 0},
+    [K_LEEFTIJD_OP] = {"leeftijd_max_op", S_PROPS, 0},
+    [K_ERNST] = {"ernst", S_PROPS, 0},
 };
 
 typedef struct s_parser {
@@ -829,7 +842,8 @@ s_props_key(s_parser_t *p, int k, char *val)
         return;
     }
     case K_CRISIS:
-    case K_SCOPE: {
+    case K_SCOPE:
+    case K_SPECIFIEK: {
         int yn = s_yesno(val);
         if (yn < 0) {
             s_err(p, p->line, "%s: '%s' is not ja or nee", key, echo);
@@ -838,9 +852,75 @@ s_props_key(s_parser_t *p, int k, char *val)
         if (k == K_CRISIS) {
             pr->crisis = yn;
             pr->set |= GW_REG_P_CRISIS;
-        } else {
+        } else if (k == K_SCOPE) {
             pr->buiten_scope = yn;
             pr->set |= GW_REG_P_SCOPE;
+        } else {
+            pr->specifiek = yn;
+            pr->set |= GW_REG_P_SPECIFIEK;
+        }
+        return;
+    }
+    case K_EINDDATUM:
+        if (s_ieq(val, "verplicht")) {
+            pr->einddatum = 1;
+        } else if (s_ieq(val, "optioneel")) {
+            pr->einddatum = 0;
+        } else {
+            s_err(p, p->line, "einddatum: '%s' is not verplicht or optioneel", echo);
+            return;
+        }
+        pr->set |= GW_REG_P_EINDDATUM;
+        return;
+    case K_LEEFTIJD_OP:
+        if (s_ieq(val, "ingangsdatum")) {
+            pr->age_max_at_begin = 1;
+        } else if (s_ieq(val, "einddatum")) {
+            pr->age_max_at_begin = 0;
+        } else {
+            s_err(p, p->line, "leeftijd_max_op: '%s' is not ingangsdatum or einddatum", echo);
+            return;
+        }
+        pr->set |= GW_REG_P_LEEFTIJD_OP;
+        return;
+    case K_ERNST: {
+        char *tok[GW_CR_NRULES + 1];
+        size_t n = s_split(val, tok, GW_CR_NRULES + 1);
+        for (size_t i = 0; i < n && i <= GW_CR_NRULES; i++) {
+            char te[S_ECHO + 4];
+            s_echo(tok[i], strlen(tok[i]), te, sizeof(te));
+            char *colon = strchr(tok[i], ':');
+            if (colon) {
+                *colon = '\0';
+            }
+            gw_cr_rule_t r = gw_cr_rule_by_id(tok[i]);
+            gw_severity_t sv = GW_SEV_OFF;
+            int ok = colon != NULL;
+            if (ok && s_ieq(colon + 1, "reject")) {
+                sv = GW_SEV_REJECT;
+            } else if (ok && s_ieq(colon + 1, "warn")) {
+                sv = GW_SEV_WARN;
+            } else if (!ok || !s_ieq(colon + 1, "off")) {
+                ok = 0;
+            }
+            if (!ok || r == GW_CR_NRULES) {
+                s_err(p, p->line,
+                      "ernst: '%s' is not RULE-ID:SEVERITY (e.g. CR-VERWIJZER:warn; severities "
+                      "reject, warn, off)",
+                      te);
+                return;
+            }
+            if (r == GW_CR_TR378 || r == GW_CR_ONDERAANNEMER) {
+                s_err(p, p->line,
+                      "ernst: %s is a rule of the whole message: set it in `regels`",
+                      gw_cr_rules[r].id);
+                return;
+            }
+            pr->sev[r] = (uint8_t)sv;
+            pr->sev_set |= 1u << r;
+        }
+        if (n == 0 || n > GW_CR_NRULES) {
+            s_err(p, p->line, "ernst: expected 1..%d RULE-ID:SEVERITY pairs", GW_CR_NRULES);
         }
         return;
     }
@@ -1513,7 +1593,23 @@ s_inherit(gw_reg_props_t *dst, const gw_reg_props_t *src)
     if (take & GW_REG_P_SCOPE) {
         dst->buiten_scope = src->buiten_scope;
     }
+    if (take & GW_REG_P_SPECIFIEK) {
+        dst->specifiek = src->specifiek;
+    }
+    if (take & GW_REG_P_EINDDATUM) {
+        dst->einddatum = src->einddatum;
+    }
+    if (take & GW_REG_P_LEEFTIJD_OP) {
+        dst->age_max_at_begin = src->age_max_at_begin;
+    }
     dst->set |= take;
+    /* Severities per rule: each rule inherits on its own. */
+    for (int r = 0; r < GW_CR_NRULES; r++) {
+        if (!(dst->sev_set & (1u << r)) && (src->sev_set & (1u << r))) {
+            dst->sev[r] = src->sev[r];
+            dst->sev_set |= 1u << r;
+        }
+    }
 }
 
 /* Units allowed by the bekostiging when no `eenheid` was given anywhere. */
@@ -2020,6 +2116,16 @@ gw_severity_t
 gw_register_severity(const gw_register_t *self, gw_cr_rule_t rule)
 {
     return rule < GW_CR_NRULES ? self->sev[rule] : GW_SEV_OFF;
+}
+
+gw_severity_t
+gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props,
+                         gw_cr_rule_t rule)
+{
+    if (props && rule < GW_CR_NRULES && (props->sev_set & (1u << rule))) {
+        return (gw_severity_t)props->sev[rule];
+    }
+    return gw_register_severity(self, rule);
 }
 
 int

@@ -55,6 +55,8 @@ typedef enum gw_cr_rule {
     GW_CR_LEEFTIJD,
     GW_CR_VERWIJZER,
     GW_CR_ONDERAANNEMER,
+    GW_CR_SPECIFIEK, /* appended after format version 1's first rules */
+    GW_CR_EINDDATUM,
     GW_CR_NRULES,
 } gw_cr_rule_t;
 
@@ -91,6 +93,11 @@ typedef struct gw_reg_props {
     int crisis;                   /* GW_REG_P_CRISIS */
     uint32_t verwijzers;          /* bit i = gw_reg_verwijzers[i]; GW_REG_P_VERWIJZERS */
     int buiten_scope;             /* GW_REG_P_SCOPE */
+    int specifiek;                /* a Product/Code is required; GW_REG_P_SPECIFIEK */
+    int einddatum;                /* an Einddatum is required; GW_REG_P_EINDDATUM */
+    int age_max_at_begin;         /* leeftijd MAX on the Ingangsdatum; GW_REG_P_LEEFTIJD_OP */
+    uint32_t sev_set;             /* bit r: sev[r] was given (`ernst`), per rule */
+    uint8_t sev[GW_CR_NRULES];    /* gw_severity_t per rule, where sev_set */
 } gw_reg_props_t;
 
 enum {
@@ -102,6 +109,9 @@ enum {
     GW_REG_P_CRISIS = 1u << 5,
     GW_REG_P_VERWIJZERS = 1u << 6,
     GW_REG_P_SCOPE = 1u << 7,
+    GW_REG_P_SPECIFIEK = 1u << 8,
+    GW_REG_P_EINDDATUM = 1u << 9,
+    GW_REG_P_LEEFTIJD_OP = 1u << 10,
 };
 
 /* The code lists the props' bit masks index (NULL-terminated). */
@@ -206,6 +216,10 @@ const char *gw_register_name(const gw_register_t *self);
 const char *gw_register_file(const gw_register_t *self);
 /** Severity of a rule (the `regels` section, else the rule's default). */
 gw_severity_t gw_register_severity(const gw_register_t *self, gw_cr_rule_t rule);
+/** Severity of a rule for a product: its `ernst` (own, categorie's, segment's), else the
+ * register's. props may be NULL. */
+gw_severity_t gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props,
+                                       gw_cr_rule_t rule);
 /** 1 when the register's `productlijst` is volledig (the default). */
 int gw_register_complete_list(const gw_register_t *self);
 

@@ -144,15 +144,16 @@ typedef struct s_run {
     int failed;   /* gw_diag_add failed */
 } s_run_t;
 
-static void s_find(s_run_t *r, gw_cr_rule_t rule, const char *code, const char *path,
-                   const void *cls, const char *fmt, ...) GW_PRINTF(6, 7);
+static void s_find(s_run_t *r, const gw_reg_props_t *props, gw_cr_rule_t rule, const char *code,
+                   const char *path, const void *cls, const char *fmt, ...) GW_PRINTF(7, 8);
 
-/* Add a finding of rule at its severity (off: nothing). code NULL = the rule's. */
+/* Add a finding of rule at its severity for the product (props; NULL = the message's
+ * rules) (off: nothing). code NULL = the rule's retourcode. */
 static void
-s_find(s_run_t *r, gw_cr_rule_t rule, const char *code, const char *path, const void *cls,
-       const char *fmt, ...)
+s_find(s_run_t *r, const gw_reg_props_t *props, gw_cr_rule_t rule, const char *code,
+       const char *path, const void *cls, const char *fmt, ...)
 {
-    gw_severity_t sev = gw_register_severity(r->reg, rule);
+    gw_severity_t sev = gw_register_severity_for(r->reg, props, rule);
     if (sev == GW_SEV_OFF || sev == GW_SEV_ROUTE) {
         return;
     }
@@ -241,19 +242,19 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         p = gw_register_product(r->reg, fam, it->code);
         snprintf(p2, sizeof(p2), "%s%s", it->path, code_path);
         if (p && strcmp(p->categorie, it->categorie ? it->categorie : "") != 0) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s hoort niet bij ProductCategorie %s (productcodelijst: %s)",
                    it->code, it->categorie ? it->categorie : "-", p->categorie);
             return;
         }
         if (p && (day < p->geldig.from || day > p->geldig.to)) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s staat op de productdatum niet in de productcodelijst",
                    it->code);
             return;
         }
         if (!p && gw_register_complete_list(r->reg)) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s komt niet voor in de productcodelijst", it->code);
             return;
         }
@@ -268,7 +269,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         if (!c) {
             snprintf(p2, sizeof(p2), "%s%s", it->path,
                      it->code ? code_path : is323 ? "/ProductCategorie" : "/Product/Categorie");
-            s_find(r, GW_CR_PRODUCT, NULL, p2, it->cls,
+            s_find(r, NULL, GW_CR_PRODUCT, NULL, p2, it->cls,
                    "%s%s of categorie %s: the register gives it no segment",
                    it->code ? "ProductCode " : "aspecific product", it->code ? it->code : "",
                    it->categorie ? it->categorie : "-");
@@ -281,19 +282,21 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         return;
     }
     const char *pcode = it->code;
+    if (!it->code && !is323 && props->specifiek) {
+        snprintf(p2, sizeof(p2), "%s/Product/Code", it->path);
+        s_find(r, props, GW_CR_SPECIFIEK, NULL, p2, it->cls,
+               "ProductCategorie %s wordt in deze regio specifiek toegewezen: Code ontbreekt",
+               it->categorie ? it->categorie : "-");
+    }
     if (p && !p->gecontracteerd) {
-        s_find(r, GW_CR_NIET_GECONTRACTEERD, NULL, it->path, it->cls,
+        s_find(r, props, GW_CR_NIET_GECONTRACTEERD, NULL, it->path, it->cls,
                "product %s is not contracted yet (gecontracteerd = nee)", p->code);
     }
 
     /* The contract: the holder's (an onderaannemer works under its hoofdaannemer's). */
-    const gw_reg_contract_t *con = NULL;
-    if (s_on(r, GW_CR_CONTRACT) || s_on(r, GW_CR_BEKOSTIGING) || s_on(r, GW_CR_TAAKGERICHT) ||
-        s_on(r, GW_CR_EENHEID)) {
-        con = gw_register_contract(holder, seg, day, gemeente, pcode);
-    }
+    const gw_reg_contract_t *con = gw_register_contract(holder, seg, day, gemeente, pcode);
     if (!con) {
-        s_find(r, GW_CR_CONTRACT, NULL, it->path, it->cls,
+        s_find(r, props, GW_CR_CONTRACT, NULL, it->path, it->cls,
                "aanbieder %s heeft op de productdatum geen contract voor segment %s%s%s", agb,
                seg->id, holder ? "" : " (not in the register)",
                holder && holder != gw_register_aanbieder(r->reg, agb) ? " via its hoofdaannemer"
@@ -309,13 +312,13 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     }
 
     if (is323 && bek == GW_BEK_TAAK) {
-        s_find(r, GW_CR_BEKOSTIGING, NULL, it->path, it->cls,
+        s_find(r, props, GW_CR_BEKOSTIGING, NULL, it->path, it->cls,
                "product %s is taakgericht (lump sum): no declaratie per client",
                pcode ? pcode : it->categorie);
         return;
     }
     if (!is323 && it->number != 305 && it->number != 307 && bek == GW_BEK_TAAK) {
-        s_find(r, GW_CR_TAAKGERICHT, NULL, it->path, it->cls,
+        s_find(r, props, GW_CR_TAAKGERICHT, NULL, it->path, it->cls,
                "product %s is taakgericht: no toewijzing or verzoek per client expected",
                pcode ? pcode : it->categorie);
     }
@@ -325,7 +328,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     if (eenheid && units_set && bek != GW_BEK_TAAK &&
         !(units & gw_reg_code_bit(gw_reg_eenheden, eenheid))) {
         snprintf(p2, sizeof(p2), "%s%s", it->path, is323 ? "/Eenheid" : "/Omvang/Eenheid");
-        s_find(r, GW_CR_EENHEID, is323 ? "9341" : NULL, p2, it->cls,
+        s_find(r, props, GW_CR_EENHEID, is323 ? "9341" : NULL, p2, it->cls,
                "Eenheid %s past niet bij product %s (%s)", eenheid,
                pcode ? pcode : it->categorie, s_bek_name(bek));
     }
@@ -333,7 +336,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     if (freq && (props->set & GW_REG_P_FREQUENTIE) &&
         !(props->frequenties & gw_reg_code_bit(gw_reg_frequenties, freq))) {
         snprintf(p2, sizeof(p2), "%s/Omvang/Frequentie", it->path);
-        s_find(r, GW_CR_FREQUENTIE, NULL, p2, it->cls, "Frequentie %s past niet bij product %s",
+        s_find(r, props, GW_CR_FREQUENTIE, NULL, p2, it->cls, "Frequentie %s past niet bij product %s",
                freq, pcode ? pcode : it->categorie);
     }
 
@@ -343,7 +346,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         if (gw_register_tarief(holder, p, day, &want) &&
             (gw_model_int(it->tarief, &got) != GW_OK || got != want)) {
             snprintf(p2, sizeof(p2), "%s/ProductTarief", it->path);
-            s_find(r, GW_CR_TR418, NULL, p2, it->cls,
+            s_find(r, props, GW_CR_TR418, NULL, p2, it->cls,
                    "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s",
                    it->tarief, (long long)want, p->code);
         }
@@ -352,13 +355,19 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         return;
     }
 
+    /* A required Einddatum (a set duration without a maximum). */
+    if (props->einddatum && !it->end) {
+        s_find(r, props, GW_CR_EINDDATUM, NULL, it->path, it->cls,
+               "product %s vraagt een Einddatum", pcode ? pcode : it->categorie);
+    }
+
     /* Duration (crisis products above all). */
     if (props->set & GW_REG_P_MAXDUUR) {
         int32_t end = 0;
         int32_t limit = s_limit(day, props->dur_n, props->dur_unit);
         int has_end = s_day(it->end, &end);
         if (!has_end || end > limit) {
-            s_find(r, GW_CR_DUUR, NULL, it->path, it->cls,
+            s_find(r, props, GW_CR_DUUR, NULL, it->path, it->cls,
                    "%s%s: de periode%s is langer dan het maximum van %d%c",
                    props->crisis ? "crisisproduct " : "product ", pcode ? pcode : it->categorie,
                    has_end ? "" : " (zonder Einddatum)", (int)props->dur_n, props->dur_unit);
@@ -371,7 +380,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         !it->geboortedatum->DatumGebruik && s_day(it->geboortedatum->Datum, &birth)) {
         int32_t end = 0;
         int at_begin = s_age(birth, day);
-        int at_end = s_day(it->end, &end) ? s_age(birth, end) : at_begin;
+        int at_end = !props->age_max_at_begin && s_day(it->end, &end) ? s_age(birth, end)
+                                                                       : at_begin;
         if ((props->age_min >= 0 && at_begin < props->age_min) ||
             (props->age_max >= 0 && at_end > props->age_max)) {
             char band[24];
@@ -382,11 +392,12 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                 snprintf(band, sizeof(band), "%d..", props->age_min);
             }
             /* No age or date in the text: only which bound and the band. */
-            s_find(r, GW_CR_LEEFTIJD, NULL, it->path, it->cls,
+            s_find(r, props, GW_CR_LEEFTIJD, NULL, it->path, it->cls,
                    "de leeftijd van de client %s valt buiten de leeftijdsgrenzen %s van "
                    "product %s",
                    props->age_min >= 0 && at_begin < props->age_min ? "bij de ingangsdatum"
-                                                                    : "bij de einddatum",
+                   : props->age_max_at_begin                         ? "bij de ingangsdatum"
+                                                                     : "bij de einddatum",
                    band, pcode ? pcode : it->categorie);
         }
     }
@@ -396,7 +407,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         const char *type = it->verwijzer ? it->verwijzer->Type : NULL;
         if (!type || !(props->verwijzers & gw_reg_code_bit(gw_reg_verwijzers, type))) {
             snprintf(p2, sizeof(p2), "%s/Verwijzer/Type", it->path);
-            s_find(r, GW_CR_VERWIJZER, NULL, p2, it->cls,
+            s_find(r, props, GW_CR_VERWIJZER, NULL, p2, it->cls,
                    "verwijzer type %s mag niet verwijzen naar product %s", type ? type : "-",
                    pcode ? pcode : it->categorie);
         }
@@ -440,7 +451,7 @@ s_tr378(s_run_t *r, const gw_msg_t *msg, const char *gemeente, const char *path,
         return;
     }
     if (gw_register_gemeente_known(r->reg, gemeente, day) == 0) {
-        s_find(r, GW_CR_TR378, NULL, path, cls,
+        s_find(r, NULL, GW_CR_TR378, NULL, path, cls,
                "Gemeentecode %s komt niet voor in de lijst van CBS", gemeente);
     }
 }
@@ -483,7 +494,7 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
                 snprintf(ctx->route_to, GW_FILTER_ROUTE_MAX, "%s", a->hoofdaannemer->agb);
             }
         } else {
-            s_find(&r, GW_CR_ONDERAANNEMER, NULL, path, NULL,
+            s_find(&r, NULL, GW_CR_ONDERAANNEMER, NULL, path, NULL,
                    "aanbieder %s is onderaannemer van %s: berichten lopen via de hoofdaannemer",
                    agb, a->hoofdaannemer->agb);
         }

@@ -540,6 +540,84 @@ test_contract_partial_list_falls_back_to_categorie(void **state)
     s_close(&env);
 }
 
+static const char s_more[] = "regels\n"
+                             "    CR-CONTRACT = off\n"
+                             "segment gk\n"
+                             "    bekostiging = inspanningsgericht\n"
+                             "    verwijzers = 04 08\n"
+                             "    ernst = CR-VERWIJZER:warn\n"
+                             "    leeftijd = 12..17\n"
+                             "    leeftijd_max_op = ingangsdatum\n"
+                             "segment spec\n"
+                             "    bekostiging = inspanningsgericht\n"
+                             "    specifiek = ja\n"
+                             "    einddatum = verplicht\n"
+                             "categorie 47\n"
+                             "    segment = gk\n"
+                             "categorie 41\n"
+                             "    segment = spec\n"
+                             "product 41A01\n"
+                             "    categorie = 41\n"
+                             "product 41A02\n"
+                             "    categorie = 41\n"
+                             "    einddatum = optioneel\n"
+                             "    ernst = CR-SPECIFIEK:off CR-LEEFTIJD:warn\n"
+                             "    leeftijd = ..3\n";
+
+static void
+s_open_more(t_env_t *env)
+{
+    char text[sizeof(s_register) + sizeof(s_more)];
+    snprintf(text, sizeof(text), "%s%s", s_register, s_more);
+    s_write("onder.register", text);
+    s_open(env, "onder.register");
+}
+
+static void
+test_contract_ernst_per_segment_and_age_on_ingangsdatum(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_open_more(&env);
+    gw_msg_t *m = s_fixture("jw315");
+    gw_aangevraagd_product_t *ap = &m->bericht->Client->AangevraagdProduct.v[0];
+    ap->Product->Categorie = "47"; /* gedwongen kader, aspecific */
+    ap->Product->Code = NULL;
+    /* 17 on the ToewijzingIngangsdatum, 18 on the Einddatum: MAX counts at the start. */
+    m->bericht->Client->Geboortedatum->Datum = "2008-03-01";
+    /* A huisarts (02) for gedwongen kader: a warning in this segment, not a reject. */
+    s_one(&env, m, "CR-VERWIJZER", "", T_AP "/Verwijzer/Type", ap);
+    ap->Verwijzer->Type = "04";
+    s_pass(&env, m);
+    /* 18 at the start: too old. */
+    m->bericht->Client->Geboortedatum->Datum = "2007-12-01";
+    s_one(&env, m, "CR-LEEFTIJD", "0001", T_AP, ap);
+    gw_msg_destroy(&m);
+    s_close(&env);
+}
+
+static void
+test_contract_specifiek_and_einddatum(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_open_more(&env);
+    gw_msg_t *m = s_fixture("jw301");
+    s_tp(m)->Product->Categorie = "41";
+    s_tp(m)->Product->Code = NULL; /* aspecific in a segment that assigns specifically */
+    s_one(&env, m, "CR-SPECIFIEK", "0001", T_TP "/Product/Code", s_tp(m));
+    s_tp(m)->Product->Code = "41A01";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = NULL; /* open-ended where an Einddatum is required */
+    s_one(&env, m, "CR-EINDDATUM", "", T_TP, s_tp(m));
+    /* A product's own keys beat its segment's: 41A02 needs no Einddatum; its age band
+     * only warns. */
+    s_tp(m)->Product->Code = "41A02";
+    s_one(&env, m, "CR-LEEFTIJD", "", T_TP, s_tp(m));
+    gw_msg_destroy(&m);
+    s_close(&env);
+}
+
 /* ---- scope and onderaannemers ---- */
 
 static void
@@ -712,6 +790,8 @@ main(void)
         T(test_contract_leeftijd),
         T(test_contract_verwijzer),
         T(test_contract_partial_list_falls_back_to_categorie),
+        T(test_contract_ernst_per_segment_and_age_on_ingangsdatum),
+        T(test_contract_specifiek_and_einddatum),
         T(test_contract_other_gemeente_passes_untouched),
         T(test_contract_onderaannemer_routed_to_hoofdaannemer),
         T(test_contract_large_register_is_fast),

@@ -421,6 +421,32 @@ test_register_malformed_gemeentelijst(void **state)
 }
 
 static void
+test_register_malformed_new_keys(void **state)
+{
+    (void)state;
+    static const char text[] = "register\n"                          /* 1 */
+                               "    naam = x\n"                      /* 2 */
+                               "segment 1\n"                         /* 3 */
+                               "    ernst = CR-DUUR\n"               /* 4 */
+                               "segment 2\n"                         /* 5 */
+                               "    ernst = TR378:warn\n"            /* 6 */
+                               "segment 3\n"                         /* 7 */
+                               "    ernst = CR-DUUR:sometimes\n"     /* 8 */
+                               "    specifiek = misschien\n"         /* 9 */
+                               "    einddatum = ja\n"                /* 10 */
+                               "    leeftijd_max_op = start\n";      /* 11 */
+    static const char *const want[] = {
+        "t.register:4: ernst: 'CR-DUUR' is not RULE-ID:SEVERITY",
+        "t.register:6: ernst: TR378 is a rule of the whole message: set it in `regels`",
+        "t.register:8: ernst: 'CR-DUUR:sometimes' is not RULE-ID:SEVERITY",
+        "t.register:9: specifiek: 'misschien' is not ja or nee",
+        "t.register:10: einddatum: 'ja' is not verplicht or optioneel",
+        "t.register:11: leeftijd_max_op: 'start' is not ingangsdatum or einddatum",
+    };
+    s_refused(text, want, 6, 6);
+}
+
+static void
 test_register_load_file_and_missing_file(void **state)
 {
     (void)state;
@@ -478,6 +504,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_register_malformed_missing_register, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_register_malformed_gemeentelijst, ut_alloc_setup,
+                                        ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_register_malformed_new_keys, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_register_load_file_and_missing_file, ut_alloc_setup,
                                         ut_alloc_teardown),
