@@ -117,7 +117,9 @@ s_limit(int32_t begin, int32_t n, char unit)
     int32_t first = gw_model_days(y, m, 1);
     int32_t next = m == 12 ? gw_model_days(y + 1, 1, 1) : gw_model_days(y, m + 1, 1);
     int len = (int)(next - first);
-    return first + (d > len ? len : d) - 1 - 1;
+    /* The day before the same day n months later; from a day the target month does not
+     * have (31 January + 1m), through the end of that month. */
+    return d > len ? first + len - 1 : first + d - 2;
 }
 
 /* Whole years of age on day for someone born on birth. */

@@ -562,7 +562,10 @@ static const char s_more[] = "regels\n"
                              "    categorie = 41\n"
                              "    einddatum = optioneel\n"
                              "    ernst = CR-SPECIFIEK:off CR-LEEFTIJD:warn\n"
-                             "    leeftijd = ..3\n";
+                             "    leeftijd = ..3\n"
+                             "product 41A03\n"
+                             "    categorie = 41\n"
+                             "    max_duur = 1m\n";
 
 static void
 s_open_more(t_env_t *env)
@@ -614,6 +617,21 @@ test_contract_specifiek_and_einddatum(void **state)
      * only warns. */
     s_tp(m)->Product->Code = "41A02";
     s_one(&env, m, "CR-LEEFTIJD", "", T_TP, s_tp(m));
+    /* max_duur in calendar months: the day before the same day a month later. */
+    s_tp(m)->Product->Code = "41A03";
+    s_tp(m)->Ingangsdatum = "2026-01-15";
+    s_tp(m)->Einddatum = "2026-02-14";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = "2026-02-15";
+    s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    s_tp(m)->Ingangsdatum = "2026-01-31"; /* February has no 31st: through its end */
+    s_tp(m)->Einddatum = "2026-02-28";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = "2026-03-01";
+    s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    s_tp(m)->Ingangsdatum = "2026-12-15"; /* across the year */
+    s_tp(m)->Einddatum = "2027-01-14";
+    s_pass(&env, m);
     gw_msg_destroy(&m);
     s_close(&env);
 }
