@@ -28,6 +28,8 @@
 #include "gw_chain.h"
 #include "gw_config.h"
 #include "gw_events.h"
+#include "gw_lock.h"
+#include "gw_notify.h"
 #include "gw_store.h"
 #include "gw_tap.h"
 #include "gw_worker.h"
@@ -77,6 +79,8 @@ struct gw_broker {
     gw_config_t *config;       /* current generation */
     gw_codec_t *codec;         /* schemas compiled once */
     gw_store_t *store;         /* durable state */
+    gw_lock_t *lock;           /* the store's single-writer lock (gw_lock.h) */
+    gw_notify_t *notify;       /* the service manager's notifications; NULL without one */
     void *zctx;                /* ZeroMQ context */
     void *router;              /* the parties' endpoint */
     char endpoint[256];        /* as bound */
@@ -999,8 +1003,14 @@ s_housekeeping(gw_broker_t *self, int64_t now)
     gw_chain_tick(self->chain, now);
     s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now});
     if (self->reload_flag) {
+        const gw_config_t *before = self->config;
+        gw_notify_reloading(self->notify);
         s_reload(self);
+        gw_notify_ready(self->notify, self->config != before
+                                          ? "running; configuration reloaded"
+                                          : "running; reload failed, previous configuration kept");
     }
+    gw_notify_watchdog(self->notify); /* the loop turns: it is healthy */
     int64_t dead_after = 3 * (int64_t)self->config->heartbeat_ms;
     for (size_t i = 0; i < self->nparties; i++) {
         party_state_t *p = &self->parties[i];
@@ -1086,6 +1096,12 @@ gw_broker_new(gw_config_t **config_p, char **err)
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
                           .max_bytes = self->config->store_max_bytes};
     char *serr = NULL;
+    self->lock = gw_lock_take(self->config->store, &serr);
+    if (!self->lock) {
+        snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
+        gw_free(serr);
+        goto fail;
+    }
     self->store = gw_store_open(self->config->store, &so, &serr);
     if (!self->store) {
         snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
@@ -1170,6 +1186,8 @@ gw_broker_destroy(gw_broker_t **self_p)
         zmq_ctx_term(self->zctx);
     }
     gw_store_close(&self->store);
+    gw_lock_release(&self->lock);
+    gw_notify_destroy(&self->notify);
     gw_codec_destroy(&self->codec);
     gw_diag_destroy(&self->diag);
     gw_free(self->parties);
@@ -1201,6 +1219,13 @@ gw_broker_run(gw_broker_t *self)
 {
     gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
            self->config->store, self->nparties);
+    /* Bound and the store open (gw_broker_new): tell the service manager. */
+    self->notify = gw_notify_new();
+    char what[400];
+    snprintf(what, sizeof(what), "accepting on %.300s, %zu parties", self->endpoint,
+             self->nparties);
+    gw_notify_ready(self->notify, what);
+    gw_notify_watchdog(self->notify);
     int64_t next_tick = s_now_ms();
     int status = GW_OK;
     while (!self->stop_flag) {
@@ -1278,6 +1303,7 @@ gw_broker_run(gw_broker_t *self)
         }
         s_flush_replies(self, 1);
     }
+    gw_notify_stopping(self->notify, status == GW_OK ? "stopping" : "stopping after an error");
     if (s_commit(self) != GW_OK) {
         status = GW_EIO;
     }
