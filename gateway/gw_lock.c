@@ -2,6 +2,8 @@
  * The store's single-writer lock (gw_lock.h): flock(LOCK_EX | LOCK_NB) on
  * "<store>.lock", with the holder's pid in the file for the error message.
  */
+#include "gw_lock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +12,6 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
-
-#include "gw_lock.h"
 
 struct gw_lock {
     int fd; /* the lock file, flock'ed exclusively */

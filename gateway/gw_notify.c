@@ -4,6 +4,8 @@
  * The wire format is systemd's documented one (sd_notify(3)); we link no library
  * for it, so the gateway runs the same with or without systemd.
  */
+#include "gw_notify.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,8 +19,6 @@
 
 #include "gw/alloc.h"
 #include "gw/log.h"
-
-#include "gw_notify.h"
 
 #define S_MAX_TEXT 1024 /* one notification; ours are a few lines */
 
@@ -66,8 +66,8 @@ gw_notify_new(void)
     if (path[0] == '@') {
         sa.sun_path[0] = '\0'; /* abstract namespace: the name is not NUL-terminated */
     }
-    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
-                                 (path[0] == '@' ? 0 : 1));
+    socklen_t alen =
+        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
     gw_notify_t *self = gw_calloc(1, sizeof(*self));
     if (!self) {
         return NULL;

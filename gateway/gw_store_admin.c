@@ -3,6 +3,8 @@
  * verification, restore by copy + rename, and the schema version of a file.
  * These run in ijwctl, next to a gateway that may be writing the same store.
  */
+#include "gw_store_admin.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +19,6 @@
 #include "gw/alloc.h"
 
 #include "gw_store.h"
-#include "gw_store_admin.h"
 
 #define S_STEP_PAGES 1024 /* pages per sqlite3_backup_step (4 MiB at 4 KiB pages) */
 #define S_BUSY_MS    5000 /* busy_timeout of our connections */
@@ -41,8 +42,7 @@ s_fail(char **err, const char *fmt, ...)
 static int
 s_suffix(char *out, const char *path, const char *suffix)
 {
-    return (size_t)snprintf(out, S_PATH_MAX, "%s%s", path, suffix) < S_PATH_MAX ? GW_OK
-                                                                                : GW_EINVAL;
+    return (size_t)snprintf(out, S_PATH_MAX, "%s%s", path, suffix) < S_PATH_MAX ? GW_OK : GW_EINVAL;
 }
 
 static int
@@ -143,8 +143,7 @@ s_check(sqlite3 *db, const char *path, gw_store_check_t *out, char **err)
     }
     c.bytes = psize * pages;
     if (c.version < 1) {
-        s_fail(err, "%s: not a gateway store (schema version %lld)", path,
-               (long long)c.version);
+        s_fail(err, "%s: not a gateway store (schema version %lld)", path, (long long)c.version);
         return GW_EINVAL;
     }
     if (c.version > gw_store_schema_version()) {
@@ -251,7 +250,8 @@ s_copy(const char *src, const char *dst, gw_store_check_t *out, char **err)
     int fin = sqlite3_backup_finish(b);
     b = NULL;
     if (src_rc != SQLITE_DONE || fin != SQLITE_OK) {
-        s_fail(err, "backup of %s failed: %s", src, sqlite3_errstr(src_rc != SQLITE_DONE ? src_rc : fin));
+        s_fail(err, "backup of %s failed: %s", src,
+               sqlite3_errstr(src_rc != SQLITE_DONE ? src_rc : fin));
         goto done;
     }
     (void)sqlite3_exec(from, "COMMIT", NULL, NULL, NULL);
@@ -321,8 +321,8 @@ gw_store_restore(const char *backup, const char *store, gw_store_check_t *out, c
 {
     char tmp[S_PATH_MAX], old[S_PATH_MAX], wal[S_PATH_MAX], shm[S_PATH_MAX];
     if (!backup || !store || s_suffix(tmp, store, ".restore") != GW_OK ||
-        s_suffix(old, store, ".before-restore") != GW_OK ||
-        s_suffix(wal, store, "-wal") != GW_OK || s_suffix(shm, store, "-shm") != GW_OK) {
+        s_suffix(old, store, ".before-restore") != GW_OK || s_suffix(wal, store, "-wal") != GW_OK ||
+        s_suffix(shm, store, "-shm") != GW_OK) {
         s_fail(err, "restore: path missing or too long");
         return GW_EINVAL;
     }

@@ -52,8 +52,8 @@ GW_NODISCARD int gw_store_file_version(const char *path, int64_t *version, char 
  * kept as store.before-restore (a hard link); stale -wal/-shm files are removed; then the
  * copy is renamed over the store and the directory fsync'ed. A crash leaves the old store
  * or the restored one under the store's name, never a mix (a crash after removing a WAL
- * that could not be checkpointed loses that WAL's commits: the store was unreadable). An older backup is upgraded by the gateway's next
- * read-write open; a newer one is refused.
+ * that could not be checkpointed loses that WAL's commits: the store was unreadable). An older
+ * backup is upgraded by the gateway's next read-write open; a newer one is refused.
  * @returns GW_OK; GW_EINVAL (backup not valid); GW_EIO, with *err (heap).
  */
 GW_NODISCARD int gw_store_restore(const char *backup, const char *store, gw_store_check_t *out,

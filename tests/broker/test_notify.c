@@ -17,9 +17,9 @@
 #include "gw_notify.h"
 #include "unittest.h"
 
-static int s_fd = -1;           /* the "manager's" socket */
-static char s_name[108];        /* its NOTIFY_SOCKET value */
-static char s_dir[64];          /* mkdtemp for the file-system socket */
+static int s_fd = -1;    /* the "manager's" socket */
+static char s_name[108]; /* its NOTIFY_SOCKET value */
+static char s_dir[64];   /* mkdtemp for the file-system socket */
 
 /* Bind a datagram socket: abstract when abstract is set, else a file in s_dir. */
 static void

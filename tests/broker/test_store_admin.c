@@ -87,9 +87,15 @@ s_put(gw_store_t *st, int first, int last)
     for (int i = first; i <= last; i++) {
         char ident[16];
         snprintf(ident, sizeof(ident), "m%d", i);
-        gw_store_msg_t m = {.sender = "S1", .recipient = "A", .type = "JW315",
-                            .afzender = "12345678", .ident = ident, .dagtekening = "2025-01-31",
-                            .payload = "<x/>", .len = 4, .received_ms = 1000 + i};
+        gw_store_msg_t m = {.sender = "S1",
+                            .recipient = "A",
+                            .type = "JW315",
+                            .afzender = "12345678",
+                            .ident = ident,
+                            .dagtekening = "2025-01-31",
+                            .payload = "<x/>",
+                            .len = 4,
+                            .received_ms = 1000 + i};
         int dup = -1;
         assert_int_equal(gw_store_put(st, &m, &dup), GW_OK);
         assert_int_equal(dup, 0);
@@ -341,8 +347,7 @@ test_store_v1_file_version_backup_and_upgrade(void **state)
     assert_int_equal(s_sql_int(store, "SELECT count(*) FROM schema_version"), 2);
     assert_int_equal(s_sql_int(store, "SELECT max(version) FROM schema_version"), 2);
     assert_int_equal(s_sql_int(out, "PRAGMA user_version"), 1); /* the backup stays v1 */
-    assert_int_equal(gw_store_file_version(s_at(out, sizeof(out), "none.db"), &v, &err),
-                     GW_EINVAL);
+    assert_int_equal(gw_store_file_version(s_at(out, sizeof(out), "none.db"), &v, &err), GW_EINVAL);
     gw_free(err);
 }
 

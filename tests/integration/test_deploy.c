@@ -10,9 +10,8 @@
  *   - `ijwctl store version|upgrade` on a version-1 store, and the refusal of a
  *     store newer than the binaries.
  */
-#include <sys/un.h>
-
 #include <sqlite3.h> /* to look inside the backup and build old or newer stores */
+#include <sys/un.h>
 
 #include "harness.h"
 
@@ -142,9 +141,9 @@ s_mgr_open(char *name, size_t cap)
     sa.sun_path[0] = '\0';
     s_mgr = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     assert_true(s_mgr >= 0);
-    assert_int_equal(
-        bind(s_mgr, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
-        0);
+    assert_int_equal(bind(s_mgr, (struct sockaddr *)&sa,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
+                     0);
 }
 
 /* Wait up to timeout_ms for a notification starting with prefix (others are skipped);
@@ -376,11 +375,25 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     s_end();
 }
 
+/* The harness's teardown, and the notification socket of a failed test. */
+static int
+s_deploy_teardown(void **state)
+{
+    if (s_mgr >= 0) {
+        close(s_mgr);
+        s_mgr = -1;
+    }
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+    return s_teardown(state);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_deploy_notify_ready_watchdog_reload_stopping),
+        cmocka_unit_test_setup_teardown(test_deploy_notify_ready_watchdog_reload_stopping,
+                                        s_setup, s_deploy_teardown),
         T(test_deploy_backup_while_running_restore_and_single_writer),
         T(test_deploy_store_upgrade_from_v1_and_downgrade_refused),
     };

@@ -14,18 +14,18 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+
 #include "gw_lock.h"
 #include "gw_store.h"
 #include "gw_store_admin.h"
-
 #include "ijwctl.h"
 
 /* The options these commands share; positional arguments are collected in order. */
 typedef struct args {
-    char store[1024];  /* from -s/--store, or -c CONFIG, or the default config */
+    char store[1024]; /* from -s/--store, or -c CONFIG, or the default config */
     const char *pos[2];
     int npos;
-    int no_backup;     /* store upgrade --no-backup */
+    int no_backup;         /* store upgrade --no-backup */
     const char *backup_to; /* store upgrade --backup FILE */
 } args_t;
 
@@ -101,8 +101,7 @@ s_lock(const char *store, const char *what)
     char *err = NULL;
     gw_lock_t *lock = gw_lock_take(store, &err);
     if (!lock) {
-        fprintf(stderr, "ijwctl: %s refused: %s; stop the gateway first\n", what,
-                err ? err : "?");
+        fprintf(stderr, "ijwctl: %s refused: %s; stop the gateway first\n", what, err ? err : "?");
         gw_free(err);
     }
     return lock;
@@ -150,7 +149,7 @@ s_store_version(const args_t *a)
         return 2;
     }
     int mine = gw_store_schema_version();
-    const char *state = v == mine ? "current"
+    const char *state = v == mine  ? "current"
                         : v < mine ? "older: run `ijwctl store upgrade` (or start the gateway)"
                                    : "NEWER than this release: downgrading is not supported";
     printf("store %s: schema version %" PRId64 "; this release: %d; %s\n", a->store, v, mine,
@@ -208,8 +207,9 @@ s_store_upgrade(const args_t *a)
     /* A read-write open runs the upgrade steps, one transaction per version. */
     gw_store_t *s = gw_store_open(a->store, NULL, &err);
     if (!s) {
-        fprintf(stderr, "ijwctl: upgrade failed (the store is unchanged past the last whole "
-                        "version): %s\n",
+        fprintf(stderr,
+                "ijwctl: upgrade failed (the store is unchanged past the last whole "
+                "version): %s\n",
                 err ? err : "?");
         goto done;
     }
