@@ -1008,7 +1008,7 @@ s_housekeeping(gw_broker_t *self, int64_t now)
         s_reload(self);
         gw_notify_ready(self->notify, self->config != before
                                           ? "running; configuration reloaded"
-                                          : "running; reload not applied, previous configuration kept");
+                                          : "running; reload not applied, previous config kept");
     }
     gw_notify_watchdog(self->notify); /* the loop turns: it is healthy */
     int64_t dead_after = 3 * (int64_t)self->config->heartbeat_ms;
