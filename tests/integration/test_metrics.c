@@ -489,6 +489,81 @@ test_metrics_http_port_in_use_fails_start_clearly(void **state)
     s_rmdir(dir);
 }
 
+/* Start ijwgw with stderr on a file and JOURNAL_STREAM set (js NULL: the file's own
+ * device:inode), wait for "ready", stop it, and return the log (heap). */
+static char *
+s_run_with_journal_stream(const char *dir, const char *js)
+{
+    char conf[160], logf[160], text[512];
+    snprintf(conf, sizeof(conf), "%s/j.conf", dir);
+    snprintf(logf, sizeof(logf), "%s/j.log", dir);
+    snprintf(text, sizeof(text),
+             "gateway\n    endpoint = tcp://127.0.0.1:%d\n    store = %s/j.db\n"
+             "party 0363\n    kind = gemeente\n",
+             s_free_port(), dir);
+    assert_int_equal(s_write_file(conf, text), 0);
+    int fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    char own[64];
+    snprintf(own, sizeof(own), "%llu:%llu", (unsigned long long)sb.st_dev,
+             (unsigned long long)sb.st_ino);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("JOURNAL_STREAM", js ? js : own, 1);
+        if (dup2(fd, 2) < 0) {
+            _exit(126);
+        }
+        execl(W.ijwgw, "ijwgw", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    char *log = NULL;
+    int64_t deadline = s_now() + 10000;
+    for (;;) {
+        FILE *f = fopen(logf, "r");
+        assert_non_null(f);
+        char buf[8192];
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (strstr(buf, " ready ") || s_now() > deadline) {
+            log = strdup(buf);
+            break;
+        }
+        s_sleep_ms(20);
+    }
+    kill(pid, SIGTERM);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_non_null(log);
+    return log;
+}
+
+static void
+test_metrics_log_has_priority_prefix_under_journald(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ijwgw-mt-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *log = s_run_with_journal_stream(dir, NULL);
+    if (!strstr(log, "<6>") || !strstr(log, "Z INFO ready endpoint=")) {
+        fail_msg("expected <6>...INFO ready lines, got:\n%s", log);
+    }
+    for (const char *line = log; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+        assert_true(line[0] == '<' && line[2] == '>'); /* every line has its priority */
+    }
+    free(log);
+    /* JOURNAL_STREAM naming another file (stderr redirected by hand): no prefix. */
+    log = s_run_with_journal_stream(dir, "1:2");
+    assert_null(strstr(log, "<6>"));
+    assert_non_null(strstr(log, " INFO ready "));
+    free(log);
+    s_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -500,6 +575,7 @@ main(void)
         T(test_metrics_story_is_counted_and_scraped),
         T(test_metrics_http_refuses_bad_requests),
         T(test_metrics_http_port_in_use_fails_start_clearly),
+        T(test_metrics_log_has_priority_prefix_under_journald),
     };
     return cmocka_run_group_tests_name("metrics", tests, s_group_setup, s_group_teardown);
 }
