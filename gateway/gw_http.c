@@ -4,9 +4,13 @@
  * handler and closes. A pipe wakes the thread for shutdown, also while it is
  * in the middle of a request.
  */
+#include "gw_http.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,16 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include "gw_http.h"
 #include "gw/alloc.h"
 #include "gw/log.h"
 
 struct gw_http {
-    int fd;                     /* listening socket */
-    int wake[2];                /* pipe: a byte in wake[0] stops the thread */
+    int fd;      /* listening socket */
+    int wake[2]; /* pipe: a byte in wake[0] stops the thread */
     pthread_t thread;
     int started;
     gw_http_handler_fn handler; /* answers GETs */
@@ -148,18 +148,30 @@ static const char *
 s_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
     }
 }
 
@@ -170,22 +182,22 @@ s_respond(gw_http_t *self, int fd, int status, const char *ctype, const char *bo
           int head_only)
 {
     char head[768];
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d %s\r\n"
-                     "Content-Type: %s\r\n"
-                     "Content-Length: %zu\r\n"
-                     "Connection: close\r\n"
-                     "Cache-Control: no-store\r\n"
-                     "X-Content-Type-Options: nosniff\r\n"
-                     "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
-                     "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:\r\n"
-                     "%s"
-                     "\r\n",
-                     status, s_reason(status), ctype, len,
-                     status == 405 ? "Allow: GET, HEAD\r\n" : "");
+    int n =
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 %d %s\r\n"
+                 "Content-Type: %s\r\n"
+                 "Content-Length: %zu\r\n"
+                 "Connection: close\r\n"
+                 "Cache-Control: no-store\r\n"
+                 "X-Content-Type-Options: nosniff\r\n"
+                 "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+                 "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:\r\n"
+                 "%s"
+                 "\r\n",
+                 status, s_reason(status), ctype, len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
     int64_t deadline = s_mono_ms() + GW_HTTP_TIMEOUT_MS;
-    if (n > 0 && (size_t)n < sizeof(head) && s_write_all(self, fd, head, (size_t)n, deadline) == 0 &&
-        !head_only && len > 0) {
+    if (n > 0 && (size_t)n < sizeof(head) &&
+        s_write_all(self, fd, head, (size_t)n, deadline) == 0 && !head_only && len > 0) {
         (void)s_write_all(self, fd, body, len, deadline);
     }
     shutdown(fd, SHUT_WR);
@@ -411,7 +423,16 @@ s_thread(void *arg)
         }
         int fd = accept(self->fd, NULL, NULL);
         if (fd < 0) {
-            continue; /* EAGAIN, ECONNABORTED, EMFILE: try again on the next wake-up */
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED) {
+                /* EMFILE, ENOBUFS...: the connection stays queued; back off instead of
+                 * spinning on a listener that stays readable. */
+                struct pollfd w = {self->wake[0], POLLIN, 0};
+                if (poll(&w, 1, 100) > 0) {
+                    break;
+                }
+            }
+            continue;
         }
         int fl = fcntl(fd, F_GETFL, 0);
         if (fl >= 0) {
@@ -462,8 +483,7 @@ gw_http_new(const char *addr, gw_http_handler_fn handler, void *arg, char **err)
     }
     self->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1;
-    if (self->fd < 0 ||
-        setsockopt(self->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+    if (self->fd < 0 || setsockopt(self->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         bind(self->fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(self->fd, 16) != 0) {
         snprintf(why, sizeof(why), "http: cannot listen on %.80s: %s", addr, strerror(errno));
         goto fail;

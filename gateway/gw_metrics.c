@@ -8,22 +8,23 @@
  * codec (unregistered peers count as party "(unregistered)"), rule ids and
  * refusal codes are capped (the rest count as "(other)").
  */
+#include "gw_metrics.h"
+
 #include <inttypes.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
-#include "gw_chain.h"
-#include "gw_metrics.h"
-#include "gw_overdue.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/log.h"
+
+#include "gw_chain.h"
+#include "gw_overdue.h"
 
 #ifndef GW_VERSION
 #define GW_VERSION "0.1.0"
@@ -45,19 +46,19 @@ static const char *const s_out_names[OUT_N] = {"sent", "redelivered", "delivered
 static const double s_ack_le[ACK_NB] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                         0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define DLV_NB 15
-static const double s_dlv_le[DLV_NB] = {0.01, 0.05, 0.1, 0.5,  1,    5,     10,   30,
+static const double s_dlv_le[DLV_NB] = {0.01, 0.05, 0.1, 0.5,  1,     5,     10,    30,
                                         60,   300,  900, 3600, 14400, 86400, 259200};
 
 typedef struct hist {
     uint64_t bucket[16]; /* non-cumulative counts per bound; [nb] = above the last bound */
     uint64_t count;
-    double sum;          /* seconds */
+    double sum; /* seconds */
 } hist_t;
 
 typedef struct m_party {
     char code[65];
     char name[128];
-    int kind;         /* gw_party_kind_t, 0 for the unregistered row */
+    int kind; /* gw_party_kind_t, 0 for the unregistered row */
     int connected;
     int64_t backlog;  /* undelivered */
     int64_t inflight; /* sent, awaiting DACK */
@@ -78,11 +79,11 @@ typedef struct m_filter {
  * the unregistered peers, column ntypes is "no type". */
 typedef struct snapshot {
     int64_t now_ms, started_ms;
-    size_t np, nt;          /* parties + 1, types + 1 */
-    m_party_t *parties;     /* np, sorted by code (the unregistered row last) */
-    uint64_t *in;           /* np * nt * IN_N */
-    uint64_t *out;          /* np * nt * OUT_N */
-    int64_t *dead;          /* np * nt: dead letters now in the store (gauge) */
+    size_t np, nt;      /* parties + 1, types + 1 */
+    m_party_t *parties; /* np, sorted by code (the unregistered row last) */
+    uint64_t *in;       /* np * nt * IN_N */
+    uint64_t *out;      /* np * nt * OUT_N */
+    int64_t *dead;      /* np * nt: dead letters now in the store (gauge) */
     m_key_t rules[MAX_KEYS];
     size_t nrules;
     uint64_t rules_other;
@@ -100,24 +101,24 @@ typedef struct snapshot {
 /* A counter change inside the open store transaction, applied at COMMITTED. */
 typedef struct staged {
     gw_event_kind_t kind;
-    size_t p, t;      /* party and type index */
-    double latency_s; /* DACK latency; < 0 = none */
+    size_t p, t;         /* party and type index */
+    double latency_s;    /* DACK latency; < 0 = none */
     int64_t received_us; /* ACCEPTED, DUPLICATE: receipt (monotonic); 0 = unknown */
-    int64_t count;    /* DEAD */
+    int64_t count;       /* DEAD */
 } staged_t;
 
 struct gw_metrics {
-    snapshot_t live;        /* broker thread only */
-    void *db;               /* store connection (borrowed) */
-    sqlite3_stmt *st_dlv;   /* type and creation of a delivery */
-    sqlite3_stmt *st_dead;  /* dead letters per recipient and type */
-    staged_t *staged;       /* this transaction's counter changes */
+    snapshot_t live;       /* broker thread only */
+    void *db;              /* store connection (borrowed) */
+    sqlite3_stmt *st_dlv;  /* type and creation of a delivery */
+    sqlite3_stmt *st_dead; /* dead letters per recipient and type */
+    staged_t *staged;      /* this transaction's counter changes */
     size_t nstaged, capstaged;
-    int dirty;              /* live changed since the last publish */
-    int want_dead;          /* recount dead letters at the next tick */
+    int dirty;     /* live changed since the last publish */
+    int want_dead; /* recount dead letters at the next tick */
     int64_t last_publish_ms, last_slow_ms, last_dead_ms;
-    pthread_mutex_t mu;     /* guards pub */
-    snapshot_t *pub;        /* latest published copy (heap) */
+    pthread_mutex_t mu; /* guards pub */
+    snapshot_t *pub;    /* latest published copy (heap) */
 };
 
 static int64_t
@@ -488,8 +489,10 @@ gw_metrics_on_event(gw_metrics_t *self, const gw_event_t *ev)
     switch (ev->kind) {
     case GW_EV_ACCEPTED:
     case GW_EV_DUPLICATE:
-        s_stage(self, &(staged_t){.kind = ev->kind, .p = p, .t = t, .latency_s = -1,
-                                  .received_us = ev->received_us});
+        s_stage(
+            self,
+            &(staged_t){
+                .kind = ev->kind, .p = p, .t = t, .latency_s = -1, .received_us = ev->received_us});
         break;
     case GW_EV_DELIVERED: {
         double age = -1;
@@ -759,10 +762,12 @@ gw_metrics_render_prometheus(gw_metrics_t *self, gw_http_resp_t *r)
         return;
     }
     r->ctype = "text/plain; version=0.0.4; charset=utf-8";
-    s_head(r, "ijwgw_build_info", "gauge", "Version of the gateway and of the standards it speaks.");
+    s_head(r, "ijwgw_build_info", "gauge",
+           "Version of the gateway and of the standards it speaks.");
     s_sample(r, "ijwgw_build_info",
              (const char *const[]){"version", GW_VERSION, "ijw", "3.2", "iwmo", "3.2", NULL}, "1");
-    s_head(r, "ijwgw_start_time_seconds", "gauge", "When the gateway started, seconds since the epoch.");
+    s_head(r, "ijwgw_start_time_seconds", "gauge",
+           "When the gateway started, seconds since the epoch.");
     s_sample_i(r, "ijwgw_start_time_seconds", NULL, s->started_ms / 1000);
 
     s_head(r, "ijwgw_messages_in_total", "counter",
@@ -800,8 +805,8 @@ gw_metrics_render_prometheus(gw_metrics_t *self, gw_http_resp_t *r)
     s_head(r, "ijwgw_rejections_total", "counter",
            "Messages rejected with a retourbericht, by the first failing rule id.");
     for (size_t i = 0; i < s->nrules; i++) {
-        s_sample_u(r, "ijwgw_rejections_total", (const char *const[]){"rule", s->rules[i].key, NULL},
-                   s->rules[i].n);
+        s_sample_u(r, "ijwgw_rejections_total",
+                   (const char *const[]){"rule", s->rules[i].key, NULL}, s->rules[i].n);
     }
     if (s->rules_other) {
         s_sample_u(r, "ijwgw_rejections_total", (const char *const[]){"rule", OTHER, NULL},
@@ -832,14 +837,15 @@ gw_metrics_render_prometheus(gw_metrics_t *self, gw_http_resp_t *r)
     }
     s_head(r, "ijwgw_queue_backlog", "gauge", "Undelivered deliveries per recipient party.");
     for (size_t p = 0; p + 1 < s->np; p++) {
-        s_sample_i(r, "ijwgw_queue_backlog", (const char *const[]){"party", s->parties[p].code, NULL},
-                   s->parties[p].backlog);
+        s_sample_i(r, "ijwgw_queue_backlog",
+                   (const char *const[]){"party", s->parties[p].code, NULL}, s->parties[p].backlog);
     }
     s_head(r, "ijwgw_queue_inflight", "gauge",
            "Deliveries sent and awaiting their DACK, per recipient party.");
     for (size_t p = 0; p + 1 < s->np; p++) {
         s_sample_i(r, "ijwgw_queue_inflight",
-                   (const char *const[]){"party", s->parties[p].code, NULL}, s->parties[p].inflight);
+                   (const char *const[]){"party", s->parties[p].code, NULL},
+                   s->parties[p].inflight);
     }
     s_head(r, "ijwgw_party_connected", "gauge", "1 when the party is connected.");
     size_t nconn = 0;
@@ -868,10 +874,10 @@ gw_metrics_render_prometheus(gw_metrics_t *self, gw_http_resp_t *r)
     static const char *const verdicts[4] = {"passed", "rejected", "warned", "error"};
     for (size_t i = 0; i < s->nfilters; i++) {
         for (int k = 0; k < 4; k++) {
-            s_sample_u(r, "ijwgw_filter_verdicts_total",
-                       (const char *const[]){"filter", s->filters[i].name, "verdict", verdicts[k],
-                                             NULL},
-                       s->filters[i].base[k] + s->filters[i].cur[k]);
+            s_sample_u(
+                r, "ijwgw_filter_verdicts_total",
+                (const char *const[]){"filter", s->filters[i].name, "verdict", verdicts[k], NULL},
+                s->filters[i].base[k] + s->filters[i].cur[k]);
         }
     }
     if (s->overdue.available) {
@@ -922,10 +928,14 @@ static const char *
 s_kind_name(int kind)
 {
     switch (kind) {
-    case GW_PARTY_GEMEENTE: return "gemeente";
-    case GW_PARTY_AANBIEDER: return "aanbieder";
-    case GW_PARTY_PLATFORM: return "platform";
-    default: return "";
+    case GW_PARTY_GEMEENTE:
+        return "gemeente";
+    case GW_PARTY_AANBIEDER:
+        return "aanbieder";
+    case GW_PARTY_PLATFORM:
+        return "platform";
+    default:
+        return "";
     }
 }
 
@@ -938,9 +948,9 @@ gw_metrics_render_json(gw_metrics_t *self, gw_http_resp_t *r)
         return;
     }
     r->ctype = "application/json";
-    gw_http_printf(r, "{\"version\":\"%s\",\"now_ms\":%" PRId64 ",\"started_ms\":%" PRId64
-                      ",\"parties\":[",
-                   GW_VERSION, s->now_ms, s->started_ms);
+    gw_http_printf(
+        r, "{\"version\":\"%s\",\"now_ms\":%" PRId64 ",\"started_ms\":%" PRId64 ",\"parties\":[",
+        GW_VERSION, s->now_ms, s->started_ms);
     uint64_t tin[IN_N] = {0}, tout[OUT_N] = {0};
     for (size_t p = 0; p < s->np; p++) {
         uint64_t in[IN_N] = {0}, out[OUT_N] = {0};

@@ -11,15 +11,17 @@
  *
  * Without `http` the sink stays off and costs nothing.
  */
+#include "gw_monitor.h"
+
 #include <string.h>
 #include <time.h>
+
+#include "gw/alloc.h"
+#include "gw/log.h"
 
 #include "gw_events.h"
 #include "gw_http.h"
 #include "gw_metrics.h"
-#include "gw_monitor.h"
-#include "gw/alloc.h"
-#include "gw/log.h"
 
 /* The page, generated from gateway/gw_status.html by tools/embed_file.py. */
 extern const char gw_status_html[];

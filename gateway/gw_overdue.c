@@ -3,9 +3,9 @@
  * this build yet, so the counts are "not available". The coordinator replaces
  * this when the deadline monitor lands.
  */
-#include <string.h>
-
 #include "gw_overdue.h"
+
+#include <string.h>
 
 void
 gw_overdue_counts(void *db, int64_t now_ms, gw_overdue_t *out)

@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw/alloc.h"
+#include "gw/codec.h"
+
 #include "gw_config.h"
 #include "gw_events.h"
 #include "gw_http.h"
 #include "gw_metrics.h"
-#include "gw/alloc.h"
-#include "gw/codec.h"
 #include "unittest.h"
 
 #define PARTIES                                                                                    \
@@ -86,15 +87,13 @@ test_metrics_counts_in_transaction_only_when_committed(void **state)
     gw_metrics_t *m = s_new(&cfg);
     const gw_msgtype_t *jw301 = gw_msgtype_by_name("JW301");
     const char *acc = "ijwgw_messages_in_total{party=\"0363\",type=\"JW301\",outcome=\"accepted\"}";
-    s_ev(m, (gw_event_t){.kind = GW_EV_ACCEPTED, .party = "0363", .type = jw301,
-                         .received_us = 1});
+    s_ev(m, (gw_event_t){.kind = GW_EV_ACCEPTED, .party = "0363", .type = jw301, .received_us = 1});
     s_ev(m, (gw_event_t){.kind = GW_EV_ABORTED});
     gw_metrics_publish(m, 1);
     assert_true(s_scrape(m, acc) == -1); /* never happened */
     assert_true(s_scrape(m, "ijwgw_refusals_total{code=\"INTERNAL\"}") == 1);
     assert_true(s_scrape(m, "ijwgw_store_aborts_total") == 1);
-    s_ev(m, (gw_event_t){.kind = GW_EV_ACCEPTED, .party = "0363", .type = jw301,
-                         .received_us = 1});
+    s_ev(m, (gw_event_t){.kind = GW_EV_ACCEPTED, .party = "0363", .type = jw301, .received_us = 1});
     gw_metrics_publish(m, 2);
     assert_true(s_scrape(m, acc) == -1); /* not committed yet */
     s_ev(m, (gw_event_t){.kind = GW_EV_COMMITTED});
@@ -184,7 +183,7 @@ test_metrics_reload_keeps_counters_of_parties_that_stay(void **state)
                            "outcome=\"sent\"}") == 1);
     assert_true(s_value(t, "ijwgw_messages_out_total{party=\"0363\",type=\"JW315\","
                            "outcome=\"redelivered\"}") == 1);
-    assert_null(strstr(t, "42420001")); /* removed */
+    assert_null(strstr(t, "42420001"));                                  /* removed */
     assert_true(s_value(t, "ijwgw_queue_backlog{party=\"0001\"}") == 0); /* added */
     gw_free(t);
     gw_config_destroy(&next);
@@ -198,8 +197,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_metrics_counts_in_transaction_only_when_committed,
                                         ut_alloc_setup, ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_metrics_labels_are_bounded_and_escaped,
-                                        ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_labels_are_bounded_and_escaped, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_metrics_queues_come_from_the_tick, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_metrics_reload_keeps_counters_of_parties_that_stay,

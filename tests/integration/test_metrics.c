@@ -16,8 +16,8 @@ static int s_http_port;
 /* ------------------------------------------------------------ a tiny HTTP client ---- */
 
 typedef struct http_reply {
-    int status;       /* 0: no parsable answer */
-    char *raw;        /* the whole answer (heap) */
+    int status; /* 0: no parsable answer */
+    char *raw;  /* the whole answer (heap) */
     size_t len;
     const char *body; /* into raw */
 } http_reply_t;
@@ -91,8 +91,8 @@ static void
 s_http_get(const char *path, http_reply_t *r)
 {
     char req[512];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: t\r\n\r\n",
-                     path);
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: t\r\n\r\n", path);
     s_http_raw(req, (size_t)n, r);
 }
 
@@ -174,7 +174,8 @@ s_check_exposition(const char *text)
                 size_t l = strlen(declared[i]);
                 if (strcmp(name, declared[i]) == 0) {
                     found = 1;
-                } else if (strcmp(types[i], "histogram") == 0 && strncmp(name, declared[i], l) == 0 &&
+                } else if (strcmp(types[i], "histogram") == 0 &&
+                           strncmp(name, declared[i], l) == 0 &&
                            (strcmp(name + l, "_bucket") == 0 || strcmp(name + l, "_sum") == 0 ||
                             strcmp(name + l, "_count") == 0)) {
                     found = 1;
@@ -382,7 +383,8 @@ test_metrics_http_refuses_bad_requests(void **state)
     EXPECT("absolute URI", "GET http://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     EXPECT("bad header", "GET /metrics HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400);
     EXPECT("body", "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413);
-    EXPECT("chunked", "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 413);
+    EXPECT("chunked", "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+           413);
     EXPECT("HTTP/1.0 without Host", "GET /healthz HTTP/1.0\r\n\r\n", 200);
     EXPECT("query string", "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200);
     /* Too many header fields, a too large header block, a too long request line. */
