@@ -509,6 +509,8 @@ gw_http_new(const char *addr, gw_http_handler_fn handler, void *arg, char **err)
         snprintf(why, sizeof(why), "http: pipe: %s", strerror(errno));
         goto fail;
     }
+    /* The log reads its settings once, lazily: do it here, before a second thread logs. */
+    (void)gw_log_get_level();
     if (pthread_create(&self->thread, NULL, s_thread, self) != 0) {
         snprintf(why, sizeof(why), "http: cannot start the server thread");
         goto fail;
