@@ -491,6 +491,84 @@ test_metrics_http_port_in_use_fails_start_clearly(void **state)
     s_rmdir(dir);
 }
 
+/* A child process scraping for ms milliseconds: exit 0 when every answer was a 200 with a
+ * complete body (plain code: no cmocka in a forked child). */
+static void
+s_scraper(int ms)
+{
+    int64_t end = s_now() + ms;
+    int n = 0;
+    while (s_now() < end) {
+        const char *path = (n++ % 2) ? "/status.json" : "/metrics";
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons((uint16_t)s_http_port);
+        char req[128];
+        int len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+            send(fd, req, (size_t)len, MSG_NOSIGNAL) != len) {
+            _exit(2);
+        }
+        static char buf[1 << 20];
+        size_t got = 0;
+        ssize_t r;
+        while ((r = recv(fd, buf + got, sizeof(buf) - 1 - got, 0)) > 0) {
+            got += (size_t)r;
+        }
+        close(fd);
+        buf[got] = '\0';
+        const char *cl = strstr(buf, "Content-Length: ");
+        const char *body = strstr(buf, "\r\n\r\n");
+        if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0 || !cl || !body ||
+            strtoul(cl + 16, NULL, 10) != got - (size_t)(body + 4 - buf)) {
+            _exit(3);
+        }
+    }
+    _exit(n > 10 ? 0 : 4);
+}
+
+static void
+test_metrics_scrapes_during_traffic(void **state)
+{
+    (void)state;
+    s_begin_http(NULL);
+    party_t *g = s_party("0363", 1, 0);
+    s_party("42420001", 1, 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        s_scraper(2500);
+    }
+    enum { N = 40 };
+    for (int i = 0; i < N; i++) {
+        char ident[16];
+        snprintf(ident, sizeof(ident), "MT%04d", i);
+        size_t len = 0;
+        char *xml = s_variant("valid/jw301.xml", ident, &len);
+        s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, ident);
+        (void)s_pump_once(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fail_msg("the scraper failed (wait status 0x%x)", (unsigned)st);
+    }
+    s_wait_sample("ijwgw_messages_in_total{party=\"0363\",type=\"JW301\",outcome=\"accepted\"}", N);
+    s_wait_sample("ijwgw_messages_out_total{party=\"42420001\",type=\"JW301\","
+                  "outcome=\"delivered\"}",
+                  N);
+    http_reply_t r;
+    s_http_get("/metrics", &r);
+    assert_int_equal(r.status, 200);
+    s_check_exposition(r.body);
+    s_check_histogram(r.body, "ijwgw_ack_latency_seconds", N);
+    s_reply_clear(&r);
+    s_end();
+}
+
 /* Start ijwgw with stderr on a file and JOURNAL_STREAM set (js NULL: the file's own
  * device:inode), wait for "ready", stop it, and return the log (heap). */
 static char *
@@ -576,6 +654,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(test_metrics_story_is_counted_and_scraped),
         T(test_metrics_http_refuses_bad_requests),
+        T(test_metrics_scrapes_during_traffic),
         T(test_metrics_http_port_in_use_fails_start_clearly),
         T(test_metrics_log_has_priority_prefix_under_journald),
     };
