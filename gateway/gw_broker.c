@@ -125,6 +125,7 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
     }
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
+    ev->chain = self->chain;
     for (size_t i = 0; i < self->nsinks; i++) {
         self->sinks[i].on_event(self->sinks[i].state, ev);
     }
@@ -666,7 +667,8 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         s_emit(self, &(gw_event_t){.kind = GW_EV_DUPLICATE, .party = peer, .recipient = recipient,
                                    .type = type, .corr_id = r->id, .msg_id = sm.id,
                                    .afzender = c->afzender, .ident = c->ident,
-                                   .dagtekening = c->dagtekening, .now_ms = now});
+                                   .dagtekening = c->dagtekening, .now_ms = now,
+                                   .received_us = r->received_us});
     } else {
         self->stats.accepted++;
         if (to->backlog >= 0) {
@@ -690,7 +692,8 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                                    .type = type, .corr_id = r->id, .msg_id = sm.id,
                                    .answers = answers, .afzender = c->afzender,
                                    .ident = c->ident, .dagtekening = c->dagtekening,
-                                   .msg = r->msg, .now_ms = now});
+                                   .msg = r->msg, .now_ms = now,
+                                   .received_us = r->received_us});
     }
     s_reply(self, peer, GW_CMD_ACK, r->id, props, &answer, alen);
     gw_free(answer);
@@ -942,15 +945,17 @@ s_reload(gw_broker_t *self)
         strcmp(next->store, self->config->store) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
-        next->sync_normal != self->config->sync_normal) {
+        next->sync_normal != self->config->sync_normal ||
+        strcmp(next->http, self->config->http) != 0) {
         gw_log(GW_LOG_WARN, "reload_partial",
-               "reason=\"endpoint, store, store_sync, store_max_size and max_message_size "
-               "changes take effect at restart\"");
+               "reason=\"endpoint, store, store_sync, store_max_size, max_message_size and "
+               "http changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
+        snprintf(next->http, sizeof(next->http), "%s", self->config->http);
     }
     char *ferr = NULL;
     gw_chain_t *chain = s_chain_for(next, &ferr);
@@ -997,11 +1002,26 @@ s_recount(gw_broker_t *self)
     }
 }
 
+/* TICK, with every party's queue for the metrics (gw_events.h). */
+static void
+s_emit_tick(gw_broker_t *self, int64_t now)
+{
+    gw_event_queue_t *q = self->nsinks ? gw_calloc(self->nparties + 1, sizeof(*q)) : NULL;
+    for (size_t i = 0; q && i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        q[i] = (gw_event_queue_t){.party = p->code, .backlog = s_backlog(self, p),
+                                  .inflight = p->inflight, .connected = p->connected};
+    }
+    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now, .queues = q,
+                               .nqueues = q ? self->nparties : 0});
+    gw_free(q);
+}
+
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
     gw_chain_tick(self->chain, now);
-    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now});
+    s_emit_tick(self, now);
     if (self->reload_flag) {
         const gw_config_t *before = self->config;
         gw_notify_reloading(self->notify);
