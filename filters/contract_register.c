@@ -16,9 +16,10 @@
 #include "gw/alloc.h"
 #include "gw/arena.h"
 
-#define S_MAX_FILE  (16u * 1024u * 1024u) /* a register or gemeente list larger than this is refused */
-#define S_MAX_VALUE 4096                  /* longest value of one key */
-#define S_ECHO      48                    /* longest piece of input quoted in an error */
+#define S_MAX_FILE                                                                                 \
+    (16u * 1024u * 1024u) /* a register or gemeente list larger than this is refused */
+#define S_MAX_VALUE 4096  /* longest value of one key */
+#define S_ECHO      48    /* longest piece of input quoted in an error */
 
 /* ------------------------------------------------------------------ static tables ---- */
 
@@ -44,8 +45,7 @@ const gw_cr_rule_info_t gw_cr_rules[GW_CR_NRULES] = {
                            "no per-client declaratie for a taakgericht product"},
     [GW_CR_TAAKGERICHT] = {"CR-TAAKGERICHT", "0001", GW_SEV_OFF, GW_M301 | GW_M315 | GW_M317,
                            "no per-client toewijzing or verzoek for a taakgericht product"},
-    [GW_CR_EENHEID] = {"CR-EENHEID", "0001", GW_SEV_REJECT,
-                       GW_M301 | GW_M315 | GW_M317 | GW_M323,
+    [GW_CR_EENHEID] = {"CR-EENHEID", "0001", GW_SEV_REJECT, GW_M301 | GW_M315 | GW_M317 | GW_M323,
                        "the Eenheid fits the product's bekostiging"},
     [GW_CR_FREQUENTIE] = {"CR-FREQUENTIE", "0001", GW_SEV_REJECT, GW_M301 | GW_M315 | GW_M317,
                           "the Frequentie is one the product allows"},
@@ -70,12 +70,11 @@ const char *const gw_reg_frequenties[] = {"1", "2", "4", "6", NULL};
 const char *const gw_reg_verwijzers[] = {"01", "02", "03", "04", "05", "06", "08", NULL};
 
 /* JZ020 (iJw) and WMO020 (iWmo) ProductCategorie codes (spec §4.3). */
-static const char *const s_jz020[] = {"31", "32", "33", "34", "35", "36", "37", "38",
-                                      "40", "41", "42", "43", "44", "45", "46", "47",
-                                      "48", "49", "50", "51", "52", "53", "54", "55", NULL};
-static const char *const s_wmo020[] = {"01", "02", "03", "04", "05", "06", "07", "08", "09",
-                                       "10", "11", "12", "13", "14", "15", "16", "17", "18",
-                                       NULL};
+static const char *const s_jz020[] = {"31", "32", "33", "34", "35", "36", "37", "38", "40",
+                                      "41", "42", "43", "44", "45", "46", "47", "48", "49",
+                                      "50", "51", "52", "53", "54", "55", NULL};
+static const char *const s_wmo020[] = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10",
+                                       "11", "12", "13", "14", "15", "16", "17", "18", NULL};
 
 gw_cr_rule_t
 gw_cr_rule_by_id(const char *id)
@@ -107,22 +106,22 @@ typedef struct s_cbs {
 } s_cbs_t;
 
 struct gw_register {
-    gw_arena_t *arena;              /* owns everything below */
-    const char *file;               /* name given to parse */
-    const char *naam;               /* register/naam */
-    gw_reg_period_t periode;        /* register/periode (open when absent) */
-    int complete;                   /* productlijst = volledig */
+    gw_arena_t *arena;       /* owns everything below */
+    const char *file;        /* name given to parse */
+    const char *naam;        /* register/naam */
+    gw_reg_period_t periode; /* register/periode (open when absent) */
+    int complete;            /* productlijst = volledig */
     gw_severity_t sev[GW_CR_NRULES];
-    const char **gemeenten;         /* sorted; NULL = every gemeente */
+    const char **gemeenten; /* sorted; NULL = every gemeente */
     size_t ngemeenten;
-    s_cbs_t *cbs;                   /* sorted by code; NULL = no gemeentelijst */
+    s_cbs_t *cbs; /* sorted by code; NULL = no gemeentelijst */
     size_t ncbs;
     int has_cbs;
-    gw_reg_segment_t *segments;     /* file order */
+    gw_reg_segment_t *segments; /* file order */
     size_t nsegments;
     gw_reg_categorie_t *categorien; /* sorted by (wet, code) */
     size_t ncategorien;
-    gw_reg_product_t *products;     /* sorted by (wet, code) */
+    gw_reg_product_t *products; /* sorted by (wet, code) */
     size_t nproducts;
     gw_reg_aanbieder_t *aanbieders; /* sorted by agb */
     size_t naanbieders;
@@ -186,8 +185,8 @@ typedef enum s_sec {
     SEC_SKIP, /* a bad section line: its keys are ignored */
 } s_sec_t;
 
-static const char *const s_sec_names[] = {"", "register", "regels", "segment",
-                                          "categorie", "product", "aanbieder", ""};
+static const char *const s_sec_names[] = {"",          "register", "regels",    "segment",
+                                          "categorie", "product",  "aanbieder", ""};
 
 enum {
     K_NAAM,
@@ -258,7 +257,7 @@ typedef struct s_parser {
     const char *dir;  /* for relative paths */
     int line;
     gw_arena_t *a;
-    char *err;        /* gw_malloc'd lines */
+    char *err; /* gw_malloc'd lines */
     size_t errn;
     int nerr;
     int oom;
@@ -806,7 +805,8 @@ s_props_key(s_parser_t *p, int k, char *val)
             unit = 'j';
         }
         if (n < 2 || !strchr("dwmj", unit)) {
-            s_err(p, p->line, "max_duur: '%s' is not a duration (a number with d, w, m or j: 28d, 4w, 6m, 1j)",
+            s_err(p, p->line,
+                  "max_duur: '%s' is not a duration (a number with d, w, m or j: 28d, 4w, 6m, 1j)",
                   echo);
             return;
         }
@@ -911,8 +911,7 @@ s_props_key(s_parser_t *p, int k, char *val)
                 return;
             }
             if (r == GW_CR_TR378 || r == GW_CR_ONDERAANNEMER) {
-                s_err(p, p->line,
-                      "ernst: %s is a rule of the whole message: set it in `regels`",
+                s_err(p, p->line, "ernst: %s is a rule of the whole message: set it in `regels`",
                       gw_cr_rules[r].id);
                 return;
             }
@@ -1089,8 +1088,8 @@ s_regel_key(s_parser_t *p, const char *key, const char *val)
         char valid[512] = "";
         size_t o = 0;
         for (int i = 0; i < GW_CR_NRULES && o < sizeof(valid); i++) {
-            int w = snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "",
-                             gw_cr_rules[i].id);
+            int w =
+                snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "", gw_cr_rules[i].id);
             o += w > 0 ? (size_t)w : 0;
         }
         s_err(p, p->line, "unknown rule '%s' (rules: %s)", echo, valid);
@@ -1205,8 +1204,8 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         return;
     }
     if (p->sec == SEC_NONE) {
-        s_err(p, p->line,
-              "key '%s' outside a section (the file starts with a 'register' section)", echo);
+        s_err(p, p->line, "key '%s' outside a section (the file starts with a 'register' section)",
+              echo);
         return;
     }
     if (p->sec == SEC_SKIP) {
@@ -1232,13 +1231,13 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         size_t o = 0;
         for (int i = 0; i < K_N && o < sizeof(valid); i++) {
             if (s_keys[i].secs & S_IN(p->sec)) {
-                int w = snprintf(valid + o, sizeof(valid) - o, "%s%s", o ? ", " : "",
-                                 s_keys[i].name);
+                int w =
+                    snprintf(valid + o, sizeof(valid) - o, "%s%s", o ? ", " : "", s_keys[i].name);
                 o += w > 0 ? (size_t)w : 0;
             }
         }
-        s_err(p, p->line, "unknown key '%s' in section '%s' (valid: %s)", echo,
-              s_sec_names[p->sec], valid);
+        s_err(p, p->line, "unknown key '%s' in section '%s' (valid: %s)", echo, s_sec_names[p->sec],
+              valid);
         return;
     }
     if (p->seen[k] && !s_keys[k].repeat) {
@@ -1266,8 +1265,8 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         return;
     }
     case K_GEMEENTEN:
-        p->gemeenten = s_list(p, key, local, s_is_gemeente, "gemeentecode (4 digits)",
-                              &p->ngemeenten);
+        p->gemeenten =
+            s_list(p, key, local, s_is_gemeente, "gemeentecode (4 digits)", &p->ngemeenten);
         return;
     case K_PERIODE:
         if (!s_period(local, &p->periode)) {
@@ -1651,7 +1650,8 @@ s_freeze_tarief(s_parser_t *p, b_tarief_t *list, size_t n, const char *owner)
     }
     qsort(v, n, sizeof(*v), s_tarief_cmp);
     for (i = 1; i < n; i++) {
-        int same = strcmp(v[i].product ? v[i].product : "", v[i - 1].product ? v[i - 1].product : "") == 0;
+        int same =
+            strcmp(v[i].product ? v[i].product : "", v[i - 1].product ? v[i - 1].product : "") == 0;
         if (same && v[i].period.from <= v[i - 1].period.to) {
             s_err(p, v[i].line, "%s: tarief%s%s overlaps the one at line %d", owner,
                   v[i].product ? " of " : "", v[i].product ? v[i].product : "", v[i - 1].line);
@@ -2119,8 +2119,7 @@ gw_register_severity(const gw_register_t *self, gw_cr_rule_t rule)
 }
 
 gw_severity_t
-gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props,
-                         gw_cr_rule_t rule)
+gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props, gw_cr_rule_t rule)
 {
     if (props && rule < GW_CR_NRULES && (props->sev_set & (1u << rule))) {
         return (gw_severity_t)props->sev[rule];

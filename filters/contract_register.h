@@ -25,10 +25,10 @@
 
 /* Uitvoeringsvariant / bekostiging of a product (docs: BEKOSTIGING). */
 typedef enum gw_bekostiging {
-    GW_BEK_NONE = 0,    /* not configured: no bekostiging checks */
-    GW_BEK_INSPANNING,  /* inspanningsgericht: P x Q in time units */
-    GW_BEK_OUTPUT,      /* outputgericht: a fixed amount per arrangement */
-    GW_BEK_TAAK,        /* taakgericht: lump sum, no per-client declaratie */
+    GW_BEK_NONE = 0,   /* not configured: no bekostiging checks */
+    GW_BEK_INSPANNING, /* inspanningsgericht: P x Q in time units */
+    GW_BEK_OUTPUT,     /* outputgericht: a fixed amount per arrangement */
+    GW_BEK_TAAK,       /* taakgericht: lump sum, no per-client declaratie */
 } gw_bekostiging_t;
 
 /* What a rule does when it fails (docs: SEVERITY). */
@@ -130,16 +130,16 @@ typedef struct gw_reg_segment {
 } gw_reg_segment_t;
 
 typedef struct gw_reg_tarief {
-    int64_t amount;         /* eurocents */
+    int64_t amount; /* eurocents */
     gw_reg_period_t period;
-    const char *product;    /* aanbieder tariffs: the ProductCode; product tariffs: NULL */
+    const char *product; /* aanbieder tariffs: the ProductCode; product tariffs: NULL */
     int line;
 } gw_reg_tarief_t;
 
 /* A categorie section, or the resolved view of an aspecific product. */
 typedef struct gw_reg_categorie {
-    gw_family_t wet;                 /* GW_FAMILY_IJW / GW_FAMILY_IWMO */
-    const char *code;                /* "45" */
+    gw_family_t wet;  /* GW_FAMILY_IJW / GW_FAMILY_IWMO */
+    const char *code; /* "45" */
     const char *naam;
     const gw_reg_segment_t *segment; /* NULL only when buiten_scope */
     gw_reg_props_t props;            /* effective (own, then the segment's) */
@@ -148,8 +148,8 @@ typedef struct gw_reg_categorie {
 
 typedef struct gw_reg_product {
     gw_family_t wet;
-    const char *code;                /* ProductCode */
-    const char *categorie;           /* its ProductCategorie */
+    const char *code;      /* ProductCode */
+    const char *categorie; /* its ProductCategorie */
     const char *naam;
     const gw_reg_segment_t *segment; /* NULL only when buiten_scope */
     gw_reg_period_t geldig;          /* when the code is in the list */
@@ -198,7 +198,7 @@ gw_register_t *gw_register_load(const char *path, char **err);
  * relative paths. Same result as gw_register_load.
  */
 gw_register_t *gw_register_parse(const char *text, size_t len, const char *name, const char *dir,
-                                  char **err);
+                                 char **err);
 
 void gw_register_destroy(gw_register_t **self_p);
 
@@ -207,8 +207,7 @@ void gw_register_destroy(gw_register_t **self_p);
  * relative to the directory of conf_file (may be NULL or have no directory: as is).
  * @returns GW_OK, or GW_EINVAL when it does not fit in cap.
  */
-GW_NODISCARD int gw_register_resolve(const char *conf_file, const char *reg, char *out,
-                                     size_t cap);
+GW_NODISCARD int gw_register_resolve(const char *conf_file, const char *reg, char *out, size_t cap);
 
 /** The region's naam. */
 const char *gw_register_name(const gw_register_t *self);

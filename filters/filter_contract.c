@@ -36,8 +36,9 @@ s_create(void **state, const gw_filter_opts_t *opts, char **err)
     int line = 0;
     for (size_t i = 0; opts && i < opts->n; i++) {
         if (strcmp(opts->v[i].key, "register") != 0) {
-            snprintf(msg, sizeof(msg), "%s:%d: filter contract: unknown option '%s' (options: register)",
-                     file, opts->v[i].line, opts->v[i].key);
+            snprintf(msg, sizeof(msg),
+                     "%s:%d: filter contract: unknown option '%s' (options: register)", file,
+                     opts->v[i].line, opts->v[i].key);
             *err = gw_strdup(msg);
             return GW_ECONFIG;
         }
@@ -188,18 +189,18 @@ s_on(const s_run_t *r, gw_cr_rule_t rule)
 
 /* What the checks need of one product element, whatever message it is in. */
 typedef struct s_item {
-    const char *categorie;  /* Product/Categorie or Prestatie/ProductCategorie */
-    const char *code;       /* Product/Code or ProductCode; NULL = aspecific */
-    const char *begin;      /* the product date (see the docs) */
-    const char *end;        /* Einddatum, may be NULL */
+    const char *categorie; /* Product/Categorie or Prestatie/ProductCategorie */
+    const char *code;      /* Product/Code or ProductCode; NULL = aspecific */
+    const char *begin;     /* the product date (see the docs) */
+    const char *end;       /* Einddatum, may be NULL */
     const gw_omvang_t *omvang;
-    const char *eenheid;    /* 323 Eenheid */
-    const char *tarief;     /* 323 ProductTarief */
+    const char *eenheid;             /* 323 Eenheid */
+    const char *tarief;              /* 323 ProductTarief */
     const gw_verwijzer_t *verwijzer; /* 315 */
     const gw_geboortedatum_t *geboortedatum;
     const void *cls;
-    char path[160];         /* the product element */
-    int number;             /* message number */
+    char path[160]; /* the product element */
+    int number;     /* message number */
 } s_item_t;
 
 static const char *
@@ -251,8 +252,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         }
         if (p && (day < p->geldig.from || day > p->geldig.to)) {
             s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
-                   "ProductCode %s staat op de productdatum niet in de productcodelijst",
-                   it->code);
+                   "ProductCode %s staat op de productdatum niet in de productcodelijst", it->code);
             return;
         }
         if (!p && gw_register_complete_list(r->reg)) {
@@ -270,7 +270,9 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         const gw_reg_categorie_t *c = gw_register_categorie(r->reg, fam, it->categorie);
         if (!c) {
             snprintf(p2, sizeof(p2), "%s%s", it->path,
-                     it->code ? code_path : is323 ? "/ProductCategorie" : "/Product/Categorie");
+                     it->code ? code_path
+                     : is323  ? "/ProductCategorie"
+                              : "/Product/Categorie");
             s_find(r, NULL, GW_CR_PRODUCT, NULL, p2, it->cls,
                    "%s%s of categorie %s: the register gives it no segment",
                    it->code ? "ProductCode " : "aspecific product", it->code ? it->code : "",
@@ -304,8 +306,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                holder && holder != gw_register_aanbieder(r->reg, agb) ? " via its hoofdaannemer"
                                                                       : "");
     }
-    gw_bekostiging_t bek = con && con->bekostiging != GW_BEK_NONE ? con->bekostiging
-                                                                  : props->bekostiging;
+    gw_bekostiging_t bek =
+        con && con->bekostiging != GW_BEK_NONE ? con->bekostiging : props->bekostiging;
     uint32_t units = props->eenheden;
     int units_set = (props->set & GW_REG_P_EENHEID) != 0;
     if (con && con->bekostiging != GW_BEK_NONE && con->bekostiging != props->bekostiging) {
@@ -331,15 +333,15 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         !(units & gw_reg_code_bit(gw_reg_eenheden, eenheid))) {
         snprintf(p2, sizeof(p2), "%s%s", it->path, is323 ? "/Eenheid" : "/Omvang/Eenheid");
         s_find(r, props, GW_CR_EENHEID, is323 ? "9341" : NULL, p2, it->cls,
-               "Eenheid %s past niet bij product %s (%s)", eenheid,
-               pcode ? pcode : it->categorie, s_bek_name(bek));
+               "Eenheid %s past niet bij product %s (%s)", eenheid, pcode ? pcode : it->categorie,
+               s_bek_name(bek));
     }
     const char *freq = it->omvang ? it->omvang->Frequentie : NULL;
     if (freq && (props->set & GW_REG_P_FREQUENTIE) &&
         !(props->frequenties & gw_reg_code_bit(gw_reg_frequenties, freq))) {
         snprintf(p2, sizeof(p2), "%s/Omvang/Frequentie", it->path);
-        s_find(r, props, GW_CR_FREQUENTIE, NULL, p2, it->cls, "Frequentie %s past niet bij product %s",
-               freq, pcode ? pcode : it->categorie);
+        s_find(r, props, GW_CR_FREQUENTIE, NULL, p2, it->cls,
+               "Frequentie %s past niet bij product %s", freq, pcode ? pcode : it->categorie);
     }
 
     /* TR418: the declared tariff is the contract tariff (not for Eenheid 83, CD087). */
@@ -349,8 +351,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
             (gw_model_int(it->tarief, &got) != GW_OK || got != want)) {
             snprintf(p2, sizeof(p2), "%s/ProductTarief", it->path);
             s_find(r, props, GW_CR_TR418, NULL, p2, it->cls,
-                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s",
-                   it->tarief, (long long)want, p->code);
+                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s", it->tarief,
+                   (long long)want, p->code);
         }
     }
     if (is323 || it->number == 305 || it->number == 307) {
@@ -378,12 +380,12 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
 
     /* Age band, when the whole birth date is known. */
     int32_t birth = 0;
-    if ((props->set & GW_REG_P_LEEFTIJD) && it->geboortedatum &&
-        !it->geboortedatum->DatumGebruik && s_day(it->geboortedatum->Datum, &birth)) {
+    if ((props->set & GW_REG_P_LEEFTIJD) && it->geboortedatum && !it->geboortedatum->DatumGebruik &&
+        s_day(it->geboortedatum->Datum, &birth)) {
         int32_t end = 0;
         int at_begin = s_age(birth, day);
-        int at_end = !props->age_max_at_begin && s_day(it->end, &end) ? s_age(birth, end)
-                                                                       : at_begin;
+        int at_end =
+            !props->age_max_at_begin && s_day(it->end, &end) ? s_age(birth, end) : at_begin;
         if ((props->age_min >= 0 && at_begin < props->age_min) ||
             (props->age_max >= 0 && at_end > props->age_max)) {
             char band[24];
@@ -398,8 +400,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                    "de leeftijd van de client %s valt buiten de leeftijdsgrenzen %s van "
                    "product %s",
                    props->age_min >= 0 && at_begin < props->age_min ? "bij de ingangsdatum"
-                   : props->age_max_at_begin                         ? "bij de ingangsdatum"
-                                                                     : "bij de einddatum",
+                   : props->age_max_at_begin                        ? "bij de ingangsdatum"
+                                                                    : "bij de einddatum",
                    band, pcode ? pcode : it->categorie);
         }
     }
@@ -477,8 +479,8 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
     }
     s_run_t r = {.reg = st->reg, .diag = diag};
 
-    s_tr378(&r, msg, gemeente, from_gemeente ? "/Bericht/Header/Afzender" : "/Bericht/Header/Ontvanger",
-            NULL);
+    s_tr378(&r, msg, gemeente,
+            from_gemeente ? "/Bericht/Header/Afzender" : "/Bericht/Header/Ontvanger", NULL);
     if (number == 319 && b->Antwoord && b->Antwoord->Woonplaatsbeginsel &&
         b->Antwoord->Woonplaatsbeginsel->Gemeente) {
         s_tr378(&r, msg, b->Antwoord->Woonplaatsbeginsel->Gemeente,
@@ -512,8 +514,12 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             const gw_toegewezen_product_t *t = &c->ToegewezenProduct.v[i];
             it = (s_item_t){.categorie = t->Product ? t->Product->Categorie : NULL,
                             .code = t->Product ? t->Product->Code : NULL,
-                            .begin = t->Ingangsdatum, .end = t->Einddatum, .omvang = t->Omvang,
-                            .geboortedatum = c->Geboortedatum, .cls = t, .number = number};
+                            .begin = t->Ingangsdatum,
+                            .end = t->Einddatum,
+                            .omvang = t->Omvang,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
+                            .number = number};
             if (!t->Product) {
                 continue;
             }
@@ -529,10 +535,15 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->ToewijzingIngangsdatum, .end = t->ToewijzingEinddatum,
-                            .omvang = t->Omvang, .verwijzer = t->Verwijzer,
-                            .geboortedatum = c->Geboortedatum, .cls = t, .number = number};
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->ToewijzingIngangsdatum,
+                            .end = t->ToewijzingEinddatum,
+                            .omvang = t->Omvang,
+                            .verwijzer = t->Verwijzer,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
+                            .number = number};
             snprintf(it.path, sizeof(it.path),
                      "/Bericht/Client/AangevraagdeProducten/AangevraagdProduct[%zu]", i + 1);
             s_check_item(&r, &it, fam, gemeente, holder, agb);
@@ -545,9 +556,13 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->GewensteIngangsdatum, .end = t->Einddatum,
-                            .omvang = t->Omvang, .geboortedatum = c->Geboortedatum, .cls = t,
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->GewensteIngangsdatum,
+                            .end = t->Einddatum,
+                            .omvang = t->Omvang,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
                             .number = number};
             snprintf(it.path, sizeof(it.path),
                      "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]", i + 1);
@@ -563,8 +578,11 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->Begindatum, .end = t->Einddatum, .cls = t,
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->Begindatum,
+                            .end = t->Einddatum,
+                            .cls = t,
                             .number = number};
             snprintf(it.path, sizeof(it.path), "/Bericht/Client/%s/%s[%zu]",
                      start ? "StartProducten" : "StopProducten",
@@ -579,10 +597,13 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             const gw_client_t *dc = &d->Client.v[k];
             for (size_t i = 0; i < dc->Prestatie.n; i++) {
                 const gw_prestatie_t *t = &dc->Prestatie.v[i];
-                it = (s_item_t){.categorie = t->ProductCategorie, .code = t->ProductCode,
+                it = (s_item_t){.categorie = t->ProductCategorie,
+                                .code = t->ProductCode,
                                 .begin = t->ProductPeriode ? t->ProductPeriode->Begindatum : NULL,
                                 .end = t->ProductPeriode ? t->ProductPeriode->Einddatum : NULL,
-                                .eenheid = t->Eenheid, .tarief = t->ProductTarief, .cls = t,
+                                .eenheid = t->Eenheid,
+                                .tarief = t->ProductTarief,
+                                .cls = t,
                                 .number = number};
                 snprintf(it.path, sizeof(it.path),
                          "/Bericht/Declaratie/Clienten/Client[%zu]/Prestaties/Prestatie[%zu]",

@@ -22,59 +22,58 @@
 static gw_codec_t *s_codec;
 static char s_dir[256];
 
-static const char s_register[] =
-    "register\n"
-    "    naam = Testregio\n"
-    "    gemeenten = 0363 0384 9999\n"
-    "    periode = 2026-01-01..2026-12-31\n"
-    "    gemeentelijst = gem.list\n"
-    "regels\n"
-    "    CR-TAAKGERICHT = warn\n"
-    "segment amb\n"
-    "    bekostiging = inspanningsgericht\n"
-    "    frequentie = 2 4\n"
-    "    verwijzers = 01 02 03 04 05 08\n"
-    "segment crisis\n"
-    "    crisis = ja\n"
-    "    max_duur = 4w\n"
-    "    bekostiging = inspanningsgericht\n"
-    "    verwijzers = 01\n"
-    "segment taak\n"
-    "    bekostiging = taakgericht\n"
-    "segment wmo\n"
-    "    bekostiging = inspanningsgericht\n"
-    "categorie 46\n"
-    "    segment = crisis\n"
-    "product 45A48\n"
-    "    categorie = 45\n"
-    "    segment = amb\n"
-    "    tarief = 9850 ..2026-03-31\n"
-    "    tarief = 9900 2026-04-01..\n"
-    "    leeftijd = 4..17\n"
-    "product 45B01\n"
-    "    categorie = 45\n"
-    "    segment = taak\n"
-    "product 45C01\n"
-    "    categorie = 45\n"
-    "    segment = amb\n"
-    "    gecontracteerd = nee\n"
-    "product 54001\n"
-    "    categorie = 54\n"
-    "    segment = amb\n"
-    "product 02A01\n"
-    "    categorie = 02\n"
-    "    segment = wmo\n"
-    "    tarief = 6250\n"
-    "product 46C01\n"
-    "    categorie = 46\n"
-    "aanbieder 42420001\n"
-    "    contract = amb\n"
-    "    contract = crisis\n"
-    "    contract = taak\n"
-    "aanbieder 65656055\n"
-    "    contract = wmo\n"
-    "aanbieder 77777777\n"
-    "    hoofdaannemer = 42420001\n";
+static const char s_register[] = "register\n"
+                                 "    naam = Testregio\n"
+                                 "    gemeenten = 0363 0384 9999\n"
+                                 "    periode = 2026-01-01..2026-12-31\n"
+                                 "    gemeentelijst = gem.list\n"
+                                 "regels\n"
+                                 "    CR-TAAKGERICHT = warn\n"
+                                 "segment amb\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "    frequentie = 2 4\n"
+                                 "    verwijzers = 01 02 03 04 05 08\n"
+                                 "segment crisis\n"
+                                 "    crisis = ja\n"
+                                 "    max_duur = 4w\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "    verwijzers = 01\n"
+                                 "segment taak\n"
+                                 "    bekostiging = taakgericht\n"
+                                 "segment wmo\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "categorie 46\n"
+                                 "    segment = crisis\n"
+                                 "product 45A48\n"
+                                 "    categorie = 45\n"
+                                 "    segment = amb\n"
+                                 "    tarief = 9850 ..2026-03-31\n"
+                                 "    tarief = 9900 2026-04-01..\n"
+                                 "    leeftijd = 4..17\n"
+                                 "product 45B01\n"
+                                 "    categorie = 45\n"
+                                 "    segment = taak\n"
+                                 "product 45C01\n"
+                                 "    categorie = 45\n"
+                                 "    segment = amb\n"
+                                 "    gecontracteerd = nee\n"
+                                 "product 54001\n"
+                                 "    categorie = 54\n"
+                                 "    segment = amb\n"
+                                 "product 02A01\n"
+                                 "    categorie = 02\n"
+                                 "    segment = wmo\n"
+                                 "    tarief = 6250\n"
+                                 "product 46C01\n"
+                                 "    categorie = 46\n"
+                                 "aanbieder 42420001\n"
+                                 "    contract = amb\n"
+                                 "    contract = crisis\n"
+                                 "    contract = taak\n"
+                                 "aanbieder 65656055\n"
+                                 "    contract = wmo\n"
+                                 "aanbieder 77777777\n"
+                                 "    hoofdaannemer = 42420001\n";
 
 typedef struct t_env {
     gw_chain_t *chain;
@@ -150,8 +149,8 @@ s_open(t_env_t *env, const char *name)
     }
     env->diag = gw_diag_new();
     assert_non_null(env->diag);
-    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001",
-                                 .route_to = env->route};
+    env->ctx =
+        (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .route_to = env->route};
 }
 
 static void
@@ -235,8 +234,9 @@ test_contract_valid_fixtures_pass(void **state)
     (void)state;
     t_env_t env;
     s_open(&env, "t.register");
-    const char *names[] = {"jw301", "jw305", "jw307", "jw315", "jw317", "jw323", "jw323-credit",
-                           "wmo301", "wmo323", "jw319-woonplaatsbeginsel", "jw302"};
+    const char *names[] = {"jw301", "jw305",        "jw307",  "jw315",  "jw317",
+                           "jw323", "jw323-credit", "wmo301", "wmo323", "jw319-woonplaatsbeginsel",
+                           "jw302"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         gw_msg_t *m = s_fixture(names[i]);
         s_pass(&env, m);
@@ -770,7 +770,8 @@ test_contract_bad_register_refuses_chain(void **state)
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
     char want[1200];
-    snprintf(want, sizeof(want), "test.conf:7: filter contract: register %s refused:\n%s:4: "
+    snprintf(want, sizeof(want),
+             "test.conf:7: filter contract: register %s refused:\n%s:4: "
              "categorie: '99' is not a JZ020",
              path, path);
     if (strncmp(err, want, strlen(want)) != 0) {
