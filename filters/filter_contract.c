@@ -245,18 +245,18 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         p = gw_register_product(r->reg, fam, it->code);
         snprintf(p2, sizeof(p2), "%s%s", it->path, code_path);
         if (p && strcmp(p->categorie, it->categorie ? it->categorie : "") != 0) {
-            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, &p->props, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s hoort niet bij ProductCategorie %s (productcodelijst: %s)",
                    it->code, it->categorie ? it->categorie : "-", p->categorie);
             return;
         }
         if (p && (day < p->geldig.from || day > p->geldig.to)) {
-            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, &p->props, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s staat op de productdatum niet in de productcodelijst", it->code);
             return;
         }
         if (!p && gw_register_complete_list(r->reg)) {
-            s_find(r, p ? &p->props : NULL, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, NULL, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s komt niet voor in de productcodelijst", it->code);
             return;
         }
@@ -274,8 +274,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                      : is323  ? "/ProductCategorie"
                               : "/Product/Categorie");
             s_find(r, NULL, GW_CR_PRODUCT, NULL, p2, it->cls,
-                   "%s%s of categorie %s: the register gives it no segment",
-                   it->code ? "ProductCode " : "aspecific product", it->code ? it->code : "",
+                   "%s%s van categorie %s: het register kent er geen segment voor",
+                   it->code ? "ProductCode " : "aspecifiek product", it->code ? it->code : "",
                    it->categorie ? it->categorie : "-");
             return;
         }
@@ -294,7 +294,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     }
     if (p && !p->gecontracteerd) {
         s_find(r, props, GW_CR_NIET_GECONTRACTEERD, NULL, it->path, it->cls,
-               "product %s is not contracted yet (gecontracteerd = nee)", p->code);
+               "product %s is (nog) niet gecontracteerd", p->code);
     }
 
     /* The contract: the holder's (an onderaannemer works under its hoofdaannemer's). */
@@ -302,8 +302,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     if (!con) {
         s_find(r, props, GW_CR_CONTRACT, NULL, it->path, it->cls,
                "aanbieder %s heeft op de productdatum geen contract voor segment %s%s%s", agb,
-               seg->id, holder ? "" : " (not in the register)",
-               holder && holder != gw_register_aanbieder(r->reg, agb) ? " via its hoofdaannemer"
+               seg->id, holder ? "" : " (niet in het register)",
+               holder && holder != gw_register_aanbieder(r->reg, agb) ? " (via de hoofdaannemer)"
                                                                       : "");
     }
     gw_bekostiging_t bek =
@@ -317,13 +317,13 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
 
     if (is323 && bek == GW_BEK_TAAK) {
         s_find(r, props, GW_CR_BEKOSTIGING, NULL, it->path, it->cls,
-               "product %s is taakgericht (lump sum): no declaratie per client",
+               "product %s is taakgericht bekostigd: geen declaratie per client",
                pcode ? pcode : it->categorie);
         return;
     }
     if (!is323 && it->number != 305 && it->number != 307 && bek == GW_BEK_TAAK) {
         s_find(r, props, GW_CR_TAAKGERICHT, NULL, it->path, it->cls,
-               "product %s is taakgericht: no toewijzing or verzoek per client expected",
+               "product %s is taakgericht bekostigd: geen toewijzing of verzoek per client",
                pcode ? pcode : it->categorie);
     }
 
