@@ -88,6 +88,7 @@ typedef struct gw_config {
     int curve;                  /* CurveZMQ on the endpoint: parties authenticate by key */
     char server_key[1024];      /* the gateway's key pair file (created at first start) */
     char party_keys[1024];      /* directory of CODE.pub files: the parties' public keys */
+    char http[128];             /* metrics + status page listener "host:port"; "" = off */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
     gw_filter_conf_t *filters;  /* filter chain positions, in file order */

@@ -17,6 +17,7 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "    curve = on\n"
                                       "    server_key = /tmp/ijwgw-demo/server.key\n"
                                       "    party_keys = /tmp/ijwgw-demo/keys\n"
+                                      "    http = 127.0.0.1:9464\n"
                                       "\n"
                                       "party 0363\n"
                                       "    kind = gemeente\n"

@@ -7,7 +7,9 @@
  * CODE.key files, for replay's many parties) and --server-key FILE (the gateway's .pub).
  * Without them, when the configuration has `curve = on`, the party's key is
  * PARTY_KEYS/CODE.key and the gateway's public key is the .pub beside its server_key:
- * what the demo (tools/quickstart.sh) sets up on one machine.
+ * what the demo (tools/quickstart.sh) sets up on one machine. With -e ENDPOINT and no
+ * -c, the embedded default configuration says nothing about that gateway: plain TCP
+ * unless a key option is given.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -100,7 +102,7 @@ s_load(const char *path, gw_keypair_t *kp, int need_secret)
 }
 
 int
-ijwctl_curve(const char *config_path, const char *party, const char *key_file,
+ijwctl_curve(const char *config_path, int use_config, const char *party, const char *key_file,
              const char *keys_dir, const char *server_key_file, ijwctl_curve_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -114,7 +116,7 @@ ijwctl_curve(const char *config_path, const char *party, const char *key_file,
         gw_free(err);
         return -1;
     }
-    int curve = cfg->curve || key_file || keys_dir || server_key_file;
+    int curve = (use_config && cfg->curve) || key_file || keys_dir || server_key_file;
     int rc = 0;
     if (curve) {
         char path[1200];

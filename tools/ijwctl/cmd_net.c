@@ -33,6 +33,7 @@ typedef struct netopts {
     const char *key;        /* --key: the party's CURVE .key */
     const char *keys;       /* --keys: a directory of CODE.key files */
     const char *server_key; /* --server-key: the gateway's .pub */
+    int endpoint_only;      /* -e without -c: nothing known about the gateway's CURVE */
 } netopts_t;
 
 static int
@@ -87,6 +88,7 @@ s_opts(int *argc, char ***argv, netopts_t *o)
     }
     if (ep) {
         snprintf(o->endpoint, sizeof(o->endpoint), "%s", ep);
+        o->endpoint_only = !o->config;
     }
     *argc -= i;
     *argv += i;
@@ -101,7 +103,8 @@ s_connect(const netopts_t *o, const char *party)
     ijwctl_curve_t keys;
     /* --key names one party's key: replay's other parties use their CODE.key files. */
     const char *key = o->key && (!o->party || strcmp(o->party, party) == 0) ? o->key : NULL;
-    if (ijwctl_curve(o->config, party, key, o->keys, o->server_key, &keys) != 0) {
+    if (ijwctl_curve(o->config, !o->endpoint_only, party, key, o->keys, o->server_key, &keys) !=
+        0) {
         return NULL;
     }
     gw_client_opts_t copts = {0};

@@ -18,9 +18,10 @@ typedef struct ijwctl_curve {
     gw_keypair_t party;                      /* the party's key pair */
 } ijwctl_curve_t;
 int ijwctl_keygen(int argc, char **argv);
-/* Keys of party from the options or, when the config says curve = on, from its files.
+/* Keys of party from the options or, when use_config and the config (the embedded default
+ * without a path) says curve = on, from its files.
  * 0, or -1 after printing why. Wipe out->party with gw_keys_wipe when done. */
-int ijwctl_curve(const char *config_path, const char *party, const char *key_file,
+int ijwctl_curve(const char *config_path, int use_config, const char *party, const char *key_file,
                  const char *keys_dir, const char *server_key_file, ijwctl_curve_t *out);
 /* Point o's CURVE fields at c (borrowed: c must outlive the client's creation). */
 void ijwctl_curve_apply(const ijwctl_curve_t *c, gw_client_opts_t *o);
@@ -31,6 +32,11 @@ int ijwctl_rules_test(int argc, char **argv);
 /* cmd_store.c: inspect and repair the store */
 int ijwctl_queues(int argc, char **argv);
 int ijwctl_dlq(int argc, char **argv);
+
+/* cmd_backup.c: backup, restore and the schema version of the store */
+int ijwctl_backup(int argc, char **argv);
+int ijwctl_restore(int argc, char **argv);
+int ijwctl_store(int argc, char **argv);
 
 /* shared helpers (ijwctl.c) */
 char *ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len);
