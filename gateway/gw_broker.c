@@ -54,6 +54,7 @@ typedef struct party_state {
     char code[65];        /* routing identity */
     gw_party_kind_t kind; /* from the config */
     int connected;        /* said HELLO (or anything) and not gone */
+    int notices;          /* its HELLO on this connection asked for NOTICEs (notices=1) */
     int64_t last_seen_ms; /* last frame from it */
     int64_t inflight;     /* deliveries sent, not yet acknowledged (soft count) */
     int64_t backlog;      /* undelivered deliveries (-1: not loaded yet) */
@@ -109,7 +110,9 @@ s_now_ms(void)
 
 /* ------------------------------------------------------------ parties ---- */
 
-/* Tell the observers; ev->now_ms, db and config are filled in here. */
+static int s_notice(void *ctx, const char *party, const char *id, const char *props);
+
+/* Tell the observers; ev->now_ms, db, config and notice are filled in here. */
 static void
 s_emit(gw_broker_t *self, gw_event_t *ev)
 {
@@ -121,6 +124,8 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
     }
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
+    ev->notice = s_notice;
+    ev->notice_ctx = self;
     for (size_t i = 0; i < self->nsinks; i++) {
         self->sinks[i].on_event(self->sinks[i].state, ev);
     }
@@ -135,6 +140,22 @@ s_party(gw_broker_t *self, const char *code)
         }
     }
     return NULL;
+}
+
+/* A sink's NOTICE to a party (gw_event_t.notice): only to a connected party that asked for
+ * notices in its HELLO, never queued for an absent one (the sink keeps it for later). */
+static int
+s_notice(void *ctx, const char *party, const char *id, const char *props)
+{
+    gw_broker_t *self = ctx;
+    party_state_t *p = s_party(self, party);
+    if (!p || !p->connected || !p->notices) {
+        return GW_EAGAIN;
+    }
+    if (!props) {
+        return GW_OK;
+    }
+    return gw_proto_send(self->router, p->code, GW_CMD_NOTICE, id, props, NULL, 0, ZMQ_DONTWAIT);
 }
 
 /* Rebuild the party table from a config, keeping the state of parties that stay. */
@@ -737,6 +758,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     p->last_seen_ms = s_now_ms();
     if (!p->connected && m->cmd != GW_CMD_BYE) {
         p->connected = 1;
+        p->notices = 0;
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
@@ -753,6 +775,9 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
+        char nv[4];
+        p->notices = gw_props_get(m->props, m->props_len, "notices", nv, sizeof(nv)) &&
+                     strcmp(nv, "1") == 0;
         if (s_tx(self) != GW_OK ||
             gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
             gw_log(GW_LOG_ERROR, "store_retry_failed", "party=%s error=\"%s\"", p->code,

@@ -57,6 +57,12 @@ typedef struct gw_event {
     const gw_msg_t *msg;      /* ACCEPTED: the decoded model, or NULL */
     void *db;                 /* the store's sqlite3 handle (for sinks with tables) */
     const gw_config_t *config;/* the current configuration generation */
+    /* Send a NOTICE (docs/protocol.md) to a party now, without waiting: props are "k=v\n"
+     * lines without personal data. With props NULL it only asks whether one could be sent.
+     * Returns GW_OK (sent), GW_EAGAIN (the party is not connected, did not ask for notices
+     * in its HELLO, or its pipe is full). Set by the broker on every event. */
+    int (*notice)(void *notice_ctx, const char *party, const char *id, const char *props);
+    void *notice_ctx;
 } gw_event_t;
 
 /* An observer. Created at broker start by gw_sinks_create (gw_sinks.c). */

@@ -270,7 +270,7 @@ test_client_hello_carries_party_and_version(void **state)
     s_fake_stop(fk);
     assert_int_equal(atomic_load(&fk->hellos), 1);
     assert_string_equal(fk->hello_peer, S_PARTY); /* the routing id is the party code */
-    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1");
+    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1\nnotices=1");
     assert_int_equal(atomic_load(&fk->malformed), 0);
     s_fake_destroy(&fk);
 }
