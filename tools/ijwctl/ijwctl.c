@@ -8,6 +8,7 @@
  *   ijwctl rules                        list the intra-message rules
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
+ *   ijwctl overdue                      open and overdue deadlines (cmd_deadline.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
  * never prints a BSN, a name or free text from a message.
@@ -59,6 +60,8 @@ s_usage(FILE *f)
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
+          "       ijwctl overdue [-c CONFIG | --store FILE] [--at YYYY-MM-DD] [--party CODE]\n"
+          "                      [--overdue-only] [--late]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
@@ -551,6 +554,9 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "dlq") == 0) {
         return ijwctl_dlq(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "overdue") == 0) {
+        return ijwctl_overdue(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);
