@@ -4,6 +4,8 @@
  * computation, no I/O; the deadline monitor (gw_deadline.c) and `ijwctl
  * overdue` count deadlines with it.
  */
+#include "gw_calendar.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,11 @@
 #include "gw/alloc.h"
 #include "gw/model.h"
 
-#include "gw_calendar.h"
-
 struct gw_calendar {
-    int goede_vrijdag;                     /* Goede Vrijdag closed */
+    int goede_vrijdag;                      /* Goede Vrijdag closed */
     gw_cal_bevrijdingsdag_t bevrijdingsdag; /* when 5 May is closed */
-    int32_t *closed;                       /* extra closed days, ascending, no repeats */
-    size_t nclosed;                        /* entries in closed */
+    int32_t *closed;                        /* extra closed days, ascending, no repeats */
+    size_t nclosed;                         /* entries in closed */
 };
 
 /* Anonymous Gregorian computus (Meeus/Jones/Butcher). */
@@ -80,8 +80,7 @@ gw_calendar_day_of(int64_t ms)
 
 /* Walk a closed_days list; each entry is handed to fn. Separators: spaces, tabs, commas. */
 static int
-s_each_day(const char *list, int (*fn)(void *arg, int32_t day), void *arg, char *why,
-           size_t whycap)
+s_each_day(const char *list, int (*fn)(void *arg, int32_t day), void *arg, char *why, size_t whycap)
 {
     const char *p = list ? list : "";
     while (*p) {

@@ -27,10 +27,10 @@ typedef enum gw_cal_bevrijdingsdag {
 } gw_cal_bevrijdingsdag_t;
 
 typedef struct gw_calendar_opts {
-    int goede_vrijdag;                     /* 1: Goede Vrijdag is closed */
+    int goede_vrijdag;                      /* 1: Goede Vrijdag is closed */
     gw_cal_bevrijdingsdag_t bevrijdingsdag; /* when 5 May is closed */
-    const char *closed_days;               /* extra closed days: "YYYY-MM-DD ..." (space or comma
-                                              separated), or NULL */
+    const char *closed_days;                /* extra closed days: "YYYY-MM-DD ..." (space or comma
+                                               separated), or NULL */
 } gw_calendar_opts_t;
 
 typedef struct gw_calendar gw_calendar_t;

@@ -8,11 +8,12 @@
  * the wall clock plus the `clock_offset` setting (testing and simulation only);
  * the store's own timestamps are never shifted.
  */
+#include "gw_deadline.h"
+
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "gw/alloc.h"
 #include "gw/codec.h"
@@ -20,7 +21,6 @@
 #include "gw/model.h"
 
 #include "gw_calendar.h"
-#include "gw_deadline.h"
 
 #define S_CHECK_EVERY_MS 1000 /* overdue scan period (TICK comes every ~200 ms) */
 #define S_SCAN_MAX       256  /* items turned overdue per scan; the rest follow next scan */
@@ -37,10 +37,10 @@ typedef enum s_trigger {
 
 /* Day 0 of the count. */
 typedef enum s_from {
-    S_FROM_RECEIPT,   /* the monitor's date when the message was accepted */
-    S_FROM_VERZOEK,   /* the Dagtekening of the verzoek (315/317) */
+    S_FROM_RECEIPT,    /* the monitor's date when the message was accepted */
+    S_FROM_VERZOEK,    /* the Dagtekening of the verzoek (315/317) */
     S_FROM_BEGINDATUM, /* the earliest StartProduct/Begindatum (StatusAanlevering 1) */
-    S_FROM_EINDDATUM, /* the earliest StopProduct/Einddatum (StatusAanlevering 1) */
+    S_FROM_EINDDATUM,  /* the earliest StopProduct/Einddatum (StatusAanlevering 1) */
 } s_from_t;
 
 /* How an answer finds the item it closes. */
@@ -92,8 +92,7 @@ static const s_rule_t s_rules[] = {
     /* OP271/OP272: start and stop within 5 werkdagen after the actual start / end. Counted
      * from Begindatum / Einddatum [uncertain: after a retroactive toewijzing the FAQ counts
      * from receipt of the 301, which this row does not see, so such a start shows as late]. */
-    {"start", "OP271", GW_M305, 0, S_TRIG_ARRIVAL, S_FROM_BEGINDATUM, S_WORKDAYS, 5, S_KEY_NONE,
-     1},
+    {"start", "OP271", GW_M305, 0, S_TRIG_ARRIVAL, S_FROM_BEGINDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1},
     {"stop", "OP272", GW_M307, 0, S_TRIG_ARRIVAL, S_FROM_EINDDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1},
 };
 
@@ -183,7 +182,8 @@ static const char *const s_sql[S_ST_COUNT] = {
                      " i.recipient, i.received_date, i.due_date, i.expect, i.closed_ms"
                      " FROM deadline_notice n JOIN deadline_item i ON i.id = n.item_id"
                      " WHERE n.party = ?1 AND n.sent_ms IS NULL ORDER BY n.item_id LIMIT ?2",
-    [S_ST_NOTICE_SENT] = "UPDATE deadline_notice SET sent_ms = ?1 WHERE item_id = ?2 AND party = ?3",
+    [S_ST_NOTICE_SENT] =
+        "UPDATE deadline_notice SET sent_ms = ?1 WHERE item_id = ?2 AND party = ?3",
 };
 
 typedef struct deadline {
@@ -379,8 +379,8 @@ s_earliest(const gw_msg_t *msg, s_from_t from, int32_t *day)
         return 0;
     }
     const gw_client_t *c = b->Client;
-    const gw_start_stop_product_t *v = from == S_FROM_BEGINDATUM ? c->StartProduct.v
-                                                                 : c->StopProduct.v;
+    const gw_start_stop_product_t *v =
+        from == S_FROM_BEGINDATUM ? c->StartProduct.v : c->StopProduct.v;
     size_t n = from == S_FROM_BEGINDATUM ? c->StartProduct.n : c->StopProduct.n;
     int found = 0;
     for (size_t i = 0; i < n; i++) {
@@ -422,9 +422,8 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
             }
         } else if (r->key == S_KEY_DECLARATIE) {
             const gw_header_t *h = ev->msg && ev->msg->bericht ? ev->msg->bericht->Header : NULL;
-            const char *key = h && h->DeclaratieIdentificatie
-                                  ? h->DeclaratieIdentificatie->Identificatie
-                                  : NULL;
+            const char *key =
+                h && h->DeclaratieIdentificatie ? h->DeclaratieIdentificatie->Identificatie : NULL;
             if (!key) {
                 continue;
             }
@@ -445,8 +444,8 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
     }
     /* A 301 or 319 answers a verzoek by ReferentieAanbieder. */
     const gw_antwoord_t *a = ev->msg->bericht ? ev->msg->bericht->Antwoord : NULL;
-    int onderzoek = t->bit == GW_M319 && a && a->VerzoekAntwoord &&
-                    strcmp(a->VerzoekAntwoord, "2") == 0;
+    int onderzoek =
+        t->bit == GW_M319 && a && a->VerzoekAntwoord && strcmp(a->VerzoekAntwoord, "2") == 0;
     const char *keys[S_KEYS_MAX];
     size_t nk = s_referenties(ev->msg, keys);
     for (size_t k = 0; k < nk; k++) {
@@ -476,8 +475,7 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
                 found[nf].msg_id = sqlite3_column_int64(st, 1);
                 snprintf(found[nf].type, sizeof(found[nf].type), "%s", s_col(st, 2));
                 snprintf(found[nf].ident, sizeof(found[nf].ident), "%s", s_col(st, 3));
-                snprintf(found[nf].dagtekening, sizeof(found[nf].dagtekening), "%s",
-                         s_col(st, 4));
+                snprintf(found[nf].dagtekening, sizeof(found[nf].dagtekening), "%s", s_col(st, 4));
                 nf++;
             }
             sqlite3_reset(st);
@@ -594,6 +592,13 @@ s_accepted(deadline_t *self, const gw_event_t *ev)
 
 /* ------------------------------------------------------------ TICK ---- */
 
+/* A notice read from the store, to send. */
+typedef struct s_out {
+    int64_t item;    /* deadline_item.id */
+    int closed;      /* answered meanwhile: nothing to send */
+    char props[768]; /* the NOTICE's properties */
+} s_out_t;
+
 typedef struct s_due_item {
     int64_t id, msg_id;
     char kind[16], rule[16], type[16], ident[64], sender[65], recipient[65], due[11];
@@ -688,18 +693,18 @@ s_send(deadline_t *self, const gw_event_t *ev)
         s_db_error(self, "pending_parties");
         return GW_EIO;
     }
-    for (size_t p = 0; p < np; p++) {
+    s_out_t *out = NULL;
+    int status = GW_OK;
+    for (size_t p = 0; p < np && status == GW_OK; p++) {
         if (ev->notice(ev->notice_ctx, parties[p], NULL, NULL) != GW_OK) {
             continue; /* offline, or it did not ask for notices: it gets them when it does */
+        }
+        if (!out && !(out = gw_calloc(S_SEND_MAX, sizeof(*out)))) {
+            return GW_ENOMEM;
         }
         sqlite3_stmt *pe = self->st[S_ST_PENDING];
         s_text(pe, 1, parties[p]);
         sqlite3_bind_int(pe, 2, S_SEND_MAX);
-        struct {
-            int64_t item;
-            int closed;
-            char props[768];
-        } out[S_SEND_MAX];
         size_t n = 0;
         while ((rc = sqlite3_step(pe)) == SQLITE_ROW && n < S_SEND_MAX) {
             out[n].item = sqlite3_column_int64(pe, 0);
@@ -716,9 +721,10 @@ s_send(deadline_t *self, const gw_event_t *ev)
         sqlite3_clear_bindings(pe);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             s_db_error(self, "pending");
-            return GW_EIO;
+            status = GW_EIO;
+            break;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && status == GW_OK; i++) {
             /* sent_ms 0: answered before the party could be told; nothing to send. */
             int64_t sent = 0;
             if (!out[i].closed) {
@@ -735,12 +741,11 @@ s_send(deadline_t *self, const gw_event_t *ev)
             sqlite3_bind_int64(ns, 1, sent);
             sqlite3_bind_int64(ns, 2, out[i].item);
             s_text(ns, 3, parties[p]);
-            if (s_exec(self, ns, "notice_sent") != GW_OK) {
-                return GW_EIO;
-            }
+            status = s_exec(self, ns, "notice_sent");
         }
     }
-    return GW_OK;
+    gw_free(out);
+    return status;
 }
 
 static void
@@ -803,11 +808,9 @@ s_on_event(void *state, const gw_event_t *ev)
         if (ev->config) {
             char *err = NULL;
             if (s_configure(self, ev->config, &err) != GW_OK) {
-                gw_log(GW_LOG_ERROR, "deadline_reload_failed", "reason=\"%s\"",
-                       err ? err : "?");
+                gw_log(GW_LOG_ERROR, "deadline_reload_failed", "reason=\"%s\"", err ? err : "?");
             } else if (self->offset_ms) {
-                gw_log(GW_LOG_WARN, "deadline_clock_offset", "offset_ms=%" PRId64,
-                       self->offset_ms);
+                gw_log(GW_LOG_WARN, "deadline_clock_offset", "offset_ms=%" PRId64, self->offset_ms);
             }
             gw_free(err);
         }

@@ -31,7 +31,7 @@ GW_NODISCARD int gw_deadline_schema(void *db, char **err);
 /* One row of deadline_item, borrowed for a callback. */
 typedef struct gw_deadline_item {
     int64_t id;            /* item id */
-    const char *kind;      /* rule row: "retour", "antwoord", "declaratie", "onderzoek", "start"... */
+    const char *kind;      /* the rule row: retour, antwoord, declaratie, onderzoek, start, stop */
     const char *rule;      /* the standard's rule, "OP090" */
     int64_t msg_id;        /* the store's id of the message owed an answer */
     const char *type;      /* its type, "JW315" */

@@ -20,9 +20,8 @@ s_day(const char *s)
 static gw_calendar_t *
 s_cal(int goede_vrijdag, gw_cal_bevrijdingsdag_t bevrijdingsdag, const char *closed)
 {
-    gw_calendar_opts_t o = {.goede_vrijdag = goede_vrijdag,
-                            .bevrijdingsdag = bevrijdingsdag,
-                            .closed_days = closed};
+    gw_calendar_opts_t o = {
+        .goede_vrijdag = goede_vrijdag, .bevrijdingsdag = bevrijdingsdag, .closed_days = closed};
     char *err = NULL;
     gw_calendar_t *c = gw_calendar_new(&o, &err);
     assert_non_null(c);
@@ -36,7 +35,7 @@ test_calendar_easter_known_years(void **state)
     (void)state;
     static const struct {
         int y, m, d;
-    } k[] = {{2024, 3, 31}, {2025, 4, 20}, {2026, 4, 5}, {2027, 3, 28},
+    } k[] = {{2024, 3, 31}, {2025, 4, 20}, {2026, 4, 5},  {2027, 3, 28},
              {2028, 4, 16}, {2038, 4, 25}, {2285, 3, 22}, {2019, 4, 21}};
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         int m = 0, d = 0;

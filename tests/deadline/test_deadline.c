@@ -56,9 +56,9 @@ static int
 s_notice(void *ctx, const char *party, const char *id, const char *props)
 {
     t_env_t *e = ctx;
-    int online = strcmp(party, "42420001") == 0 ? e->online_aanbieder
+    int online = strcmp(party, "42420001") == 0   ? e->online_aanbieder
                  : strcmp(party, "platform") == 0 ? e->online_platform
-                                                   : e->online_gemeente;
+                                                  : e->online_gemeente;
     if (!online) {
         return GW_EAGAIN;
     }
@@ -150,8 +150,8 @@ s_event(t_env_t *e, gw_event_t *ev)
 
 /* An accepted message: fixture, submitting party, recipient, msg id, answered msg id. */
 static void
-s_accept(t_env_t *e, const char *fixture, const char *party, const char *recipient,
-         int64_t msg_id, int64_t answers, int64_t now_ms)
+s_accept(t_env_t *e, const char *fixture, const char *party, const char *recipient, int64_t msg_id,
+         int64_t answers, int64_t now_ms)
 {
     gw_msg_t *msg = ut_decode_fixture(e->codec, fixture);
     const gw_header_t *h = msg->bericht->Header;
@@ -243,8 +243,8 @@ test_deadline_retour_overdue_after_three_workdays(void **state)
     s_tick(&e, s_at("2026-11-27", 10));
     assert_int_equal(e.nsent, 2);
     int64_t open = 0, overdue = 0;
-    assert_int_equal(gw_deadline_counts(gw_store_db(e.store), gw_calendar_day_of(s_at("2026-11-27", 8)),
-                                        &open, &overdue),
+    assert_int_equal(gw_deadline_counts(gw_store_db(e.store),
+                                        gw_calendar_day_of(s_at("2026-11-27", 8)), &open, &overdue),
                      GW_OK);
     assert_int_equal(open, 2);
     assert_int_equal(overdue, 1);

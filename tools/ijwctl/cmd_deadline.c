@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+
 #include "gw_calendar.h"
 #include "gw_config.h"
 #include "gw_deadline.h"
 #include "gw_store.h"
-
 #include "ijwctl.h"
 
 typedef struct overdue_run {
@@ -87,10 +87,10 @@ ijwctl_overdue(int argc, char **argv)
         }
     }
     char *err = NULL;
-    gw_config_t *cfg =
-        cfg_path ? gw_config_load(cfg_path, &err)
-                 : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
-                                   "<default>", &err);
+    gw_config_t *cfg = cfg_path
+                           ? gw_config_load(cfg_path, &err)
+                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
+                                             "<default>", &err);
     if (!cfg) {
         fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
         gw_free(err);
