@@ -98,6 +98,17 @@ static const s_rule_t s_rules[] = {
 
 #define S_NRULES (sizeof(s_rules) / sizeof(s_rules[0]))
 
+static const s_rule_t *
+s_rule_by_kind(const char *kind)
+{
+    for (size_t i = 0; i < S_NRULES; i++) {
+        if (strcmp(s_rules[i].kind, kind) == 0) {
+            return &s_rules[i];
+        }
+    }
+    return NULL;
+}
+
 /* Message numbers by bit position of GW_M* (include/gw/codec.h). */
 static const int s_numbers[] = {301, 302, 305, 306, 307, 308, 315,
                                 316, 317, 318, 319, 320, 323, 325};
@@ -123,14 +134,12 @@ static const char s_schema[] =
     " closed_by INTEGER,"
     " late INTEGER NOT NULL DEFAULT 0,"
     " overdue_ms INTEGER);"
-    "CREATE INDEX IF NOT EXISTS deadline_item_due ON deadline_item(due_date)"
-    " WHERE closed_ms IS NULL;"
     "CREATE INDEX IF NOT EXISTS deadline_item_alert ON deadline_item(due_date)"
     " WHERE closed_ms IS NULL AND overdue_ms IS NULL;"
     "CREATE INDEX IF NOT EXISTS deadline_item_msg ON deadline_item(msg_id)"
     " WHERE closed_ms IS NULL;"
     "CREATE INDEX IF NOT EXISTS deadline_item_key ON deadline_item(recipient, sender, match_key)"
-    " WHERE closed_ms IS NULL;"
+    " WHERE closed_ms IS NULL AND match_key <> '';"
     "CREATE INDEX IF NOT EXISTS deadline_item_late ON deadline_item(due_date) WHERE late = 1;"
     "CREATE TABLE IF NOT EXISTS deadline_notice ("
     " item_id INTEGER NOT NULL,"
@@ -163,13 +172,13 @@ static const char *const s_sql[S_ST_COUNT] = {
                     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
     [S_ST_CLOSE_MSG] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2"
                        " WHERE msg_id = ?3 AND kind = ?4 AND closed_ms IS NULL",
-    [S_ST_FIND_KEY] = "SELECT id, msg_id, type, ident, dagtekening FROM deadline_item"
-                      " WHERE recipient = ?1 AND sender = ?2 AND match_key = ?3 AND kind = ?4"
-                      " AND closed_ms IS NULL",
+    [S_ST_FIND_KEY] = "SELECT id, kind, msg_id, type, ident, dagtekening FROM deadline_item"
+                      " WHERE recipient = ?1 AND sender = ?2 AND match_key = ?3"
+                      " AND closed_ms IS NULL AND match_key <> ''",
     [S_ST_CLOSE_ID] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2 WHERE id = ?3",
     [S_ST_CLOSE_KEY] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2"
                        " WHERE recipient = ?3 AND sender = ?4 AND match_key = ?5 AND kind = ?6"
-                       " AND closed_ms IS NULL",
+                       " AND closed_ms IS NULL AND match_key <> ''",
     [S_ST_SCAN] = "SELECT id, kind, rule, msg_id, type, ident, sender, recipient, due_date"
                   " FROM deadline_item WHERE closed_ms IS NULL AND overdue_ms IS NULL"
                   " AND due_date < ?1 ORDER BY due_date LIMIT ?2",
@@ -207,7 +216,8 @@ s_db_error(deadline_t *self, const char *what)
 static void
 s_text(sqlite3_stmt *st, int i, const char *s)
 {
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+    /* Static: every statement is stepped and reset before the bound strings go away. */
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
 }
 
 static const char *
@@ -449,74 +459,72 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
     const char *keys[S_KEYS_MAX];
     size_t nk = s_referenties(ev->msg, keys);
     for (size_t k = 0; k < nk; k++) {
-        for (size_t ri = 0; ri < S_NRULES; ri++) {
-            const s_rule_t *r = &s_rules[ri];
-            if (r->key != S_KEY_REFERENTIE || !(r->answered_by & t->bit)) {
+        /* The open items with this key between these parties, of any kind (one index search). */
+        sqlite3_stmt *st = self->st[S_ST_FIND_KEY];
+        s_text(st, 1, ev->party);
+        s_text(st, 2, ev->recipient);
+        s_text(st, 3, keys[k]);
+        struct {
+            int64_t id, msg_id;
+            const s_rule_t *rule;
+            char type[16], ident[64], dagtekening[16];
+        } found[8];
+        size_t nf = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && nf < 8) {
+            const s_rule_t *r = s_rule_by_kind(s_col(st, 1));
+            /* Only kinds a 301/319 answers; "in onderzoek" is not the final answer. */
+            if (!r || r->key != S_KEY_REFERENTIE || !(r->answered_by & t->bit) ||
+                (r->trigger == S_TRIG_ONDERZOEK && onderzoek)) {
                 continue;
             }
-            if (r->trigger == S_TRIG_ONDERZOEK && onderzoek) {
-                continue; /* "in onderzoek" is not the final answer (TR360: only once anyway) */
-            }
-            /* Each open item of this kind is closed; an "in onderzoek" answer to a verzoek opens
-             * the item of the final answer, counted from the verzoek's Dagtekening. */
-            sqlite3_stmt *st = self->st[S_ST_FIND_KEY];
-            s_text(st, 1, ev->party);
-            s_text(st, 2, ev->recipient);
-            s_text(st, 3, keys[k]);
-            s_text(st, 4, r->kind);
-            struct {
-                int64_t id, msg_id;
-                char type[16], ident[64], dagtekening[16];
-            } found[8];
-            size_t nf = 0;
-            int rc;
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW && nf < 8) {
-                found[nf].id = sqlite3_column_int64(st, 0);
-                found[nf].msg_id = sqlite3_column_int64(st, 1);
-                snprintf(found[nf].type, sizeof(found[nf].type), "%s", s_col(st, 2));
-                snprintf(found[nf].ident, sizeof(found[nf].ident), "%s", s_col(st, 3));
-                snprintf(found[nf].dagtekening, sizeof(found[nf].dagtekening), "%s", s_col(st, 4));
-                nf++;
-            }
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-                s_db_error(self, "find_key");
+            found[nf].id = sqlite3_column_int64(st, 0);
+            found[nf].rule = r;
+            found[nf].msg_id = sqlite3_column_int64(st, 2);
+            snprintf(found[nf].type, sizeof(found[nf].type), "%s", s_col(st, 3));
+            snprintf(found[nf].ident, sizeof(found[nf].ident), "%s", s_col(st, 4));
+            snprintf(found[nf].dagtekening, sizeof(found[nf].dagtekening), "%s", s_col(st, 5));
+            nf++;
+        }
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            s_db_error(self, "find_key");
+            return GW_EIO;
+        }
+        for (size_t i = 0; i < nf; i++) {
+            sqlite3_stmt *cl = self->st[S_ST_CLOSE_ID];
+            sqlite3_bind_int64(cl, 1, o->now_ms);
+            sqlite3_bind_int64(cl, 2, ev->msg_id);
+            sqlite3_bind_int64(cl, 3, found[i].id);
+            if (s_exec(self, cl, "close_key") != GW_OK) {
                 return GW_EIO;
             }
-            for (size_t i = 0; i < nf; i++) {
-                sqlite3_stmt *cl = self->st[S_ST_CLOSE_ID];
-                sqlite3_bind_int64(cl, 1, o->now_ms);
-                sqlite3_bind_int64(cl, 2, ev->msg_id);
-                sqlite3_bind_int64(cl, 3, found[i].id);
-                if (s_exec(self, cl, "close_key") != GW_OK) {
-                    return GW_EIO;
-                }
-                if (!onderzoek || r->trigger != S_TRIG_ACCEPTED) {
+            if (!onderzoek || found[i].rule->trigger != S_TRIG_ACCEPTED) {
+                continue;
+            }
+            /* "Aanvraag in onderzoek" answers the verzoek for now: the final answer is owed,
+             * counted from the verzoek's Dagtekening. The item stays the verzoek's. */
+            for (size_t oi = 0; oi < S_NRULES; oi++) {
+                const s_rule_t *on = &s_rules[oi];
+                int32_t start = 0;
+                if (on->trigger != S_TRIG_ONDERZOEK ||
+                    gw_model_date(found[i].dagtekening, &start) != GW_OK) {
                     continue;
                 }
-                for (size_t oi = 0; oi < S_NRULES; oi++) {
-                    const s_rule_t *on = &s_rules[oi];
-                    int32_t start = 0;
-                    if (on->trigger != S_TRIG_ONDERZOEK ||
-                        gw_model_date(found[i].dagtekening, &start) != GW_OK) {
-                        continue;
-                    }
-                    /* The item stays the verzoek's: its message, type and parties. */
-                    s_open_t vo = {.msg_id = found[i].msg_id,
-                                   .type = found[i].type,
-                                   .ident = found[i].ident,
-                                   .sender = ev->recipient,
-                                   .recipient = ev->party,
-                                   .dagtekening = found[i].dagtekening,
-                                   .now_ms = o->now_ms,
-                                   .received = o->received};
-                    char expect[64];
-                    const gw_msgtype_t *vt = gw_msgtype_by_name(found[i].type);
-                    s_expect(on, vt ? vt : t, expect, sizeof(expect));
-                    if (s_insert(self, on, &vo, keys[k], expect, start, 0) != GW_OK) {
-                        return GW_EIO;
-                    }
+                s_open_t vo = {.msg_id = found[i].msg_id,
+                               .type = found[i].type,
+                               .ident = found[i].ident,
+                               .sender = ev->recipient,
+                               .recipient = ev->party,
+                               .dagtekening = found[i].dagtekening,
+                               .now_ms = o->now_ms,
+                               .received = o->received};
+                char expect[64];
+                const gw_msgtype_t *vt = gw_msgtype_by_name(found[i].type);
+                s_expect(on, vt ? vt : t, expect, sizeof(expect));
+                if (s_insert(self, on, &vo, keys[k], expect, start, 0) != GW_OK) {
+                    return GW_EIO;
                 }
             }
         }
@@ -963,7 +971,7 @@ gw_deadline_counts(void *db, int32_t today, int64_t *open, int64_t *overdue)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "SELECT count(*), coalesce(sum(due_date < ?1), 0) FROM deadline_item"
-                           " INDEXED BY deadline_item_due WHERE closed_ms IS NULL",
+                           " INDEXED BY deadline_item_msg WHERE closed_ms IS NULL",
                            -1, &st, NULL) != SQLITE_OK) {
         return GW_EIO;
     }
