@@ -78,5 +78,12 @@ check "rules test: a second start is rejected by startstop with 9074" $?
 [ $? -eq 1 ] && grep -q "TR019     9019" "$tmp/orphan.out"
 check "rules test: a start without a toewijzing is rejected (TR019)" $?
 
+"$ijwctl" overdue --store "$tmp/none.db" --at 2026-02-30 >"$tmp/od.out" 2>&1
+[ $? -eq 2 ] && grep -q "not a date" "$tmp/od.out"
+check "overdue: a bad --at date exits 2 and says why" $?
+"$ijwctl" overdue --store "$tmp/none.db" >"$tmp/od2.out" 2>&1
+[ $? -eq 2 ] && grep -q "cannot open store" "$tmp/od2.out" && [ ! -e "$tmp/none.db" ]
+check "overdue: a missing store exits 2 and is not created" $?
+
 echo "1..$n"
 exit $fail
