@@ -81,6 +81,7 @@ typedef struct gw_config {
                                    accepted heenberichten, for recipients that let the gateway
                                    answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
+    char http[128];             /* metrics + status page listener "host:port"; "" = off */
     /* The deadline monitor (gw_deadline.c); the calendar's choices are [UNVERIFIED] defaults. */
     int deadlines;              /* track answers owed (OP090...); default yes */
     int64_t clock_offset_ms;    /* testing/simulation only: the monitor's "now" runs this far

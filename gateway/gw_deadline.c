@@ -21,6 +21,7 @@
 #include "gw/model.h"
 
 #include "gw_calendar.h"
+#include "gw_overdue.h"
 
 #define S_CHECK_EVERY_MS 1000 /* overdue scan period (TICK comes every ~200 ms) */
 #define S_SCAN_MAX       256  /* items turned overdue per scan; the rest follow next scan */
@@ -133,6 +134,7 @@ static const char s_schema[] =
     " closed_ms INTEGER,"
     " closed_by INTEGER,"
     " late INTEGER NOT NULL DEFAULT 0,"
+    " answered_late INTEGER NOT NULL DEFAULT 0,"
     " overdue_ms INTEGER);"
     "CREATE INDEX IF NOT EXISTS deadline_item_alert ON deadline_item(due_date)"
     " WHERE closed_ms IS NULL AND overdue_ms IS NULL;"
@@ -141,6 +143,10 @@ static const char s_schema[] =
     "CREATE INDEX IF NOT EXISTS deadline_item_key ON deadline_item(recipient, sender, match_key)"
     " WHERE closed_ms IS NULL AND match_key <> '';"
     "CREATE INDEX IF NOT EXISTS deadline_item_late ON deadline_item(due_date) WHERE late = 1;"
+    "CREATE INDEX IF NOT EXISTS deadline_item_overdue ON deadline_item(due_date)"
+    " WHERE closed_ms IS NULL AND overdue_ms IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS deadline_item_answered_late ON deadline_item(due_date)"
+    " WHERE answered_late = 1;"
     "CREATE TABLE IF NOT EXISTS deadline_notice ("
     " item_id INTEGER NOT NULL,"
     " party TEXT NOT NULL,"
@@ -170,14 +176,17 @@ static const char *const s_sql[S_ST_COUNT] = {
                     " match_key, expect, dagtekening, received_date, start_date, due_date,"
                     " opened_ms, closed_ms, closed_by, late)"
                     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-    [S_ST_CLOSE_MSG] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2"
-                       " WHERE msg_id = ?3 AND kind = ?4 AND closed_ms IS NULL",
+    [S_ST_CLOSE_MSG] =
+        "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2,"
+        " answered_late = (due_date < ?9) WHERE msg_id = ?3 AND kind = ?4 AND closed_ms IS NULL",
     [S_ST_FIND_KEY] = "SELECT id, kind, msg_id, type, ident, dagtekening FROM deadline_item"
                       " WHERE recipient = ?1 AND sender = ?2 AND match_key = ?3"
                       " AND closed_ms IS NULL AND match_key <> ''",
-    [S_ST_CLOSE_ID] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2 WHERE id = ?3",
-    [S_ST_CLOSE_KEY] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2"
-                       " WHERE recipient = ?3 AND sender = ?4 AND match_key = ?5 AND kind = ?6"
+    [S_ST_CLOSE_ID] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2,"
+                      " answered_late = (due_date < ?9) WHERE id = ?3",
+    [S_ST_CLOSE_KEY] = "UPDATE deadline_item SET closed_ms = ?1, closed_by = ?2,"
+                       " answered_late = (due_date < ?9) WHERE recipient = ?3 AND sender = ?4 AND "
+                       "match_key = ?5 AND kind = ?6"
                        " AND closed_ms IS NULL AND match_key <> ''",
     [S_ST_SCAN] = "SELECT id, kind, rule, msg_id, type, ident, sender, recipient, due_date"
                   " FROM deadline_item WHERE closed_ms IS NULL AND overdue_ms IS NULL"
@@ -416,6 +425,8 @@ static int
 s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
 {
     const gw_msgtype_t *t = ev->type;
+    char today[11]; /* an answer after its due date counts as answered late */
+    gw_calendar_format(o->received, today);
     for (size_t ri = 0; ri < S_NRULES; ri++) {
         const s_rule_t *r = &s_rules[ri];
         if (!(r->answered_by & t->bit)) {
@@ -427,6 +438,7 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
             sqlite3_bind_int64(st, 2, ev->msg_id);
             sqlite3_bind_int64(st, 3, ev->answers);
             s_text(st, 4, r->kind);
+            s_text(st, 9, today);
             if (s_exec(self, st, "close_retour") != GW_OK) {
                 return GW_EIO;
             }
@@ -444,6 +456,7 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
             s_text(st, 4, ev->recipient); /* ... the aanbieder that declared */
             s_text(st, 5, key);
             s_text(st, 6, r->kind);
+            s_text(st, 9, today);
             if (s_exec(self, st, "close_declaratie") != GW_OK) {
                 return GW_EIO;
             }
@@ -497,6 +510,7 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
             sqlite3_bind_int64(cl, 1, o->now_ms);
             sqlite3_bind_int64(cl, 2, ev->msg_id);
             sqlite3_bind_int64(cl, 3, found[i].id);
+            s_text(cl, 9, today);
             if (s_exec(self, cl, "close_key") != GW_OK) {
                 return GW_EIO;
             }
@@ -985,4 +999,34 @@ gw_deadline_counts(void *db, int32_t today, int64_t *open, int64_t *overdue)
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? GW_OK : GW_EIO;
+}
+
+/* The metrics' view (gw_overdue.h): items the monitor found overdue and that are still open
+ * (its own judgement, so its clock_offset counts), and answers that came after their due date.
+ * now_ms is not needed: the monitor marks items overdue as its clock passes their due date. */
+void
+gw_overdue_counts(void *db, int64_t now_ms, gw_overdue_t *out)
+{
+    (void)now_ms;
+    memset(out, 0, sizeof(*out));
+    int yes = 0;
+    if (!db || s_has_tables(db, &yes) != GW_OK || !yes) {
+        return;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT (SELECT count(*) FROM deadline_item INDEXED BY deadline_item_overdue"
+            " WHERE closed_ms IS NULL AND overdue_ms IS NOT NULL),"
+            " (SELECT count(*) FROM deadline_item INDEXED BY"
+            " deadline_item_answered_late WHERE answered_late = 1)",
+            -1, &st, NULL) != SQLITE_OK) {
+        return;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->open = sqlite3_column_int64(st, 0);
+        out->late = sqlite3_column_int64(st, 1);
+        out->available = 1;
+    }
+    sqlite3_finalize(st);
 }

@@ -9,12 +9,14 @@
 
 #include "gw_deadline.h"
 #include "gw_events.h"
+#include "gw_monitor.h"
 
 typedef int (*sink_create_fn)(const gw_config_t *cfg, void *db, gw_sink_t *sink, char **err);
 
 /* One line per sink kind; order = the order they see events. */
 static const sink_create_fn s_sink_kinds[] = {
     gw_deadline_sink_create, /* answers owed and overdue (docs/deadlines.md) */
+    gw_monitor_sink_create,  /* metrics + status page (http = host:port) */
 };
 
 int

@@ -19,6 +19,7 @@
 #include "gw_calendar.h"
 #include "gw_config.h"
 #include "gw_deadline.h"
+#include "gw_overdue.h"
 #include "gw_store.h"
 #include "unittest.h"
 
@@ -349,6 +350,45 @@ test_deadline_answered_before_told_is_not_sent(void **state)
 }
 
 static void
+test_deadline_overdue_counts_for_metrics(void **state)
+{
+    (void)state;
+    t_env_t e;
+    s_env_open(&e, NULL);
+    gw_overdue_t c;
+    gw_overdue_counts(gw_store_db(e.store), 0, &c);
+    assert_int_equal(c.available, 1);
+    assert_int_equal(c.open, 0);
+    int64_t t0 = s_at("2026-11-23", 10);
+    s_accept(&e, "valid/jw315.xml", "42420001", "0363", 1, 0, t0);
+    s_accept(&e, "valid/jw323.xml", "42420001", "0363", 2, 0, t0);
+    s_tick(&e, s_at("2026-11-27", 8)); /* the retour of the 315 is overdue */
+    gw_overdue_counts(gw_store_db(e.store), 0, &c);
+    assert_int_equal(c.open, 1);
+    assert_int_equal(c.late, 0);
+    /* The JW316 comes a day late; the 325 comes on time. */
+    s_accept(&e, "valid/jw316.xml", "0363", "42420001", 3, 1, s_at("2026-11-27", 9));
+    s_accept(&e, "valid/jw325.xml", "0363", "42420001", 4, 0, s_at("2026-11-27", 9));
+    gw_overdue_counts(gw_store_db(e.store), 0, &c);
+    assert_int_equal(c.open, 0);
+    assert_int_equal(c.late, 1);
+    s_env_close(&e);
+    /* A store the monitor never ran on: not available. */
+    char dir[] = "/tmp/gw-deadline-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/s.db", dir);
+    char *err = NULL;
+    gw_store_opts_t so = {0};
+    gw_store_t *s = gw_store_open(path, &so, &err);
+    assert_non_null(s);
+    gw_overdue_counts(gw_store_db(s), 0, &c);
+    assert_int_equal(c.available, 0);
+    gw_store_close(&s);
+    nftw(dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
 test_deadline_answer_accepted_opens_no_retour(void **state)
 {
     (void)state;
@@ -450,6 +490,7 @@ main(void)
         cmocka_unit_test_setup(test_deadline_declaratie_closed_by_its_325_only, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_offline_party_told_when_back, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_answered_before_told_is_not_sent, ut_alloc_setup),
+        cmocka_unit_test_setup(test_deadline_overdue_counts_for_metrics, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_answer_accepted_opens_no_retour, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_late_start_recorded, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_clock_offset_moves_today, ut_alloc_setup),

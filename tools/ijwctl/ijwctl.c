@@ -8,6 +8,7 @@
  *   ijwctl rules                        list the intra-message rules
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
+ *   ijwctl backup|restore|store ...     back up, restore, upgrade the store (cmd_backup.c)
  *   ijwctl overdue                      open and overdue deadlines (cmd_deadline.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
@@ -60,6 +61,9 @@ s_usage(FILE *f)
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
+          "       ijwctl backup [-c CONFIG | -s STORE] OUT\n"
+          "       ijwctl restore BACKUP [-c CONFIG | -s STORE]\n"
+          "       ijwctl store version|upgrade [-c CONFIG | -s STORE] [--no-backup]\n"
           "       ijwctl overdue [-c CONFIG | --store FILE] [--at YYYY-MM-DD] [--party CODE]\n"
           "                      [--overdue-only] [--late]\n"
           "\n"
@@ -557,6 +561,15 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "overdue") == 0) {
         return ijwctl_overdue(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "backup") == 0) {
+        return ijwctl_backup(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "restore") == 0) {
+        return ijwctl_restore(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "store") == 0) {
+        return ijwctl_store(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);
