@@ -961,6 +961,8 @@ gw_deadline_list(void *db, const char *party, int late,
             .late = sqlite3_column_int(st, 12),
             .alerted = sqlite3_column_int(st, 13),
         };
+        const s_rule_t *r = s_rule_by_kind(it.kind);
+        it.uncertain = r ? r->uncertain : 0;
         if (fn(arg, &it) != 0) {
             rc = SQLITE_DONE;
             break;

@@ -23,6 +23,7 @@ typedef struct overdue_run {
     int32_t at;         /* the date the lateness is computed for */
     int only_overdue;   /* --overdue-only */
     long open, overdue; /* rows printed */
+    int uncertain;      /* a row's rule reading is uncertain: print the footnote */
 } overdue_run_t;
 
 static int
@@ -51,9 +52,12 @@ s_row(void *arg, const gw_deadline_item_t *it)
     r->overdue += late > 0;
     char lbuf[16];
     snprintf(lbuf, sizeof(lbuf), "%d", late);
+    char rule[24];
+    snprintf(rule, sizeof(rule), "%s%s", it->rule, it->uncertain ? "*" : "");
+    r->uncertain |= it->uncertain;
     printf("%-8s %-13.13s %-10s %-10s %-10s %-10s %4s  %-11s %-12s %s%s\n", it->type, it->ident,
-           it->sender, it->recipient, it->received, it->due, late > 0 ? lbuf : "-", it->rule,
-           it->kind, it->expect, late > 0 ? "  OVERDUE" : "");
+           it->sender, it->recipient, it->received, it->due, late > 0 ? lbuf : "-", rule, it->kind,
+           it->expect, late > 0 ? "  OVERDUE" : "");
     return 0;
 }
 
@@ -139,6 +143,10 @@ ijwctl_overdue(int argc, char **argv)
         printf("%ld late\n", run.open);
     } else {
         printf("%ld open, %ld overdue\n", run.open, run.overdue);
+    }
+    if (run.uncertain) {
+        printf("* how this rule's deadline is counted is our reading of the standard "
+               "(docs/deadlines.md)\n");
     }
     status = 0;
 done:
