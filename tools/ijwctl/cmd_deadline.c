@@ -55,7 +55,7 @@ s_row(void *arg, const gw_deadline_item_t *it)
     char rule[24];
     snprintf(rule, sizeof(rule), "%s%s", it->rule, it->uncertain ? "*" : "");
     r->uncertain |= it->uncertain;
-    printf("%-8s %-13.13s %-10s %-10s %-10s %-10s %4s  %-11s %-12s %s%s\n", it->type, it->ident,
+    printf("%-8s %-13.13s %-10s %-10s %-10s %-10s %4s  %-12s %-11s %s%s\n", it->type, it->ident,
            it->sender, it->recipient, it->received, it->due, late > 0 ? lbuf : "-", rule, it->kind,
            it->expect, late > 0 ? "  OVERDUE" : "");
     return 0;
@@ -133,7 +133,7 @@ ijwctl_overdue(int argc, char **argv)
     gw_calendar_format(run.at, today);
     printf("%s at %s%s%s\n", late ? "late starts and stops" : "open deadlines", today,
            party ? ", party " : "", party ? party : "");
-    printf("%-8s %-13s %-10s %-10s %-10s %-10s %4s  %-11s %-12s %s\n", "TYPE", "IDENT", "SENDER",
+    printf("%-8s %-13s %-10s %-10s %-10s %-10s %4s  %-12s %-11s %s\n", "TYPE", "IDENT", "SENDER",
            "RECIPIENT", "RECEIVED", "DUE", "LATE", "RULE", "DEADLINE", "EXPECTS");
     if (gw_deadline_list(gw_store_db(s), party, late, s_row, &run) != GW_OK) {
         fprintf(stderr, "ijwctl overdue: cannot read the deadline tables of %s\n", path);
