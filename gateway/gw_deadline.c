@@ -34,6 +34,8 @@ typedef enum s_trigger {
     S_TRIG_ACCEPTED,  /* an accepted message of an `opens` type owes an answer */
     S_TRIG_ONDERZOEK, /* a 319 with VerzoekAntwoord 2 answers an open antwoord item */
     S_TRIG_ARRIVAL,   /* the message itself has a deadline: recorded when it arrives late */
+    S_TRIG_ANSWER,    /* an answer of an `opens` type that closes a verzoek's item has a deadline
+                         of its own, counted from the verzoek: recorded when it arrives late */
 } s_trigger_t;
 
 /* Day 0 of the count. */
@@ -69,6 +71,7 @@ typedef struct s_rule {
     int n;                /* the answer is on time up to and including day 0 + n */
     s_key_t key;          /* how the answer is matched */
     int uncertain;        /* the reading of the rule is a choice of ours (docs/deadlines.md) */
+    const char *reden;    /* S_TRIG_ANSWER: only for this RedenAfwijzingVerzoek; NULL = any */
 } s_rule_t;
 
 static const s_rule_t s_rules[] = {
@@ -76,25 +79,33 @@ static const s_rule_t s_rules[] = {
      * gateway answers accepted messages itself (answer_accepted = yes). */
     {"retour", "OP090", GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317 | GW_M319,
      GW_M302 | GW_M306 | GW_M308 | GW_M316 | GW_M318 | GW_M320, S_TRIG_ACCEPTED, S_FROM_RECEIPT,
-     S_WORKDAYS, 3, S_KEY_ANSWERS, 0},
+     S_WORKDAYS, 3, S_KEY_ANSWERS, 0, NULL},
     /* OP274/OP346: a 301 or 319 within 5 werkdagen after a VOT (per AangevraagdProduct) or a
      * VOW. Counted from receipt of the verzoek [uncertain: the FAQ counts a 315 from the
      * beoordeling/intake, which the gateway cannot see]. */
     {"antwoord", "OP274/OP346", GW_M315 | GW_M317, GW_M301 | GW_M319, S_TRIG_ACCEPTED,
-     S_FROM_RECEIPT, S_WORKDAYS, 5, S_KEY_REFERENTIE, 1},
+     S_FROM_RECEIPT, S_WORKDAYS, 5, S_KEY_REFERENTIE, 1, NULL},
     /* OP090x4: the 325 within 10 werkdagen after receipt of the 323. */
     {"declaratie", "OP090x4", GW_M323, GW_M325, S_TRIG_ACCEPTED, S_FROM_RECEIPT, S_WORKDAYS, 10,
-     S_KEY_DECLARATIE, 0},
+     S_KEY_DECLARATIE, 0, NULL},
     /* FAQ "Vragen over reactietijden": after VerzoekAntwoord 2 (Aanvraag in onderzoek) the final
      * 301 or 319 within 8 weeks of the verzoek's Dagtekening [uncertain: a FAQ, not a rule;
      * OP359's 2 weeks for a woonplaatsbeginsel rejection cannot be told apart in advance]. */
     {"onderzoek", "FAQ", GW_M319, GW_M301 | GW_M319, S_TRIG_ONDERZOEK, S_FROM_VERZOEK, S_DAYS, 56,
-     S_KEY_REFERENTIE, 1},
+     S_KEY_REFERENTIE, 1, NULL},
     /* OP271/OP272: start and stop within 5 werkdagen after the actual start / end. Counted
      * from Begindatum / Einddatum [uncertain: after a retroactive toewijzing the FAQ counts
      * from receipt of the 301, which this row does not see, so such a start shows as late]. */
-    {"start", "OP271", GW_M305, 0, S_TRIG_ARRIVAL, S_FROM_BEGINDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1},
-    {"stop", "OP272", GW_M307, 0, S_TRIG_ARRIVAL, S_FROM_EINDDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1},
+    {"start", "OP271", GW_M305, 0, S_TRIG_ARRIVAL, S_FROM_BEGINDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1,
+     NULL},
+    {"stop", "OP272", GW_M307, 0, S_TRIG_ARRIVAL, S_FROM_EINDDATUM, S_WORKDAYS, 5, S_KEY_NONE, 1,
+     NULL},
+    /* OP359: a rejection on the woonplaatsbeginsel (319, RedenAfwijzingVerzoek 8) within 2 weeks.
+     * Counted from the verzoek's Dagtekening [uncertain: the FAQ says 10 dagen after the
+     * woonplaatsbeginsel research]. Nothing announces it in advance, so it is recorded as late
+     * when it arrives after 14 days, never alerted. */
+    {"woonplaatsbeginsel", "OP359", GW_M319, 0, S_TRIG_ANSWER, S_FROM_VERZOEK, S_DAYS, 14,
+     S_KEY_NONE, 1, "8"},
 };
 
 #define S_NRULES (sizeof(s_rules) / sizeof(s_rules[0]))
@@ -312,7 +323,7 @@ typedef struct s_open {
 
 static int
 s_insert(deadline_t *self, const s_rule_t *r, const s_open_t *o, const char *key,
-         const char *expect, int32_t start, int late_closed)
+         const char *expect, int32_t start, int64_t late_closed_by)
 {
     char sdate[11], ddate[11], rdate[11];
     int32_t due = s_due(self, r, start);
@@ -334,9 +345,9 @@ s_insert(deadline_t *self, const s_rule_t *r, const s_open_t *o, const char *key
     s_text(st, 12, sdate);
     s_text(st, 13, ddate);
     sqlite3_bind_int64(st, 14, o->now_ms);
-    if (late_closed) {
+    if (late_closed_by) { /* recorded late: closed at once, by the message that came late */
         sqlite3_bind_int64(st, 15, o->now_ms);
-        sqlite3_bind_int64(st, 16, o->msg_id);
+        sqlite3_bind_int64(st, 16, late_closed_by);
         sqlite3_bind_int(st, 17, 1);
     } else {
         sqlite3_bind_null(st, 15);
@@ -418,6 +429,43 @@ s_earliest(const gw_msg_t *msg, s_from_t from, int32_t *day)
 }
 
 /* ------------------------------------------------------------ ACCEPTED ---- */
+
+/* An answer that closes a verzoek's item and has a deadline of its own (S_TRIG_ANSWER, e.g.
+ * OP359): recorded as late when it arrives after it. The record is the verzoek's. */
+static int
+s_late_answer(deadline_t *self, const gw_event_t *ev, const s_open_t *o, const int64_t *verzoek,
+              const char *type, const char *ident, const char *dagtekening, const char *key)
+{
+    const gw_antwoord_t *a = ev->msg && ev->msg->bericht ? ev->msg->bericht->Antwoord : NULL;
+    for (size_t i = 0; i < S_NRULES; i++) {
+        const s_rule_t *r = &s_rules[i];
+        int32_t start = 0;
+        if (r->trigger != S_TRIG_ANSWER || !(r->opens & ev->type->bit) ||
+            (r->reden &&
+             !(a && a->RedenAfwijzingVerzoek && strcmp(a->RedenAfwijzingVerzoek, r->reden) == 0)) ||
+            gw_model_date(dagtekening, &start) != GW_OK || o->received <= s_due(self, r, start)) {
+            continue;
+        }
+        char due[11];
+        gw_calendar_format(s_due(self, r, start), due);
+        gw_log(GW_LOG_WARN, "deadline_late",
+               "kind=%s rule=%s type=%s ident=%s msgid=%" PRId64 " answer=%" PRId64
+               " sender=%s recipient=%s due=%s",
+               r->kind, r->rule, type, ident, *verzoek, ev->msg_id, ev->recipient, ev->party, due);
+        s_open_t vo = {.msg_id = *verzoek,
+                       .type = type,
+                       .ident = ident,
+                       .sender = ev->recipient,
+                       .recipient = ev->party,
+                       .dagtekening = dagtekening,
+                       .now_ms = o->now_ms,
+                       .received = o->received};
+        if (s_insert(self, r, &vo, key, ev->type->name, start, ev->msg_id) != GW_OK) {
+            return GW_EIO;
+        }
+    }
+    return GW_OK;
+}
 
 /* Close what an answer answers: by `answers` (retour), ReferentieAanbieder (301/319) or
  * DeclaratieIdentificatie (325). A 319 "in onderzoek" opens the 8-week item. */
@@ -505,6 +553,10 @@ s_close(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
             s_db_error(self, "find_key");
             return GW_EIO;
         }
+        if (nf > 0 && s_late_answer(self, ev, o, &found[0].msg_id, found[0].type, found[0].ident,
+                                    found[0].dagtekening, keys[k]) != GW_OK) {
+            return GW_EIO;
+        }
         for (size_t i = 0; i < nf; i++) {
             sqlite3_stmt *cl = self->st[S_ST_CLOSE_ID];
             sqlite3_bind_int64(cl, 1, o->now_ms);
@@ -553,7 +605,7 @@ s_opens(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
     const gw_msgtype_t *t = ev->type;
     for (size_t ri = 0; ri < S_NRULES; ri++) {
         const s_rule_t *r = &s_rules[ri];
-        if (!(r->opens & t->bit) || r->trigger == S_TRIG_ONDERZOEK) {
+        if (!(r->opens & t->bit) || r->trigger == S_TRIG_ONDERZOEK || r->trigger == S_TRIG_ANSWER) {
             continue;
         }
         char expect[64];
@@ -569,7 +621,7 @@ s_opens(deadline_t *self, const gw_event_t *ev, const s_open_t *o)
                        " sender=%s recipient=%s due=%s",
                        r->kind, r->rule, t->name, o->ident, o->msg_id, o->sender, o->recipient,
                        due);
-                rc = s_insert(self, r, o, "", "", start, 1);
+                rc = s_insert(self, r, o, "", "", start, o->msg_id);
             }
         } else if (r->key == S_KEY_ANSWERS) {
             if (!self->answer_accepted) {

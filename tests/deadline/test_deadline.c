@@ -417,6 +417,34 @@ test_deadline_late_start_recorded(void **state)
 }
 
 static void
+test_deadline_late_woonplaatsbeginsel_rejection_recorded(void **state)
+{
+    (void)state;
+    t_env_t e;
+    s_env_open(&e, NULL);
+    /* VOT dated 2026-06-01; the woonplaatsbeginsel rejection (319, reden 8) is due within 2 weeks
+     * (OP359): on 10 June it is on time. */
+    s_accept(&e, "valid/jw315-woonplaatsbeginsel.xml", "65656055", "0363", 1, 0,
+             s_at("2026-06-02", 10));
+    s_accept(&e, "valid/jw319-woonplaatsbeginsel.xml", "0363", "65656055", 2, 0,
+             s_at("2026-06-10", 10));
+    assert_int_equal(s_list(&e, NULL, 1).n, 0);
+    s_env_close(&e);
+    /* On 16 June it is late: recorded (not alerted), against the verzoek. */
+    s_env_open(&e, NULL);
+    s_accept(&e, "valid/jw315-woonplaatsbeginsel.xml", "65656055", "0363", 1, 0,
+             s_at("2026-06-02", 10));
+    s_accept(&e, "valid/jw319-woonplaatsbeginsel.xml", "0363", "65656055", 2, 0,
+             s_at("2026-06-16", 10));
+    t_list_t late = s_list(&e, NULL, 1);
+    assert_string_equal(late.text, "woonplaatsbeginsel:JW315:2026-06-15:JW319\n");
+    /* The antwoord item (due 9 June) was closed by that 319. */
+    t_list_t l = s_list(&e, NULL, 0);
+    assert_null(strstr(l.text, "antwoord"));
+    s_env_close(&e);
+}
+
+static void
 test_deadline_clock_offset_moves_today(void **state)
 {
     (void)state;
@@ -493,6 +521,8 @@ main(void)
         cmocka_unit_test_setup(test_deadline_overdue_counts_for_metrics, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_answer_accepted_opens_no_retour, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_late_start_recorded, ut_alloc_setup),
+        cmocka_unit_test_setup(test_deadline_late_woonplaatsbeginsel_rejection_recorded,
+                               ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_clock_offset_moves_today, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_config_keys, ut_alloc_setup),
     };
