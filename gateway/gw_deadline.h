@@ -42,7 +42,7 @@ typedef struct gw_deadline_item {
     const char *start;     /* day 0 of the count, YYYY-MM-DD */
     const char *due;       /* the last day on time, YYYY-MM-DD */
     const char *received;  /* the message's receipt date, YYYY-MM-DD */
-    int late;              /* start/stop: arrived after its due date (closed at once) */
+    int late;              /* start, stop, OP359: arrived after its due date (closed at once) */
     int alerted;           /* the monitor found it overdue and alerted */
     int uncertain;         /* our reading of its rule is a choice (docs/deadlines.md) */
 } gw_deadline_item_t;

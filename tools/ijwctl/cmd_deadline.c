@@ -39,7 +39,7 @@ s_row(void *arg, const gw_deadline_item_t *it)
         }
     }
     if (it->late) {
-        /* --late: a start or stop that arrived late; lateness at its arrival. */
+        /* --late: a message that arrived after its own deadline; lateness at its arrival. */
         int32_t rec = 0;
         late = gw_calendar_parse(it->received, &rec) == GW_OK
                    ? gw_calendar_workdays_between(r->cal, due, rec)
@@ -131,7 +131,8 @@ ijwctl_overdue(int argc, char **argv)
     }
     char today[11];
     gw_calendar_format(run.at, today);
-    printf("%s at %s%s%s\n", late ? "late starts and stops" : "open deadlines", today,
+    printf("%s at %s%s%s\n",
+           late ? "late messages (start, stop, woonplaatsbeginsel)" : "open deadlines", today,
            party ? ", party " : "", party ? party : "");
     printf("%-8s %-13s %-10s %-10s %-10s %-10s %4s  %-12s %-11s %s\n", "TYPE", "IDENT", "SENDER",
            "RECIPIENT", "RECEIVED", "DUE", "LATE", "RULE", "DEADLINE", "EXPECTS");
