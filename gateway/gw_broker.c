@@ -508,6 +508,34 @@ s_chain_for(const gw_config_t *cfg, char **err)
     return c;
 }
 
+/* A filter routed the message to another party (the contract filter: an onderaannemer's
+ * messages go to its hoofdaannemer). Returns 1 with recipient and *to replaced, or 0 after
+ * answering the sender with an error. */
+static int
+s_reroute(gw_broker_t *self, gw_worker_result_t *r, const char *route, char *recipient,
+          size_t cap, party_state_t **to)
+{
+    party_state_t *via = s_party(self, route);
+    if (!via) {
+        s_error(self, r->peer, r->id, "UNKNOWN_RECIPIENT",
+                "this message goes via party %s (instead of %s), which is not a registered party "
+                "of this gateway",
+                route, recipient);
+        return 0;
+    }
+    if ((size_t)s_backlog(self, via) >= self->config->queue_limit) {
+        s_error(self, r->peer, r->id, "QUEUE_FULL",
+                "recipient %s has %" PRId64 " undelivered messages (limit %zu); try later", route,
+                via->backlog, self->config->queue_limit);
+        return 0;
+    }
+    gw_log(GW_LOG_INFO, "routed", "peer=%s id=%s from=%s to=%s", r->peer, r->id, recipient,
+           route);
+    snprintf(recipient, cap, "%s", route);
+    *to = via;
+    return 1;
+}
+
 /* Second half: route, persist, acknowledge (after the batch commits). */
 static void
 s_checked(gw_broker_t *self, gw_worker_result_t *r)
@@ -583,7 +611,9 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         .received_ms = now,
     };
     int dup = 0;
-    gw_filter_ctx_t fctx = {.now_ms = now, .peer = peer, .db = gw_store_db(self->store)};
+    char route[GW_FILTER_ROUTE_MAX] = ""; /* a filter may name another recipient */
+    gw_filter_ctx_t fctx = {.now_ms = now, .peer = peer, .db = gw_store_db(self->store),
+                            .route_to = route};
     if (gw_chain_count(self->chain) > 0 && r->msg) {
         /* A resend of a stored message is answered as such, not judged again. */
         int rc0 = gw_store_find_copy(self->store, &sm, &dup);
@@ -607,6 +637,10 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                 char props[96];
                 snprintf(props, sizeof(props), "type=%s\ncode=HANDLED\n", type->name);
                 s_reply(self, peer, GW_CMD_ACK, r->id, props, NULL, 0);
+                return;
+            }
+            if (route[0] && strcmp(route, recipient) != 0 && !s_reroute(self, r, route, recipient,
+                                                                         sizeof(recipient), &to)) {
                 return;
             }
         }
