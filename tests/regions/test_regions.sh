@@ -67,6 +67,39 @@ for conf in "$regions"/*.conf; do
     check "profile $name: ijwgw -t accepts a configuration with it" $st
 done
 
+# All profiles that name their gemeenten, together in one gateway configuration
+# (one `filter contract` section each, as docs/contract-register.md describes):
+# every case below must come out the same as against its own profile alone.
+all=$tmp/all
+mkdir -p "$all"
+{
+    printf 'gateway\n    endpoint = ipc://%s/gw.sock\n    store = %s/store.db\n\n' "$all" "$all"
+    printf 'party 0363\n    kind = gemeente\n\n'
+} >"$all/ijwgw.conf"
+together=
+for conf in "$regions"/*.conf; do
+    [ -f "$conf" ] || continue
+    reg=$(register_of "$conf")
+    grep -q "^[ \t]*gemeenten[ \t]*=" "$regions/$reg" 2>/dev/null || continue
+    cp "$regions/$reg" "$all/"
+    for list in $(sed -n 's/^[ \t]*gemeentelijst[ \t]*=[ \t]*\([^ \t#]*\).*/\1/p' "$regions/$reg"); do
+        cp "$regions/$list" "$all/"
+    done
+    { cat "$conf"; echo; } >>"$all/ijwgw.conf"
+    together="$together $(basename "$conf" .conf)"
+done
+"$ijwgw" -t -c "$all/ijwgw.conf" >"$all/t.out" 2>&1 </dev/null
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' "$all/t.out"
+check "profiles with gemeenten together in one configuration:$together" $st
+
+# What a run decided about its last message: the rules that fired, the routing
+# and the outcome (the same whichever sections judged it).
+outcome() { # last-block file
+    grep "^      rule .*\(WARN\|REJECT\)\|^  routed to \|^  ACCEPTED\|^  REJECTED" "$1" |
+        sed 's/  */ /g'
+}
+
 # --- 2. the cases ------------------------------------------------------------
 # The verdict block of the last message in a rules-test output: from its
 # "FILE: TYPE" line to the next message's (or the summary).
@@ -126,6 +159,22 @@ for cases in "$fx"/*/CASES; do
             ;;
         *)
             ok=1
+            ;;
+        esac
+        # The same with every profile in one configuration (not for cases that are
+        # about a gemeente outside this region: another profile judges those).
+        case " $together " in
+        *" $region "*)
+            if [ "$expect" != skip ]; then
+                "$ijwctl" rules test -c "$all/ijwgw.conf" --today "$today" "$@" \
+                    >"$out.all" 2>&1 </dev/null
+                last_block "$out.all" "$last" >"$out.all.last"
+                [ "$(outcome "$out.last")" = "$(outcome "$out.all.last")" ] || {
+                    ok=1
+                    echo "# with all profiles together:"
+                    sed 's/^/#   /' "$out.all.last"
+                }
+            fi
             ;;
         esac
         # Never a BSN in the output (the fixtures' BSNs all start 99990).
