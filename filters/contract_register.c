@@ -1564,6 +1564,14 @@ s_freeze_tarief(s_parser_t *p, b_tarief_t *list, size_t n, const char *owner)
     return v;
 }
 
+/* A ProductCode of either wet in the (sorted) product list. */
+static int
+s_has_code(const gw_register_t *reg, const char *code)
+{
+    return gw_register_product(reg, GW_FAMILY_IJW, code) ||
+           gw_register_product(reg, GW_FAMILY_IWMO, code);
+}
+
 static gw_register_t *
 s_freeze(s_parser_t *p)
 {
@@ -1744,14 +1752,7 @@ s_freeze(s_parser_t *p)
                 dst->period = reg->periode; /* open unless the register has a periode */
             }
             for (size_t g = 0; g < dst->nproducten; g++) {
-                int found = 0;
-                for (size_t q = 0; q < reg->nproducts; q++) {
-                    if (strcmp(reg->products[q].code, dst->producten[g]) == 0) {
-                        found = 1;
-                        break;
-                    }
-                }
-                if (!found) {
+                if (!s_has_code(reg, dst->producten[g])) {
                     s_err(p, c->c.line, "aanbieder %s: contract: unknown product '%s'", a->agb,
                           dst->producten[g]);
                 }
@@ -1764,14 +1765,7 @@ s_freeze(s_parser_t *p)
         a->tarief = s_freeze_tarief(p, b->tarief, b->ntarief, owner);
         a->ntarief = b->ntarief;
         for (k = 0; k < a->ntarief; k++) {
-            int found = 0;
-            for (size_t q = 0; q < reg->nproducts; q++) {
-                if (strcmp(reg->products[q].code, a->tarief[k].product) == 0) {
-                    found = 1;
-                    break;
-                }
-            }
-            if (!found) {
+            if (!s_has_code(reg, a->tarief[k].product)) {
                 s_err(p, a->tarief[k].line, "aanbieder %s: tarief: unknown product '%s'", a->agb,
                       a->tarief[k].product);
             }

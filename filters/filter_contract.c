@@ -248,7 +248,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         }
         if (p && (day < p->geldig.from || day > p->geldig.to)) {
             s_find(r, GW_CR_TR381, NULL, p2, it->cls,
-                   "ProductCode %s staat op %s niet in de productcodelijst", it->code, it->begin);
+                   "ProductCode %s staat op de productdatum niet in de productcodelijst",
+                   it->code);
             return;
         }
         if (!p && gw_register_complete_list(r->reg)) {
@@ -293,7 +294,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     }
     if (!con) {
         s_find(r, GW_CR_CONTRACT, NULL, it->path, it->cls,
-               "aanbieder %s heeft op %s geen contract voor segment %s%s%s", agb, it->begin,
+               "aanbieder %s heeft op de productdatum geen contract voor segment %s%s%s", agb,
                seg->id, holder ? "" : " (not in the register)",
                holder && holder != gw_register_aanbieder(r->reg, agb) ? " via its hoofdaannemer"
                                                                       : "");
@@ -343,8 +344,8 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
             (gw_model_int(it->tarief, &got) != GW_OK || got != want)) {
             snprintf(p2, sizeof(p2), "%s/ProductTarief", it->path);
             s_find(r, GW_CR_TR418, NULL, p2, it->cls,
-                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s op %s",
-                   it->tarief, (long long)want, p->code, it->begin);
+                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s",
+                   it->tarief, (long long)want, p->code);
         }
     }
     if (is323 || it->number == 305 || it->number == 307) {
@@ -358,9 +359,9 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         int has_end = s_day(it->end, &end);
         if (!has_end || end > limit) {
             s_find(r, GW_CR_DUUR, NULL, it->path, it->cls,
-                   "%s%s: period %s..%s is longer than the maximum of %d%c",
-                   props->crisis ? "crisis product " : "product ", pcode ? pcode : it->categorie,
-                   it->begin, has_end ? it->end : "(open)", (int)props->dur_n, props->dur_unit);
+                   "%s%s: de periode%s is langer dan het maximum van %d%c",
+                   props->crisis ? "crisisproduct " : "product ", pcode ? pcode : it->categorie,
+                   has_end ? "" : " (zonder Einddatum)", (int)props->dur_n, props->dur_unit);
         }
     }
 
@@ -375,10 +376,18 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
             (props->age_max >= 0 && at_end > props->age_max)) {
             char band[24];
             snprintf(band, sizeof(band), "%d..%d", props->age_min, props->age_max);
+            if (props->age_min < 0) {
+                snprintf(band, sizeof(band), "..%d", props->age_max);
+            } else if (props->age_max < 0) {
+                snprintf(band, sizeof(band), "%d..", props->age_min);
+            }
+            /* No age or date in the text: only which bound and the band. */
             s_find(r, GW_CR_LEEFTIJD, NULL, it->path, it->cls,
-                   "leeftijd %d (begin) / %d (eind) valt buiten de leeftijdsgrenzen %s van "
+                   "de leeftijd van de client %s valt buiten de leeftijdsgrenzen %s van "
                    "product %s",
-                   at_begin, at_end, band, pcode ? pcode : it->categorie);
+                   props->age_min >= 0 && at_begin < props->age_min ? "bij de ingangsdatum"
+                                                                    : "bij de einddatum",
+                   band, pcode ? pcode : it->categorie);
         }
     }
 
@@ -432,8 +441,7 @@ s_tr378(s_run_t *r, const gw_msg_t *msg, const char *gemeente, const char *path,
     }
     if (gw_register_gemeente_known(r->reg, gemeente, day) == 0) {
         s_find(r, GW_CR_TR378, NULL, path, cls,
-               "Gemeentecode %s komt niet voor in de lijst van CBS op %s", gemeente,
-               s_first_date(msg));
+               "Gemeentecode %s komt niet voor in de lijst van CBS", gemeente);
     }
 }
 

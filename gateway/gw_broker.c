@@ -491,6 +491,12 @@ s_log_filter_stats(const gw_broker_t *self)
                " errors=%" PRIu64,
                st.name, st.passed, st.rejected, st.warned, st.errors);
     }
+    for (size_t i = 0; i < gw_chain_rule_count(self->chain); i++) {
+        gw_chain_rule_stats_t rs;
+        gw_chain_rule_stats(self->chain, i, &rs);
+        gw_log(GW_LOG_INFO, "rule_stats", "rule=%s rejected=%" PRIu64 " warned=%" PRIu64,
+               rs.rule, rs.rejected, rs.warned);
+    }
 }
 
 /* Build the chain of a config generation. NULL with *err on failure. */

@@ -238,6 +238,11 @@ ijwctl_rules_test(int argc, char **argv)
         if (!s_region_path(region, rpath, sizeof(rpath), looked, sizeof(looked))) {
             fprintf(stderr, "ijwctl: region '%s' not found (looked for %s.conf in: %s)\n", region,
                     region, looked);
+            const char *env = getenv("IJWGW_REGIONS_DIR");
+            if (env && *env) {
+                s_region_list(env);
+            }
+            s_region_list(GW_REGIONS_DIR);
             s_region_list(GW_SOURCE_DIR "/deploy/regions");
             return 2;
         }
