@@ -16,9 +16,10 @@
 #include "gw/alloc.h"
 #include "gw/arena.h"
 
-#define S_MAX_FILE  (16u * 1024u * 1024u) /* a register or gemeente list larger than this is refused */
-#define S_MAX_VALUE 4096                  /* longest value of one key */
-#define S_ECHO      48                    /* longest piece of input quoted in an error */
+#define S_MAX_FILE                                                                                 \
+    (16u * 1024u * 1024u) /* a register or gemeente list larger than this is refused */
+#define S_MAX_VALUE 4096  /* longest value of one key */
+#define S_ECHO      48    /* longest piece of input quoted in an error */
 
 /* ------------------------------------------------------------------ static tables ---- */
 
@@ -44,8 +45,7 @@ const gw_cr_rule_info_t gw_cr_rules[GW_CR_NRULES] = {
                            "no per-client declaratie for a taakgericht product"},
     [GW_CR_TAAKGERICHT] = {"CR-TAAKGERICHT", "0001", GW_SEV_OFF, GW_M301 | GW_M315 | GW_M317,
                            "no per-client toewijzing or verzoek for a taakgericht product"},
-    [GW_CR_EENHEID] = {"CR-EENHEID", "0001", GW_SEV_REJECT,
-                       GW_M301 | GW_M315 | GW_M317 | GW_M323,
+    [GW_CR_EENHEID] = {"CR-EENHEID", "0001", GW_SEV_REJECT, GW_M301 | GW_M315 | GW_M317 | GW_M323,
                        "the Eenheid fits the product's bekostiging"},
     [GW_CR_FREQUENTIE] = {"CR-FREQUENTIE", "0001", GW_SEV_REJECT, GW_M301 | GW_M315 | GW_M317,
                           "the Frequentie is one the product allows"},
@@ -58,6 +58,11 @@ const gw_cr_rule_info_t gw_cr_rules[GW_CR_NRULES] = {
     [GW_CR_ONDERAANNEMER] = {"CR-ONDERAANNEMER", "0001", GW_SEV_ROUTE,
                              GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317 | GW_M319 | GW_M323,
                              "an onderaannemer's messages go via its hoofdaannemer"},
+    [GW_CR_SPECIFIEK] = {"CR-SPECIFIEK", "0001", GW_SEV_REJECT,
+                         GW_M301 | GW_M305 | GW_M307 | GW_M315 | GW_M317,
+                         "a product with `specifiek = ja` carries a ProductCode"},
+    [GW_CR_EINDDATUM] = {"CR-EINDDATUM", "0001", GW_SEV_WARN, GW_M301 | GW_M315 | GW_M317,
+                         "a product with `einddatum = verplicht` has an Einddatum"},
 };
 
 const char *const gw_reg_eenheden[] = {"01", "04", "14", "16", "82", "83", "84", NULL};
@@ -65,12 +70,11 @@ const char *const gw_reg_frequenties[] = {"1", "2", "4", "6", NULL};
 const char *const gw_reg_verwijzers[] = {"01", "02", "03", "04", "05", "06", "08", NULL};
 
 /* JZ020 (iJw) and WMO020 (iWmo) ProductCategorie codes (spec §4.3). */
-static const char *const s_jz020[] = {"31", "32", "33", "34", "35", "36", "37", "38",
-                                      "40", "41", "42", "43", "44", "45", "46", "47",
-                                      "48", "49", "50", "51", "52", "53", "54", "55", NULL};
-static const char *const s_wmo020[] = {"01", "02", "03", "04", "05", "06", "07", "08", "09",
-                                       "10", "11", "12", "13", "14", "15", "16", "17", "18",
-                                       NULL};
+static const char *const s_jz020[] = {"31", "32", "33", "34", "35", "36", "37", "38", "40",
+                                      "41", "42", "43", "44", "45", "46", "47", "48", "49",
+                                      "50", "51", "52", "53", "54", "55", NULL};
+static const char *const s_wmo020[] = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10",
+                                       "11", "12", "13", "14", "15", "16", "17", "18", NULL};
 
 gw_cr_rule_t
 gw_cr_rule_by_id(const char *id)
@@ -102,22 +106,22 @@ typedef struct s_cbs {
 } s_cbs_t;
 
 struct gw_register {
-    gw_arena_t *arena;              /* owns everything below */
-    const char *file;               /* name given to parse */
-    const char *naam;               /* register/naam */
-    gw_reg_period_t periode;        /* register/periode (open when absent) */
-    int complete;                   /* productlijst = volledig */
+    gw_arena_t *arena;       /* owns everything below */
+    const char *file;        /* name given to parse */
+    const char *naam;        /* register/naam */
+    gw_reg_period_t periode; /* register/periode (open when absent) */
+    int complete;            /* productlijst = volledig */
     gw_severity_t sev[GW_CR_NRULES];
-    const char **gemeenten;         /* sorted; NULL = every gemeente */
+    const char **gemeenten; /* sorted; NULL = every gemeente */
     size_t ngemeenten;
-    s_cbs_t *cbs;                   /* sorted by code; NULL = no gemeentelijst */
+    s_cbs_t *cbs; /* sorted by code; NULL = no gemeentelijst */
     size_t ncbs;
     int has_cbs;
-    gw_reg_segment_t *segments;     /* file order */
+    gw_reg_segment_t *segments; /* file order */
     size_t nsegments;
     gw_reg_categorie_t *categorien; /* sorted by (wet, code) */
     size_t ncategorien;
-    gw_reg_product_t *products;     /* sorted by (wet, code) */
+    gw_reg_product_t *products; /* sorted by (wet, code) */
     size_t nproducts;
     gw_reg_aanbieder_t *aanbieders; /* sorted by agb */
     size_t naanbieders;
@@ -181,8 +185,8 @@ typedef enum s_sec {
     SEC_SKIP, /* a bad section line: its keys are ignored */
 } s_sec_t;
 
-static const char *const s_sec_names[] = {"", "register", "regels", "segment",
-                                          "categorie", "product", "aanbieder", ""};
+static const char *const s_sec_names[] = {"",          "register", "regels",    "segment",
+                                          "categorie", "product",  "aanbieder", ""};
 
 enum {
     K_NAAM,
@@ -206,6 +210,10 @@ enum {
     K_TARIEF,
     K_CONTRACT,
     K_HOOFD,
+    K_SPECIFIEK,
+    K_EINDDATUM,
+    K_LEEFTIJD_OP,
+    K_ERNST,
     K_N,
 };
 
@@ -238,6 +246,10 @@ static const struct {
     [K_TARIEF] = {"tarief", S_IN(SEC_PRODUCT) | S_IN(SEC_AANBIEDER), 1},
     [K_CONTRACT] = {"contract", S_IN(SEC_AANBIEDER), 1},
     [K_HOOFD] = {"hoofdaannemer", S_IN(SEC_AANBIEDER), 0},
+    [K_SPECIFIEK] = {"specifiek", S_PROPS, 0},
+    [K_EINDDATUM] = {"einddatum", S_PROPS, 0},
+    [K_LEEFTIJD_OP] = {"leeftijd_max_op", S_PROPS, 0},
+    [K_ERNST] = {"ernst", S_PROPS, 0},
 };
 
 typedef struct s_parser {
@@ -245,7 +257,7 @@ typedef struct s_parser {
     const char *dir;  /* for relative paths */
     int line;
     gw_arena_t *a;
-    char *err;        /* gw_malloc'd lines */
+    char *err; /* gw_malloc'd lines */
     size_t errn;
     int nerr;
     int oom;
@@ -793,7 +805,8 @@ s_props_key(s_parser_t *p, int k, char *val)
             unit = 'j';
         }
         if (n < 2 || !strchr("dwmj", unit)) {
-            s_err(p, p->line, "max_duur: '%s' is not a duration (a number with d, w, m or j: 28d, 4w, 6m, 1j)",
+            s_err(p, p->line,
+                  "max_duur: '%s' is not a duration (a number with d, w, m or j: 28d, 4w, 6m, 1j)",
                   echo);
             return;
         }
@@ -829,7 +842,8 @@ s_props_key(s_parser_t *p, int k, char *val)
         return;
     }
     case K_CRISIS:
-    case K_SCOPE: {
+    case K_SCOPE:
+    case K_SPECIFIEK: {
         int yn = s_yesno(val);
         if (yn < 0) {
             s_err(p, p->line, "%s: '%s' is not ja or nee", key, echo);
@@ -838,9 +852,74 @@ s_props_key(s_parser_t *p, int k, char *val)
         if (k == K_CRISIS) {
             pr->crisis = yn;
             pr->set |= GW_REG_P_CRISIS;
-        } else {
+        } else if (k == K_SCOPE) {
             pr->buiten_scope = yn;
             pr->set |= GW_REG_P_SCOPE;
+        } else {
+            pr->specifiek = yn;
+            pr->set |= GW_REG_P_SPECIFIEK;
+        }
+        return;
+    }
+    case K_EINDDATUM:
+        if (s_ieq(val, "verplicht")) {
+            pr->einddatum = 1;
+        } else if (s_ieq(val, "optioneel")) {
+            pr->einddatum = 0;
+        } else {
+            s_err(p, p->line, "einddatum: '%s' is not verplicht or optioneel", echo);
+            return;
+        }
+        pr->set |= GW_REG_P_EINDDATUM;
+        return;
+    case K_LEEFTIJD_OP:
+        if (s_ieq(val, "ingangsdatum")) {
+            pr->age_max_at_begin = 1;
+        } else if (s_ieq(val, "einddatum")) {
+            pr->age_max_at_begin = 0;
+        } else {
+            s_err(p, p->line, "leeftijd_max_op: '%s' is not ingangsdatum or einddatum", echo);
+            return;
+        }
+        pr->set |= GW_REG_P_LEEFTIJD_OP;
+        return;
+    case K_ERNST: {
+        char *tok[GW_CR_NRULES + 1];
+        size_t n = s_split(val, tok, GW_CR_NRULES + 1);
+        for (size_t i = 0; i < n && i <= GW_CR_NRULES; i++) {
+            char te[S_ECHO + 4];
+            s_echo(tok[i], strlen(tok[i]), te, sizeof(te));
+            char *colon = strchr(tok[i], ':');
+            if (colon) {
+                *colon = '\0';
+            }
+            gw_cr_rule_t r = gw_cr_rule_by_id(tok[i]);
+            gw_severity_t sv = GW_SEV_OFF;
+            int ok = colon != NULL;
+            if (ok && s_ieq(colon + 1, "reject")) {
+                sv = GW_SEV_REJECT;
+            } else if (ok && s_ieq(colon + 1, "warn")) {
+                sv = GW_SEV_WARN;
+            } else if (!ok || !s_ieq(colon + 1, "off")) {
+                ok = 0;
+            }
+            if (!ok || r == GW_CR_NRULES) {
+                s_err(p, p->line,
+                      "ernst: '%s' is not RULE-ID:SEVERITY (e.g. CR-VERWIJZER:warn; severities "
+                      "reject, warn, off)",
+                      te);
+                return;
+            }
+            if (r == GW_CR_TR378 || r == GW_CR_ONDERAANNEMER) {
+                s_err(p, p->line, "ernst: %s is a rule of the whole message: set it in `regels`",
+                      gw_cr_rules[r].id);
+                return;
+            }
+            pr->sev[r] = (uint8_t)sv;
+            pr->sev_set |= 1u << r;
+        }
+        if (n == 0 || n > GW_CR_NRULES) {
+            s_err(p, p->line, "ernst: expected 1..%d RULE-ID:SEVERITY pairs", GW_CR_NRULES);
         }
         return;
     }
@@ -1009,8 +1088,8 @@ s_regel_key(s_parser_t *p, const char *key, const char *val)
         char valid[512] = "";
         size_t o = 0;
         for (int i = 0; i < GW_CR_NRULES && o < sizeof(valid); i++) {
-            int w = snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "",
-                             gw_cr_rules[i].id);
+            int w =
+                snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "", gw_cr_rules[i].id);
             o += w > 0 ? (size_t)w : 0;
         }
         s_err(p, p->line, "unknown rule '%s' (rules: %s)", echo, valid);
@@ -1125,8 +1204,8 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         return;
     }
     if (p->sec == SEC_NONE) {
-        s_err(p, p->line,
-              "key '%s' outside a section (the file starts with a 'register' section)", echo);
+        s_err(p, p->line, "key '%s' outside a section (the file starts with a 'register' section)",
+              echo);
         return;
     }
     if (p->sec == SEC_SKIP) {
@@ -1152,13 +1231,13 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         size_t o = 0;
         for (int i = 0; i < K_N && o < sizeof(valid); i++) {
             if (s_keys[i].secs & S_IN(p->sec)) {
-                int w = snprintf(valid + o, sizeof(valid) - o, "%s%s", o ? ", " : "",
-                                 s_keys[i].name);
+                int w =
+                    snprintf(valid + o, sizeof(valid) - o, "%s%s", o ? ", " : "", s_keys[i].name);
                 o += w > 0 ? (size_t)w : 0;
             }
         }
-        s_err(p, p->line, "unknown key '%s' in section '%s' (valid: %s)", echo,
-              s_sec_names[p->sec], valid);
+        s_err(p, p->line, "unknown key '%s' in section '%s' (valid: %s)", echo, s_sec_names[p->sec],
+              valid);
         return;
     }
     if (p->seen[k] && !s_keys[k].repeat) {
@@ -1186,8 +1265,8 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
         return;
     }
     case K_GEMEENTEN:
-        p->gemeenten = s_list(p, key, local, s_is_gemeente, "gemeentecode (4 digits)",
-                              &p->ngemeenten);
+        p->gemeenten =
+            s_list(p, key, local, s_is_gemeente, "gemeentecode (4 digits)", &p->ngemeenten);
         return;
     case K_PERIODE:
         if (!s_period(local, &p->periode)) {
@@ -1513,7 +1592,23 @@ s_inherit(gw_reg_props_t *dst, const gw_reg_props_t *src)
     if (take & GW_REG_P_SCOPE) {
         dst->buiten_scope = src->buiten_scope;
     }
+    if (take & GW_REG_P_SPECIFIEK) {
+        dst->specifiek = src->specifiek;
+    }
+    if (take & GW_REG_P_EINDDATUM) {
+        dst->einddatum = src->einddatum;
+    }
+    if (take & GW_REG_P_LEEFTIJD_OP) {
+        dst->age_max_at_begin = src->age_max_at_begin;
+    }
     dst->set |= take;
+    /* Severities per rule: each rule inherits on its own. */
+    for (int r = 0; r < GW_CR_NRULES; r++) {
+        if (!(dst->sev_set & (1u << r)) && (src->sev_set & (1u << r))) {
+            dst->sev[r] = src->sev[r];
+            dst->sev_set |= 1u << r;
+        }
+    }
 }
 
 /* Units allowed by the bekostiging when no `eenheid` was given anywhere. */
@@ -1555,7 +1650,8 @@ s_freeze_tarief(s_parser_t *p, b_tarief_t *list, size_t n, const char *owner)
     }
     qsort(v, n, sizeof(*v), s_tarief_cmp);
     for (i = 1; i < n; i++) {
-        int same = strcmp(v[i].product ? v[i].product : "", v[i - 1].product ? v[i - 1].product : "") == 0;
+        int same =
+            strcmp(v[i].product ? v[i].product : "", v[i - 1].product ? v[i - 1].product : "") == 0;
         if (same && v[i].period.from <= v[i - 1].period.to) {
             s_err(p, v[i].line, "%s: tarief%s%s overlaps the one at line %d", owner,
                   v[i].product ? " of " : "", v[i].product ? v[i].product : "", v[i - 1].line);
@@ -2020,6 +2116,15 @@ gw_severity_t
 gw_register_severity(const gw_register_t *self, gw_cr_rule_t rule)
 {
     return rule < GW_CR_NRULES ? self->sev[rule] : GW_SEV_OFF;
+}
+
+gw_severity_t
+gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props, gw_cr_rule_t rule)
+{
+    if (props && rule < GW_CR_NRULES && (props->sev_set & (1u << rule))) {
+        return (gw_severity_t)props->sev[rule];
+    }
+    return gw_register_severity(self, rule);
 }
 
 int

@@ -25,10 +25,10 @@
 
 /* Uitvoeringsvariant / bekostiging of a product (docs: BEKOSTIGING). */
 typedef enum gw_bekostiging {
-    GW_BEK_NONE = 0,    /* not configured: no bekostiging checks */
-    GW_BEK_INSPANNING,  /* inspanningsgericht: P x Q in time units */
-    GW_BEK_OUTPUT,      /* outputgericht: a fixed amount per arrangement */
-    GW_BEK_TAAK,        /* taakgericht: lump sum, no per-client declaratie */
+    GW_BEK_NONE = 0,   /* not configured: no bekostiging checks */
+    GW_BEK_INSPANNING, /* inspanningsgericht: P x Q in time units */
+    GW_BEK_OUTPUT,     /* outputgericht: a fixed amount per arrangement */
+    GW_BEK_TAAK,       /* taakgericht: lump sum, no per-client declaratie */
 } gw_bekostiging_t;
 
 /* What a rule does when it fails (docs: SEVERITY). */
@@ -55,6 +55,8 @@ typedef enum gw_cr_rule {
     GW_CR_LEEFTIJD,
     GW_CR_VERWIJZER,
     GW_CR_ONDERAANNEMER,
+    GW_CR_SPECIFIEK, /* appended after format version 1's first rules */
+    GW_CR_EINDDATUM,
     GW_CR_NRULES,
 } gw_cr_rule_t;
 
@@ -91,6 +93,11 @@ typedef struct gw_reg_props {
     int crisis;                   /* GW_REG_P_CRISIS */
     uint32_t verwijzers;          /* bit i = gw_reg_verwijzers[i]; GW_REG_P_VERWIJZERS */
     int buiten_scope;             /* GW_REG_P_SCOPE */
+    int specifiek;                /* a Product/Code is required; GW_REG_P_SPECIFIEK */
+    int einddatum;                /* an Einddatum is required; GW_REG_P_EINDDATUM */
+    int age_max_at_begin;         /* leeftijd MAX on the Ingangsdatum; GW_REG_P_LEEFTIJD_OP */
+    uint32_t sev_set;             /* bit r: sev[r] was given (`ernst`), per rule */
+    uint8_t sev[GW_CR_NRULES];    /* gw_severity_t per rule, where sev_set */
 } gw_reg_props_t;
 
 enum {
@@ -102,6 +109,9 @@ enum {
     GW_REG_P_CRISIS = 1u << 5,
     GW_REG_P_VERWIJZERS = 1u << 6,
     GW_REG_P_SCOPE = 1u << 7,
+    GW_REG_P_SPECIFIEK = 1u << 8,
+    GW_REG_P_EINDDATUM = 1u << 9,
+    GW_REG_P_LEEFTIJD_OP = 1u << 10,
 };
 
 /* The code lists the props' bit masks index (NULL-terminated). */
@@ -120,16 +130,16 @@ typedef struct gw_reg_segment {
 } gw_reg_segment_t;
 
 typedef struct gw_reg_tarief {
-    int64_t amount;         /* eurocents */
+    int64_t amount; /* eurocents */
     gw_reg_period_t period;
-    const char *product;    /* aanbieder tariffs: the ProductCode; product tariffs: NULL */
+    const char *product; /* aanbieder tariffs: the ProductCode; product tariffs: NULL */
     int line;
 } gw_reg_tarief_t;
 
 /* A categorie section, or the resolved view of an aspecific product. */
 typedef struct gw_reg_categorie {
-    gw_family_t wet;                 /* GW_FAMILY_IJW / GW_FAMILY_IWMO */
-    const char *code;                /* "45" */
+    gw_family_t wet;  /* GW_FAMILY_IJW / GW_FAMILY_IWMO */
+    const char *code; /* "45" */
     const char *naam;
     const gw_reg_segment_t *segment; /* NULL only when buiten_scope */
     gw_reg_props_t props;            /* effective (own, then the segment's) */
@@ -138,8 +148,8 @@ typedef struct gw_reg_categorie {
 
 typedef struct gw_reg_product {
     gw_family_t wet;
-    const char *code;                /* ProductCode */
-    const char *categorie;           /* its ProductCategorie */
+    const char *code;      /* ProductCode */
+    const char *categorie; /* its ProductCategorie */
     const char *naam;
     const gw_reg_segment_t *segment; /* NULL only when buiten_scope */
     gw_reg_period_t geldig;          /* when the code is in the list */
@@ -188,7 +198,7 @@ gw_register_t *gw_register_load(const char *path, char **err);
  * relative paths. Same result as gw_register_load.
  */
 gw_register_t *gw_register_parse(const char *text, size_t len, const char *name, const char *dir,
-                                  char **err);
+                                 char **err);
 
 void gw_register_destroy(gw_register_t **self_p);
 
@@ -197,8 +207,7 @@ void gw_register_destroy(gw_register_t **self_p);
  * relative to the directory of conf_file (may be NULL or have no directory: as is).
  * @returns GW_OK, or GW_EINVAL when it does not fit in cap.
  */
-GW_NODISCARD int gw_register_resolve(const char *conf_file, const char *reg, char *out,
-                                     size_t cap);
+GW_NODISCARD int gw_register_resolve(const char *conf_file, const char *reg, char *out, size_t cap);
 
 /** The region's naam. */
 const char *gw_register_name(const gw_register_t *self);
@@ -206,6 +215,10 @@ const char *gw_register_name(const gw_register_t *self);
 const char *gw_register_file(const gw_register_t *self);
 /** Severity of a rule (the `regels` section, else the rule's default). */
 gw_severity_t gw_register_severity(const gw_register_t *self, gw_cr_rule_t rule);
+/** Severity of a rule for a product: its `ernst` (own, categorie's, segment's), else the
+ * register's. props may be NULL. */
+gw_severity_t gw_register_severity_for(const gw_register_t *self, const gw_reg_props_t *props,
+                                       gw_cr_rule_t rule);
 /** 1 when the register's `productlijst` is volledig (the default). */
 int gw_register_complete_list(const gw_register_t *self);
 

@@ -36,8 +36,9 @@ s_create(void **state, const gw_filter_opts_t *opts, char **err)
     int line = 0;
     for (size_t i = 0; opts && i < opts->n; i++) {
         if (strcmp(opts->v[i].key, "register") != 0) {
-            snprintf(msg, sizeof(msg), "%s:%d: filter contract: unknown option '%s' (options: register)",
-                     file, opts->v[i].line, opts->v[i].key);
+            snprintf(msg, sizeof(msg),
+                     "%s:%d: filter contract: unknown option '%s' (options: register)", file,
+                     opts->v[i].line, opts->v[i].key);
             *err = gw_strdup(msg);
             return GW_ECONFIG;
         }
@@ -117,7 +118,9 @@ s_limit(int32_t begin, int32_t n, char unit)
     int32_t first = gw_model_days(y, m, 1);
     int32_t next = m == 12 ? gw_model_days(y + 1, 1, 1) : gw_model_days(y, m + 1, 1);
     int len = (int)(next - first);
-    return first + (d > len ? len : d) - 1 - 1;
+    /* The day before the same day n months later; from a day the target month does not
+     * have (31 January + 1m), through the end of that month. */
+    return d > len ? first + len - 1 : first + d - 2;
 }
 
 /* Whole years of age on day for someone born on birth. */
@@ -144,15 +147,16 @@ typedef struct s_run {
     int failed;   /* gw_diag_add failed */
 } s_run_t;
 
-static void s_find(s_run_t *r, gw_cr_rule_t rule, const char *code, const char *path,
-                   const void *cls, const char *fmt, ...) GW_PRINTF(6, 7);
+static void s_find(s_run_t *r, const gw_reg_props_t *props, gw_cr_rule_t rule, const char *code,
+                   const char *path, const void *cls, const char *fmt, ...) GW_PRINTF(7, 8);
 
-/* Add a finding of rule at its severity (off: nothing). code NULL = the rule's. */
+/* Add a finding of rule at its severity for the product (props; NULL = the message's
+ * rules) (off: nothing). code NULL = the rule's retourcode. */
 static void
-s_find(s_run_t *r, gw_cr_rule_t rule, const char *code, const char *path, const void *cls,
-       const char *fmt, ...)
+s_find(s_run_t *r, const gw_reg_props_t *props, gw_cr_rule_t rule, const char *code,
+       const char *path, const void *cls, const char *fmt, ...)
 {
-    gw_severity_t sev = gw_register_severity(r->reg, rule);
+    gw_severity_t sev = gw_register_severity_for(r->reg, props, rule);
     if (sev == GW_SEV_OFF || sev == GW_SEV_ROUTE) {
         return;
     }
@@ -185,18 +189,18 @@ s_on(const s_run_t *r, gw_cr_rule_t rule)
 
 /* What the checks need of one product element, whatever message it is in. */
 typedef struct s_item {
-    const char *categorie;  /* Product/Categorie or Prestatie/ProductCategorie */
-    const char *code;       /* Product/Code or ProductCode; NULL = aspecific */
-    const char *begin;      /* the product date (see the docs) */
-    const char *end;        /* Einddatum, may be NULL */
+    const char *categorie; /* Product/Categorie or Prestatie/ProductCategorie */
+    const char *code;      /* Product/Code or ProductCode; NULL = aspecific */
+    const char *begin;     /* the product date (see the docs) */
+    const char *end;       /* Einddatum, may be NULL */
     const gw_omvang_t *omvang;
-    const char *eenheid;    /* 323 Eenheid */
-    const char *tarief;     /* 323 ProductTarief */
+    const char *eenheid;             /* 323 Eenheid */
+    const char *tarief;              /* 323 ProductTarief */
     const gw_verwijzer_t *verwijzer; /* 315 */
     const gw_geboortedatum_t *geboortedatum;
     const void *cls;
-    char path[160];         /* the product element */
-    int number;             /* message number */
+    char path[160]; /* the product element */
+    int number;     /* message number */
 } s_item_t;
 
 static const char *
@@ -241,19 +245,18 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         p = gw_register_product(r->reg, fam, it->code);
         snprintf(p2, sizeof(p2), "%s%s", it->path, code_path);
         if (p && strcmp(p->categorie, it->categorie ? it->categorie : "") != 0) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, &p->props, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s hoort niet bij ProductCategorie %s (productcodelijst: %s)",
                    it->code, it->categorie ? it->categorie : "-", p->categorie);
             return;
         }
         if (p && (day < p->geldig.from || day > p->geldig.to)) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
-                   "ProductCode %s staat op de productdatum niet in de productcodelijst",
-                   it->code);
+            s_find(r, &p->props, GW_CR_TR381, NULL, p2, it->cls,
+                   "ProductCode %s staat op de productdatum niet in de productcodelijst", it->code);
             return;
         }
         if (!p && gw_register_complete_list(r->reg)) {
-            s_find(r, GW_CR_TR381, NULL, p2, it->cls,
+            s_find(r, NULL, GW_CR_TR381, NULL, p2, it->cls,
                    "ProductCode %s komt niet voor in de productcodelijst", it->code);
             return;
         }
@@ -267,10 +270,12 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         const gw_reg_categorie_t *c = gw_register_categorie(r->reg, fam, it->categorie);
         if (!c) {
             snprintf(p2, sizeof(p2), "%s%s", it->path,
-                     it->code ? code_path : is323 ? "/ProductCategorie" : "/Product/Categorie");
-            s_find(r, GW_CR_PRODUCT, NULL, p2, it->cls,
-                   "%s%s of categorie %s: the register gives it no segment",
-                   it->code ? "ProductCode " : "aspecific product", it->code ? it->code : "",
+                     it->code ? code_path
+                     : is323  ? "/ProductCategorie"
+                              : "/Product/Categorie");
+            s_find(r, NULL, GW_CR_PRODUCT, NULL, p2, it->cls,
+                   "%s%s van categorie %s: het register kent er geen segment voor",
+                   it->code ? "ProductCode " : "aspecifiek product", it->code ? it->code : "",
                    it->categorie ? it->categorie : "-");
             return;
         }
@@ -281,26 +286,28 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         return;
     }
     const char *pcode = it->code;
+    if (!it->code && !is323 && props->specifiek) {
+        snprintf(p2, sizeof(p2), "%s/Product/Code", it->path);
+        s_find(r, props, GW_CR_SPECIFIEK, NULL, p2, it->cls,
+               "ProductCategorie %s wordt in deze regio specifiek toegewezen: Code ontbreekt",
+               it->categorie ? it->categorie : "-");
+    }
     if (p && !p->gecontracteerd) {
-        s_find(r, GW_CR_NIET_GECONTRACTEERD, NULL, it->path, it->cls,
-               "product %s is not contracted yet (gecontracteerd = nee)", p->code);
+        s_find(r, props, GW_CR_NIET_GECONTRACTEERD, NULL, it->path, it->cls,
+               "product %s is (nog) niet gecontracteerd", p->code);
     }
 
     /* The contract: the holder's (an onderaannemer works under its hoofdaannemer's). */
-    const gw_reg_contract_t *con = NULL;
-    if (s_on(r, GW_CR_CONTRACT) || s_on(r, GW_CR_BEKOSTIGING) || s_on(r, GW_CR_TAAKGERICHT) ||
-        s_on(r, GW_CR_EENHEID)) {
-        con = gw_register_contract(holder, seg, day, gemeente, pcode);
-    }
+    const gw_reg_contract_t *con = gw_register_contract(holder, seg, day, gemeente, pcode);
     if (!con) {
-        s_find(r, GW_CR_CONTRACT, NULL, it->path, it->cls,
+        s_find(r, props, GW_CR_CONTRACT, NULL, it->path, it->cls,
                "aanbieder %s heeft op de productdatum geen contract voor segment %s%s%s", agb,
-               seg->id, holder ? "" : " (not in the register)",
-               holder && holder != gw_register_aanbieder(r->reg, agb) ? " via its hoofdaannemer"
+               seg->id, holder ? "" : " (niet in het register)",
+               holder && holder != gw_register_aanbieder(r->reg, agb) ? " (via de hoofdaannemer)"
                                                                       : "");
     }
-    gw_bekostiging_t bek = con && con->bekostiging != GW_BEK_NONE ? con->bekostiging
-                                                                  : props->bekostiging;
+    gw_bekostiging_t bek =
+        con && con->bekostiging != GW_BEK_NONE ? con->bekostiging : props->bekostiging;
     uint32_t units = props->eenheden;
     int units_set = (props->set & GW_REG_P_EENHEID) != 0;
     if (con && con->bekostiging != GW_BEK_NONE && con->bekostiging != props->bekostiging) {
@@ -309,14 +316,14 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     }
 
     if (is323 && bek == GW_BEK_TAAK) {
-        s_find(r, GW_CR_BEKOSTIGING, NULL, it->path, it->cls,
-               "product %s is taakgericht (lump sum): no declaratie per client",
+        s_find(r, props, GW_CR_BEKOSTIGING, NULL, it->path, it->cls,
+               "product %s is taakgericht bekostigd: geen declaratie per client",
                pcode ? pcode : it->categorie);
         return;
     }
     if (!is323 && it->number != 305 && it->number != 307 && bek == GW_BEK_TAAK) {
-        s_find(r, GW_CR_TAAKGERICHT, NULL, it->path, it->cls,
-               "product %s is taakgericht: no toewijzing or verzoek per client expected",
+        s_find(r, props, GW_CR_TAAKGERICHT, NULL, it->path, it->cls,
+               "product %s is taakgericht bekostigd: geen toewijzing of verzoek per client",
                pcode ? pcode : it->categorie);
     }
 
@@ -325,16 +332,16 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
     if (eenheid && units_set && bek != GW_BEK_TAAK &&
         !(units & gw_reg_code_bit(gw_reg_eenheden, eenheid))) {
         snprintf(p2, sizeof(p2), "%s%s", it->path, is323 ? "/Eenheid" : "/Omvang/Eenheid");
-        s_find(r, GW_CR_EENHEID, is323 ? "9341" : NULL, p2, it->cls,
-               "Eenheid %s past niet bij product %s (%s)", eenheid,
-               pcode ? pcode : it->categorie, s_bek_name(bek));
+        s_find(r, props, GW_CR_EENHEID, is323 ? "9341" : NULL, p2, it->cls,
+               "Eenheid %s past niet bij product %s (%s)", eenheid, pcode ? pcode : it->categorie,
+               s_bek_name(bek));
     }
     const char *freq = it->omvang ? it->omvang->Frequentie : NULL;
     if (freq && (props->set & GW_REG_P_FREQUENTIE) &&
         !(props->frequenties & gw_reg_code_bit(gw_reg_frequenties, freq))) {
         snprintf(p2, sizeof(p2), "%s/Omvang/Frequentie", it->path);
-        s_find(r, GW_CR_FREQUENTIE, NULL, p2, it->cls, "Frequentie %s past niet bij product %s",
-               freq, pcode ? pcode : it->categorie);
+        s_find(r, props, GW_CR_FREQUENTIE, NULL, p2, it->cls,
+               "Frequentie %s past niet bij product %s", freq, pcode ? pcode : it->categorie);
     }
 
     /* TR418: the declared tariff is the contract tariff (not for Eenheid 83, CD087). */
@@ -343,13 +350,19 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         if (gw_register_tarief(holder, p, day, &want) &&
             (gw_model_int(it->tarief, &got) != GW_OK || got != want)) {
             snprintf(p2, sizeof(p2), "%s/ProductTarief", it->path);
-            s_find(r, GW_CR_TR418, NULL, p2, it->cls,
-                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s",
-                   it->tarief, (long long)want, p->code);
+            s_find(r, props, GW_CR_TR418, NULL, p2, it->cls,
+                   "ProductTarief %s wijkt af van het contractuele tarief %lld voor %s", it->tarief,
+                   (long long)want, p->code);
         }
     }
     if (is323 || it->number == 305 || it->number == 307) {
         return;
+    }
+
+    /* A required Einddatum (a set duration without a maximum). */
+    if (props->einddatum && !it->end) {
+        s_find(r, props, GW_CR_EINDDATUM, NULL, it->path, it->cls,
+               "product %s vraagt een Einddatum", pcode ? pcode : it->categorie);
     }
 
     /* Duration (crisis products above all). */
@@ -358,7 +371,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         int32_t limit = s_limit(day, props->dur_n, props->dur_unit);
         int has_end = s_day(it->end, &end);
         if (!has_end || end > limit) {
-            s_find(r, GW_CR_DUUR, NULL, it->path, it->cls,
+            s_find(r, props, GW_CR_DUUR, NULL, it->path, it->cls,
                    "%s%s: de periode%s is langer dan het maximum van %d%c",
                    props->crisis ? "crisisproduct " : "product ", pcode ? pcode : it->categorie,
                    has_end ? "" : " (zonder Einddatum)", (int)props->dur_n, props->dur_unit);
@@ -367,11 +380,12 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
 
     /* Age band, when the whole birth date is known. */
     int32_t birth = 0;
-    if ((props->set & GW_REG_P_LEEFTIJD) && it->geboortedatum &&
-        !it->geboortedatum->DatumGebruik && s_day(it->geboortedatum->Datum, &birth)) {
+    if ((props->set & GW_REG_P_LEEFTIJD) && it->geboortedatum && !it->geboortedatum->DatumGebruik &&
+        s_day(it->geboortedatum->Datum, &birth)) {
         int32_t end = 0;
         int at_begin = s_age(birth, day);
-        int at_end = s_day(it->end, &end) ? s_age(birth, end) : at_begin;
+        int at_end =
+            !props->age_max_at_begin && s_day(it->end, &end) ? s_age(birth, end) : at_begin;
         if ((props->age_min >= 0 && at_begin < props->age_min) ||
             (props->age_max >= 0 && at_end > props->age_max)) {
             char band[24];
@@ -382,10 +396,11 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
                 snprintf(band, sizeof(band), "%d..", props->age_min);
             }
             /* No age or date in the text: only which bound and the band. */
-            s_find(r, GW_CR_LEEFTIJD, NULL, it->path, it->cls,
+            s_find(r, props, GW_CR_LEEFTIJD, NULL, it->path, it->cls,
                    "de leeftijd van de client %s valt buiten de leeftijdsgrenzen %s van "
                    "product %s",
                    props->age_min >= 0 && at_begin < props->age_min ? "bij de ingangsdatum"
+                   : props->age_max_at_begin                        ? "bij de ingangsdatum"
                                                                     : "bij de einddatum",
                    band, pcode ? pcode : it->categorie);
         }
@@ -396,7 +411,7 @@ s_check_item(s_run_t *r, const s_item_t *it, gw_family_t fam, const char *gemeen
         const char *type = it->verwijzer ? it->verwijzer->Type : NULL;
         if (!type || !(props->verwijzers & gw_reg_code_bit(gw_reg_verwijzers, type))) {
             snprintf(p2, sizeof(p2), "%s/Verwijzer/Type", it->path);
-            s_find(r, GW_CR_VERWIJZER, NULL, p2, it->cls,
+            s_find(r, props, GW_CR_VERWIJZER, NULL, p2, it->cls,
                    "verwijzer type %s mag niet verwijzen naar product %s", type ? type : "-",
                    pcode ? pcode : it->categorie);
         }
@@ -440,7 +455,7 @@ s_tr378(s_run_t *r, const gw_msg_t *msg, const char *gemeente, const char *path,
         return;
     }
     if (gw_register_gemeente_known(r->reg, gemeente, day) == 0) {
-        s_find(r, GW_CR_TR378, NULL, path, cls,
+        s_find(r, NULL, GW_CR_TR378, NULL, path, cls,
                "Gemeentecode %s komt niet voor in de lijst van CBS", gemeente);
     }
 }
@@ -464,8 +479,8 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
     }
     s_run_t r = {.reg = st->reg, .diag = diag};
 
-    s_tr378(&r, msg, gemeente, from_gemeente ? "/Bericht/Header/Afzender" : "/Bericht/Header/Ontvanger",
-            NULL);
+    s_tr378(&r, msg, gemeente,
+            from_gemeente ? "/Bericht/Header/Afzender" : "/Bericht/Header/Ontvanger", NULL);
     if (number == 319 && b->Antwoord && b->Antwoord->Woonplaatsbeginsel &&
         b->Antwoord->Woonplaatsbeginsel->Gemeente) {
         s_tr378(&r, msg, b->Antwoord->Woonplaatsbeginsel->Gemeente,
@@ -483,7 +498,7 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
                 snprintf(ctx->route_to, GW_FILTER_ROUTE_MAX, "%s", a->hoofdaannemer->agb);
             }
         } else {
-            s_find(&r, GW_CR_ONDERAANNEMER, NULL, path, NULL,
+            s_find(&r, NULL, GW_CR_ONDERAANNEMER, NULL, path, NULL,
                    "aanbieder %s is onderaannemer van %s: berichten lopen via de hoofdaannemer",
                    agb, a->hoofdaannemer->agb);
         }
@@ -499,8 +514,12 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             const gw_toegewezen_product_t *t = &c->ToegewezenProduct.v[i];
             it = (s_item_t){.categorie = t->Product ? t->Product->Categorie : NULL,
                             .code = t->Product ? t->Product->Code : NULL,
-                            .begin = t->Ingangsdatum, .end = t->Einddatum, .omvang = t->Omvang,
-                            .geboortedatum = c->Geboortedatum, .cls = t, .number = number};
+                            .begin = t->Ingangsdatum,
+                            .end = t->Einddatum,
+                            .omvang = t->Omvang,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
+                            .number = number};
             if (!t->Product) {
                 continue;
             }
@@ -516,10 +535,15 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->ToewijzingIngangsdatum, .end = t->ToewijzingEinddatum,
-                            .omvang = t->Omvang, .verwijzer = t->Verwijzer,
-                            .geboortedatum = c->Geboortedatum, .cls = t, .number = number};
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->ToewijzingIngangsdatum,
+                            .end = t->ToewijzingEinddatum,
+                            .omvang = t->Omvang,
+                            .verwijzer = t->Verwijzer,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
+                            .number = number};
             snprintf(it.path, sizeof(it.path),
                      "/Bericht/Client/AangevraagdeProducten/AangevraagdProduct[%zu]", i + 1);
             s_check_item(&r, &it, fam, gemeente, holder, agb);
@@ -532,9 +556,13 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->GewensteIngangsdatum, .end = t->Einddatum,
-                            .omvang = t->Omvang, .geboortedatum = c->Geboortedatum, .cls = t,
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->GewensteIngangsdatum,
+                            .end = t->Einddatum,
+                            .omvang = t->Omvang,
+                            .geboortedatum = c->Geboortedatum,
+                            .cls = t,
                             .number = number};
             snprintf(it.path, sizeof(it.path),
                      "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]", i + 1);
@@ -550,8 +578,11 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             if (!t->Product) {
                 continue;
             }
-            it = (s_item_t){.categorie = t->Product->Categorie, .code = t->Product->Code,
-                            .begin = t->Begindatum, .end = t->Einddatum, .cls = t,
+            it = (s_item_t){.categorie = t->Product->Categorie,
+                            .code = t->Product->Code,
+                            .begin = t->Begindatum,
+                            .end = t->Einddatum,
+                            .cls = t,
                             .number = number};
             snprintf(it.path, sizeof(it.path), "/Bericht/Client/%s/%s[%zu]",
                      start ? "StartProducten" : "StopProducten",
@@ -566,10 +597,13 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
             const gw_client_t *dc = &d->Client.v[k];
             for (size_t i = 0; i < dc->Prestatie.n; i++) {
                 const gw_prestatie_t *t = &dc->Prestatie.v[i];
-                it = (s_item_t){.categorie = t->ProductCategorie, .code = t->ProductCode,
+                it = (s_item_t){.categorie = t->ProductCategorie,
+                                .code = t->ProductCode,
                                 .begin = t->ProductPeriode ? t->ProductPeriode->Begindatum : NULL,
                                 .end = t->ProductPeriode ? t->ProductPeriode->Einddatum : NULL,
-                                .eenheid = t->Eenheid, .tarief = t->ProductTarief, .cls = t,
+                                .eenheid = t->Eenheid,
+                                .tarief = t->ProductTarief,
+                                .cls = t,
                                 .number = number};
                 snprintf(it.path, sizeof(it.path),
                          "/Bericht/Declaratie/Clienten/Client[%zu]/Prestaties/Prestatie[%zu]",

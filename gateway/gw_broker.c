@@ -27,6 +27,9 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_events.h"
+#include "gw_lock.h"
+#include "gw_notify.h"
 #include "gw_store.h"
 #include "gw_tap.h"
 #include "gw_worker.h"
@@ -76,6 +79,8 @@ struct gw_broker {
     gw_config_t *config;       /* current generation */
     gw_codec_t *codec;         /* schemas compiled once */
     gw_store_t *store;         /* durable state */
+    gw_lock_t *lock;           /* the store's single-writer lock (gw_lock.h) */
+    gw_notify_t *notify;       /* the service manager's notifications; NULL without one */
     void *zctx;                /* ZeroMQ context */
     void *router;              /* the parties' endpoint */
     char endpoint[256];        /* as bound */
@@ -91,6 +96,8 @@ struct gw_broker {
     size_t nreplies, capreplies;
     int in_tx;                 /* a store transaction is open */
     int64_t next_expire_ms;
+    gw_sink_t sinks[GW_SINKS_MAX]; /* observers: audit, metrics, deadlines (gw_events.h) */
+    size_t nsinks;
     struct {
         uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
     } stats;
@@ -105,6 +112,24 @@ s_now_ms(void)
 }
 
 /* ------------------------------------------------------------ parties ---- */
+
+/* Tell the observers; ev->now_ms, db and config are filled in here. */
+static void
+s_emit(gw_broker_t *self, gw_event_t *ev)
+{
+    if (self->nsinks == 0) {
+        return;
+    }
+    if (!ev->now_ms) {
+        ev->now_ms = s_now_ms();
+    }
+    ev->db = self->store ? gw_store_db(self->store) : NULL;
+    ev->config = self->config;
+    ev->chain = self->chain;
+    for (size_t i = 0; i < self->nsinks; i++) {
+        self->sinks[i].on_event(self->sinks[i].state, ev);
+    }
+}
 
 static party_state_t *
 s_party(gw_broker_t *self, const char *code)
@@ -277,6 +302,7 @@ s_error(gw_broker_t *self, const char *peer, const char *id, const char *code, c
     (void)n;
     self->stats.errors++;
     gw_log(GW_LOG_INFO, "refused", "peer=%s id=%s code=%s", peer, id ? id : "", code);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_REFUSED, .party = peer, .code = code, .corr_id = id});
     s_reply(self, peer, GW_CMD_ERROR, id, props, &body, len);
 }
 
@@ -345,6 +371,7 @@ s_commit(gw_broker_t *self)
     }
     self->in_tx = 0;
     int rc = gw_store_commit(self->store);
+    s_emit(self, &(gw_event_t){.kind = rc == GW_OK ? GW_EV_COMMITTED : GW_EV_ABORTED});
     if (rc != GW_OK) {
         gw_log(GW_LOG_ERROR, "store_commit_failed", "error=\"%s\"",
                gw_store_last_error(self->store));
@@ -464,6 +491,9 @@ s_filter_reject(gw_broker_t *self, gw_worker_result_t *r)
     }
     gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", r->peer, r->id, type->name,
            rule);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = r->peer, .type = type,
+                               .code = rule, .corr_id = r->id, .afzender = r->check.afzender,
+                               .ident = r->check.ident, .dagtekening = r->check.dagtekening});
     const gw_msgtype_t *ans = gw_msgtype_answer(type);
     gw_msg_t *ret = NULL;
     char *xml = NULL;
@@ -565,6 +595,9 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         snprintf(props, sizeof(props), "type=%s\ncode=%s\n", c->answer_type, c->code);
         gw_log(GW_LOG_INFO, "rejected", "peer=%s id=%s type=%s rule=%s", peer, r->id,
                c->type ? c->type->name : "?", c->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = peer, .type = c->type,
+                                   .code = c->code, .corr_id = r->id, .afzender = c->afzender,
+                                   .ident = c->ident, .dagtekening = c->dagtekening});
         s_reply(self, peer, GW_CMD_REJECT, r->id, props, &xml, tlen);
         return;
     }
@@ -671,6 +704,11 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                  sm.id, type->name);
         gw_log(GW_LOG_INFO, "duplicate", "peer=%s id=%s msgid=%" PRId64 " type=%s", peer, r->id,
                sm.id, type->name);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DUPLICATE, .party = peer, .recipient = recipient,
+                                   .type = type, .corr_id = r->id, .msg_id = sm.id,
+                                   .afzender = c->afzender, .ident = c->ident,
+                                   .dagtekening = c->dagtekening, .now_ms = now,
+                                   .received_us = r->received_us});
     } else {
         self->stats.accepted++;
         if (to->backlog >= 0) {
@@ -690,6 +728,12 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                  answer ? c->answer_type : type->name, recipient);
         gw_log(GW_LOG_DEBUG, "accepted", "peer=%s id=%s msgid=%" PRId64 " type=%s to=%s", peer,
                r->id, sm.id, type->name, recipient);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_ACCEPTED, .party = peer, .recipient = recipient,
+                                   .type = type, .corr_id = r->id, .msg_id = sm.id,
+                                   .answers = answers, .afzender = c->afzender,
+                                   .ident = c->ident, .dagtekening = c->dagtekening,
+                                   .msg = r->msg, .now_ms = now,
+                                   .received_us = r->received_us});
     }
     s_reply(self, peer, GW_CMD_ACK, r->id, props, &answer, alen);
     gw_free(answer);
@@ -717,6 +761,7 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
     if (rc == GW_OK && changed) {
         s_win_acked(p, id);
         self->stats.delivered++;
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DELIVERED, .party = p->code, .delivery_id = id});
         if (p->inflight > 0) {
             p->inflight--;
         }
@@ -743,6 +788,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         s_win_reset(p);
         p->want_pump = 1;
         gw_log(GW_LOG_INFO, "connected", "party=%s", p->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_CONNECTED, .party = p->code});
     }
     switch (m->cmd) {
     case GW_CMD_HELLO: {
@@ -774,6 +820,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     case GW_CMD_BYE:
         p->connected = 0;
         gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=bye", p->code);
+        s_emit(self, &(gw_event_t){.kind = GW_EV_DISCONNECTED, .party = p->code, .code = "bye"});
         break;
     default:
         s_error(self, p->code, m->id, "PROTOCOL", "command %s is not accepted from a party",
@@ -815,6 +862,10 @@ s_pump_one(void *arg, const gw_store_delivery_t *d)
         pu->blocked = 1;
         return 1;
     }
+    s_emit(pu->self, &(gw_event_t){.kind = GW_EV_SENT, .party = pu->p->code,
+                                   .type = gw_msgtype_by_name(d->type), .msg_id = d->msg_id,
+                                   .delivery_id = d->delivery_id, .count = d->attempts + 1,
+                                   .now_ms = pu->now});
     pu->sent_ids[pu->nsent] = d->delivery_id;
     pu->attempts[pu->nsent] = d->attempts;
     pu->nsent++;
@@ -934,15 +985,17 @@ s_reload(gw_broker_t *self)
         strcmp(next->store, self->config->store) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
-        next->sync_normal != self->config->sync_normal) {
+        next->sync_normal != self->config->sync_normal ||
+        strcmp(next->http, self->config->http) != 0) {
         gw_log(GW_LOG_WARN, "reload_partial",
-               "reason=\"endpoint, store, store_sync, store_max_size and max_message_size "
-               "changes take effect at restart\"");
+               "reason=\"endpoint, store, store_sync, store_max_size, max_message_size and "
+               "http changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
+        snprintf(next->http, sizeof(next->http), "%s", self->config->http);
     }
     char *ferr = NULL;
     gw_chain_t *chain = s_chain_for(next, &ferr);
@@ -968,6 +1021,7 @@ s_reload(gw_broker_t *self)
     self->config = next;
     self->strip_mask = s_strip_mask(next);
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
+    s_emit(self, &(gw_event_t){.kind = GW_EV_RELOADED});
 }
 
 /* Dead letters no longer hold a recipient's in-flight window: recount it from the store
@@ -988,19 +1042,43 @@ s_recount(gw_broker_t *self)
     }
 }
 
+/* TICK, with every party's queue for the metrics (gw_events.h). */
+static void
+s_emit_tick(gw_broker_t *self, int64_t now)
+{
+    gw_event_queue_t *q = self->nsinks ? gw_calloc(self->nparties + 1, sizeof(*q)) : NULL;
+    for (size_t i = 0; q && i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        q[i] = (gw_event_queue_t){.party = p->code, .backlog = s_backlog(self, p),
+                                  .inflight = p->inflight, .connected = p->connected};
+    }
+    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now, .queues = q,
+                               .nqueues = q ? self->nparties : 0});
+    gw_free(q);
+}
+
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
     gw_chain_tick(self->chain, now);
+    s_emit_tick(self, now);
     if (self->reload_flag) {
+        const gw_config_t *before = self->config;
+        gw_notify_reloading(self->notify);
         s_reload(self);
+        gw_notify_ready(self->notify, self->config != before
+                                          ? "running; configuration reloaded"
+                                          : "running; reload not applied, previous config kept");
     }
+    gw_notify_watchdog(self->notify); /* the loop turns: it is healthy */
     int64_t dead_after = 3 * (int64_t)self->config->heartbeat_ms;
     for (size_t i = 0; i < self->nparties; i++) {
         party_state_t *p = &self->parties[i];
         if (p->connected && now - p->last_seen_ms > dead_after) {
             p->connected = 0;
             gw_log(GW_LOG_INFO, "disconnected", "party=%s reason=silent", p->code);
+            s_emit(self,
+                   &(gw_event_t){.kind = GW_EV_DISCONNECTED, .party = p->code, .code = "silent"});
         }
         if (p->connected) {
             p->want_pump = 1; /* retries may have come due */
@@ -1025,6 +1103,7 @@ s_housekeeping(gw_broker_t *self, int64_t now)
                 GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
+            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .count = (int64_t)moved, .now_ms = now});
             s_recount(self);
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
@@ -1077,10 +1156,23 @@ gw_broker_new(gw_config_t **config_p, char **err)
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
                           .max_bytes = self->config->store_max_bytes};
     char *serr = NULL;
+    self->lock = gw_lock_take(self->config->store, &serr);
+    if (!self->lock) {
+        snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
+        gw_free(serr);
+        goto fail;
+    }
     self->store = gw_store_open(self->config->store, &so, &serr);
     if (!self->store) {
         snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
         gw_free(serr);
+        goto fail;
+    }
+    char *kerr = NULL;
+    if (gw_sinks_create(self->config, gw_store_db(self->store), self->sinks, &self->nsinks,
+                        &kerr) != GW_OK) {
+        snprintf(why, sizeof(why), "%.480s", kerr ? kerr : "cannot create the observers");
+        gw_free(kerr);
         goto fail;
     }
     self->zctx = zmq_ctx_new();
@@ -1144,8 +1236,9 @@ gw_broker_destroy(gw_broker_t **self_p)
         gw_free(self->parties[i].win);
     }
     gw_worker_destroy(&self->worker);
-    /* Filters may hold statements on the store's connection: before the store closes. */
+    /* Filters and sinks may hold statements on the store's connection: before it closes. */
     gw_chain_destroy(&self->chain);
+    gw_sinks_destroy(self->sinks, &self->nsinks);
     if (self->router) {
         zmq_close(self->router);
     }
@@ -1153,6 +1246,8 @@ gw_broker_destroy(gw_broker_t **self_p)
         zmq_ctx_term(self->zctx);
     }
     gw_store_close(&self->store);
+    gw_lock_release(&self->lock);
+    gw_notify_destroy(&self->notify);
     gw_codec_destroy(&self->codec);
     gw_diag_destroy(&self->diag);
     gw_free(self->parties);
@@ -1184,6 +1279,13 @@ gw_broker_run(gw_broker_t *self)
 {
     gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
            self->config->store, self->nparties);
+    /* Bound and the store open (gw_broker_new): tell the service manager. */
+    self->notify = gw_notify_new();
+    char what[400];
+    snprintf(what, sizeof(what), "accepting on %.300s, %zu parties", self->endpoint,
+             self->nparties);
+    gw_notify_ready(self->notify, what);
+    gw_notify_watchdog(self->notify);
     int64_t next_tick = s_now_ms();
     int status = GW_OK;
     while (!self->stop_flag) {
@@ -1261,6 +1363,7 @@ gw_broker_run(gw_broker_t *self)
         }
         s_flush_replies(self, 1);
     }
+    gw_notify_stopping(self->notify, status == GW_OK ? "stopping" : "stopping after an error");
     if (s_commit(self) != GW_OK) {
         status = GW_EIO;
     }

@@ -81,6 +81,7 @@ typedef struct gw_config {
                                    accepted heenberichten, for recipients that let the gateway
                                    answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
+    char http[128];             /* metrics + status page listener "host:port"; "" = off */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
     gw_filter_conf_t *filters;  /* filter chain positions, in file order */

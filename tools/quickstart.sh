@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
 base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libssl-dev libsqlite3-dev libcmocka-dev"
-test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils"
+# chromium: the status page test renders /status in headless Chromium
+test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium"
 
 install_missing() {
     missing=""
@@ -93,6 +94,11 @@ demo)
     build/tools/ijwctl recv -p platform -t 1 -o /tmp/ijwgw-demo/platform || true
     echo
     build/tools/ijwctl queues
+    echo
+    echo "-- metrics (Prometheus) at http://127.0.0.1:9464/metrics; status page at http://127.0.0.1:9464/status"
+    sleep 1 # the metrics publish a snapshot every second
+    python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=5).read().decode())' |
+        grep -E '^ijwgw_(messages_in_total|rejections_total|refusals_total|ack_latency_seconds_(count|sum))' || true
     kill $gw
     wait $gw || true
     trap - EXIT INT TERM
@@ -130,6 +136,12 @@ test)
     build-fuzz/tests/fuzz/fuzz_proto -max_total_time=15 -print_final_stats=1 \
         "$corpus" tests/fuzz/corpus/proto >/tmp/fuzz_proto.log 2>&1 || { tail -50 /tmp/fuzz_proto.log; status=1; }
     grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_proto.log || true
+    rm -rf "$corpus"
+    echo "== libFuzzer smoke: contract register (10 s)"
+    corpus=$(mktemp -d)
+    build-fuzz/tests/fuzz/fuzz_register -max_total_time=10 -max_len=16384 -print_final_stats=1 \
+        "$corpus" tests/fuzz/corpus/register >/tmp/fuzz_register.log 2>&1 || { tail -50 /tmp/fuzz_register.log; status=1; }
+    grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_register.log || true
     rm -rf "$corpus"
 
     python3 tools/test_summary.py build/meson-logs/testlog.json \

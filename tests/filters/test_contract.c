@@ -22,59 +22,58 @@
 static gw_codec_t *s_codec;
 static char s_dir[256];
 
-static const char s_register[] =
-    "register\n"
-    "    naam = Testregio\n"
-    "    gemeenten = 0363 0384 9999\n"
-    "    periode = 2026-01-01..2026-12-31\n"
-    "    gemeentelijst = gem.list\n"
-    "regels\n"
-    "    CR-TAAKGERICHT = warn\n"
-    "segment amb\n"
-    "    bekostiging = inspanningsgericht\n"
-    "    frequentie = 2 4\n"
-    "    verwijzers = 01 02 03 04 05 08\n"
-    "segment crisis\n"
-    "    crisis = ja\n"
-    "    max_duur = 4w\n"
-    "    bekostiging = inspanningsgericht\n"
-    "    verwijzers = 01\n"
-    "segment taak\n"
-    "    bekostiging = taakgericht\n"
-    "segment wmo\n"
-    "    bekostiging = inspanningsgericht\n"
-    "categorie 46\n"
-    "    segment = crisis\n"
-    "product 45A48\n"
-    "    categorie = 45\n"
-    "    segment = amb\n"
-    "    tarief = 9850 ..2026-03-31\n"
-    "    tarief = 9900 2026-04-01..\n"
-    "    leeftijd = 4..17\n"
-    "product 45B01\n"
-    "    categorie = 45\n"
-    "    segment = taak\n"
-    "product 45C01\n"
-    "    categorie = 45\n"
-    "    segment = amb\n"
-    "    gecontracteerd = nee\n"
-    "product 54001\n"
-    "    categorie = 54\n"
-    "    segment = amb\n"
-    "product 02A01\n"
-    "    categorie = 02\n"
-    "    segment = wmo\n"
-    "    tarief = 6250\n"
-    "product 46C01\n"
-    "    categorie = 46\n"
-    "aanbieder 42420001\n"
-    "    contract = amb\n"
-    "    contract = crisis\n"
-    "    contract = taak\n"
-    "aanbieder 65656055\n"
-    "    contract = wmo\n"
-    "aanbieder 77777777\n"
-    "    hoofdaannemer = 42420001\n";
+static const char s_register[] = "register\n"
+                                 "    naam = Testregio\n"
+                                 "    gemeenten = 0363 0384 9999\n"
+                                 "    periode = 2026-01-01..2026-12-31\n"
+                                 "    gemeentelijst = gem.list\n"
+                                 "regels\n"
+                                 "    CR-TAAKGERICHT = warn\n"
+                                 "segment amb\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "    frequentie = 2 4\n"
+                                 "    verwijzers = 01 02 03 04 05 08\n"
+                                 "segment crisis\n"
+                                 "    crisis = ja\n"
+                                 "    max_duur = 4w\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "    verwijzers = 01\n"
+                                 "segment taak\n"
+                                 "    bekostiging = taakgericht\n"
+                                 "segment wmo\n"
+                                 "    bekostiging = inspanningsgericht\n"
+                                 "categorie 46\n"
+                                 "    segment = crisis\n"
+                                 "product 45A48\n"
+                                 "    categorie = 45\n"
+                                 "    segment = amb\n"
+                                 "    tarief = 9850 ..2026-03-31\n"
+                                 "    tarief = 9900 2026-04-01..\n"
+                                 "    leeftijd = 4..17\n"
+                                 "product 45B01\n"
+                                 "    categorie = 45\n"
+                                 "    segment = taak\n"
+                                 "product 45C01\n"
+                                 "    categorie = 45\n"
+                                 "    segment = amb\n"
+                                 "    gecontracteerd = nee\n"
+                                 "product 54001\n"
+                                 "    categorie = 54\n"
+                                 "    segment = amb\n"
+                                 "product 02A01\n"
+                                 "    categorie = 02\n"
+                                 "    segment = wmo\n"
+                                 "    tarief = 6250\n"
+                                 "product 46C01\n"
+                                 "    categorie = 46\n"
+                                 "aanbieder 42420001\n"
+                                 "    contract = amb\n"
+                                 "    contract = crisis\n"
+                                 "    contract = taak\n"
+                                 "aanbieder 65656055\n"
+                                 "    contract = wmo\n"
+                                 "aanbieder 77777777\n"
+                                 "    hoofdaannemer = 42420001\n";
 
 typedef struct t_env {
     gw_chain_t *chain;
@@ -150,8 +149,8 @@ s_open(t_env_t *env, const char *name)
     }
     env->diag = gw_diag_new();
     assert_non_null(env->diag);
-    env->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001",
-                                 .route_to = env->route};
+    env->ctx =
+        (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "42420001", .route_to = env->route};
 }
 
 static void
@@ -235,8 +234,9 @@ test_contract_valid_fixtures_pass(void **state)
     (void)state;
     t_env_t env;
     s_open(&env, "t.register");
-    const char *names[] = {"jw301", "jw305", "jw307", "jw315", "jw317", "jw323", "jw323-credit",
-                           "wmo301", "wmo323", "jw319-woonplaatsbeginsel", "jw302"};
+    const char *names[] = {"jw301", "jw305",        "jw307",  "jw315",  "jw317",
+                           "jw323", "jw323-credit", "wmo301", "wmo323", "jw319-woonplaatsbeginsel",
+                           "jw302"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         gw_msg_t *m = s_fixture(names[i]);
         s_pass(&env, m);
@@ -540,6 +540,102 @@ test_contract_partial_list_falls_back_to_categorie(void **state)
     s_close(&env);
 }
 
+static const char s_more[] = "regels\n"
+                             "    CR-CONTRACT = off\n"
+                             "segment gk\n"
+                             "    bekostiging = inspanningsgericht\n"
+                             "    verwijzers = 04 08\n"
+                             "    ernst = CR-VERWIJZER:warn\n"
+                             "    leeftijd = 12..17\n"
+                             "    leeftijd_max_op = ingangsdatum\n"
+                             "segment spec\n"
+                             "    bekostiging = inspanningsgericht\n"
+                             "    specifiek = ja\n"
+                             "    einddatum = verplicht\n"
+                             "categorie 47\n"
+                             "    segment = gk\n"
+                             "categorie 41\n"
+                             "    segment = spec\n"
+                             "product 41A01\n"
+                             "    categorie = 41\n"
+                             "product 41A02\n"
+                             "    categorie = 41\n"
+                             "    einddatum = optioneel\n"
+                             "    ernst = CR-SPECIFIEK:off CR-LEEFTIJD:warn\n"
+                             "    leeftijd = ..3\n"
+                             "product 41A03\n"
+                             "    categorie = 41\n"
+                             "    max_duur = 1m\n";
+
+static void
+s_open_more(t_env_t *env)
+{
+    char text[sizeof(s_register) + sizeof(s_more)];
+    snprintf(text, sizeof(text), "%s%s", s_register, s_more);
+    s_write("onder.register", text);
+    s_open(env, "onder.register");
+}
+
+static void
+test_contract_ernst_per_segment_and_age_on_ingangsdatum(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_open_more(&env);
+    gw_msg_t *m = s_fixture("jw315");
+    gw_aangevraagd_product_t *ap = &m->bericht->Client->AangevraagdProduct.v[0];
+    ap->Product->Categorie = "47"; /* gedwongen kader, aspecific */
+    ap->Product->Code = NULL;
+    /* 17 on the ToewijzingIngangsdatum, 18 on the Einddatum: MAX counts at the start. */
+    m->bericht->Client->Geboortedatum->Datum = "2008-03-01";
+    /* A huisarts (02) for gedwongen kader: a warning in this segment, not a reject. */
+    s_one(&env, m, "CR-VERWIJZER", "", T_AP "/Verwijzer/Type", ap);
+    ap->Verwijzer->Type = "04";
+    s_pass(&env, m);
+    /* 18 at the start: too old. */
+    m->bericht->Client->Geboortedatum->Datum = "2007-12-01";
+    s_one(&env, m, "CR-LEEFTIJD", "0001", T_AP, ap);
+    gw_msg_destroy(&m);
+    s_close(&env);
+}
+
+static void
+test_contract_specifiek_and_einddatum(void **state)
+{
+    (void)state;
+    t_env_t env;
+    s_open_more(&env);
+    gw_msg_t *m = s_fixture("jw301");
+    s_tp(m)->Product->Categorie = "41";
+    s_tp(m)->Product->Code = NULL; /* aspecific in a segment that assigns specifically */
+    s_one(&env, m, "CR-SPECIFIEK", "0001", T_TP "/Product/Code", s_tp(m));
+    s_tp(m)->Product->Code = "41A01";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = NULL; /* open-ended where an Einddatum is required */
+    s_one(&env, m, "CR-EINDDATUM", "", T_TP, s_tp(m));
+    /* A product's own keys beat its segment's: 41A02 needs no Einddatum; its age band
+     * only warns. */
+    s_tp(m)->Product->Code = "41A02";
+    s_one(&env, m, "CR-LEEFTIJD", "", T_TP, s_tp(m));
+    /* max_duur in calendar months: the day before the same day a month later. */
+    s_tp(m)->Product->Code = "41A03";
+    s_tp(m)->Ingangsdatum = "2026-01-15";
+    s_tp(m)->Einddatum = "2026-02-14";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = "2026-02-15";
+    s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    s_tp(m)->Ingangsdatum = "2026-01-31"; /* February has no 31st: through its end */
+    s_tp(m)->Einddatum = "2026-02-28";
+    s_pass(&env, m);
+    s_tp(m)->Einddatum = "2026-03-01";
+    s_one(&env, m, "CR-DUUR", "", T_TP, s_tp(m));
+    s_tp(m)->Ingangsdatum = "2026-12-15"; /* across the year */
+    s_tp(m)->Einddatum = "2027-01-14";
+    s_pass(&env, m);
+    gw_msg_destroy(&m);
+    s_close(&env);
+}
+
 /* ---- scope and onderaannemers ---- */
 
 static void
@@ -674,7 +770,8 @@ test_contract_bad_register_refuses_chain(void **state)
     assert_null(gw_chain_new(&spec, 1, &err));
     assert_non_null(err);
     char want[1200];
-    snprintf(want, sizeof(want), "test.conf:7: filter contract: register %s refused:\n%s:4: "
+    snprintf(want, sizeof(want),
+             "test.conf:7: filter contract: register %s refused:\n%s:4: "
              "categorie: '99' is not a JZ020",
              path, path);
     if (strncmp(err, want, strlen(want)) != 0) {
@@ -712,6 +809,8 @@ main(void)
         T(test_contract_leeftijd),
         T(test_contract_verwijzer),
         T(test_contract_partial_list_falls_back_to_categorie),
+        T(test_contract_ernst_per_segment_and_age_on_ingangsdatum),
+        T(test_contract_specifiek_and_einddatum),
         T(test_contract_other_gemeente_passes_untouched),
         T(test_contract_onderaannemer_routed_to_hoofdaannemer),
         T(test_contract_large_register_is_fast),

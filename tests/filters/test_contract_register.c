@@ -11,9 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "unittest.h"
-
 #include "contract_register.h"
+#include "unittest.h"
 
 static char s_dir[256];
 
@@ -60,57 +59,57 @@ s_group_teardown(void **state)
 }
 
 static const char s_good[] =
-    "# Regio Voorbeeld\n"                                   /* 1 */
-    "register\n"                                            /* 2 */
-    "    naam = \"Regio Voorbeeld\"\n"                      /* 3 */
-    "    periode = 2025-01-01..2027-12-31\n"                /* 4 */
-    "    gemeenten = 0363, 0384\n"                          /* 5 */
-    "    gemeentelijst = gem.list\n"                        /* 6 */
-    "\n"                                                    /* 7 */
-    "regels\n"                                              /* 8 */
-    "    CR-TAAKGERICHT = warn\n"                           /* 9 */
-    "    CR-LEEFTIJD = off  # not yet\n"                    /* 10 */
-    "segment 2\n"                                           /* 11 */
-    "    naam = Wonen\n"                                    /* 12 */
-    "    bekostiging = inspanningsgericht\n"                /* 13 */
-    "    eenheid = 14\n"                                    /* 14 */
-    "segment 4\n"                                           /* 15 */
-    "    bekostiging = inspanningsgericht\n"                /* 16 */
-    "    frequentie = 2 4\n"                                /* 17 */
-    "    verwijzers = 01 02 03 04 05 08\n"                  /* 18 */
-    "segment 5\n"                                           /* 19 */
-    "    crisis = ja\n"                                     /* 20 */
-    "    max_duur = 4w\n"                                   /* 21 */
-    "categorie 46\n"                                        /* 22 */
-    "    segment = 5\n"                                     /* 23 */
-    "    leeftijd = 0..17\n"                                /* 24 */
-    "categorie 45\n"                                        /* 25 */
-    "    segment = 4\n"                                     /* 26 */
-    "product 44A01\n"                                       /* 27 */
-    "    categorie = 44\n"                                  /* 28 */
-    "    segment = 2\n"                                     /* 29 */
-    "    tarief = 15000 2025-01-01..2025-12-31\n"           /* 30 */
-    "    tarief = 15450 2026-01-01..\n"                     /* 31 */
-    "product 46A01\n"                                       /* 32 */
-    "    categorie = 46\n"                                  /* 33 */
-    "product 45A01\n"                                       /* 34 */
-    "    categorie = 45\n"                                  /* 35 */
-    "    bekostiging = taakgericht\n"                       /* 36 */
-    "product 45A02\n"                                       /* 37 */
-    "    categorie = 45\n"                                  /* 38 */
-    "    gecontracteerd = nee\n"                            /* 39 */
-    "    geldig = ..2025-06-30\n"                           /* 40 */
-    "product 02A01\n"                                       /* 41 */
-    "    categorie = 02\n"                                  /* 42 */
-    "    buiten_scope = ja\n"                               /* 43 */
-    "aanbieder 12345678\n"                                  /* 44 */
-    "    naam = Voorbeeld Jeugdzorg\n"                      /* 45 */
-    "    contract = 2\n"                                    /* 46 */
-    "    contract = 5 2025-01-01..2025-12-31 gemeenten=0363\n" /* 47 */
+    "# Regio Voorbeeld\n"                                                           /* 1 */
+    "register\n"                                                                    /* 2 */
+    "    naam = \"Regio Voorbeeld\"\n"                                              /* 3 */
+    "    periode = 2025-01-01..2027-12-31\n"                                        /* 4 */
+    "    gemeenten = 0363, 0384\n"                                                  /* 5 */
+    "    gemeentelijst = gem.list\n"                                                /* 6 */
+    "\n"                                                                            /* 7 */
+    "regels\n"                                                                      /* 8 */
+    "    CR-TAAKGERICHT = warn\n"                                                   /* 9 */
+    "    CR-LEEFTIJD = off  # not yet\n"                                            /* 10 */
+    "segment 2\n"                                                                   /* 11 */
+    "    naam = Wonen\n"                                                            /* 12 */
+    "    bekostiging = inspanningsgericht\n"                                        /* 13 */
+    "    eenheid = 14\n"                                                            /* 14 */
+    "segment 4\n"                                                                   /* 15 */
+    "    bekostiging = inspanningsgericht\n"                                        /* 16 */
+    "    frequentie = 2 4\n"                                                        /* 17 */
+    "    verwijzers = 01 02 03 04 05 08\n"                                          /* 18 */
+    "segment 5\n"                                                                   /* 19 */
+    "    crisis = ja\n"                                                             /* 20 */
+    "    max_duur = 4w\n"                                                           /* 21 */
+    "categorie 46\n"                                                                /* 22 */
+    "    segment = 5\n"                                                             /* 23 */
+    "    leeftijd = 0..17\n"                                                        /* 24 */
+    "categorie 45\n"                                                                /* 25 */
+    "    segment = 4\n"                                                             /* 26 */
+    "product 44A01\n"                                                               /* 27 */
+    "    categorie = 44\n"                                                          /* 28 */
+    "    segment = 2\n"                                                             /* 29 */
+    "    tarief = 15000 2025-01-01..2025-12-31\n"                                   /* 30 */
+    "    tarief = 15450 2026-01-01..\n"                                             /* 31 */
+    "product 46A01\n"                                                               /* 32 */
+    "    categorie = 46\n"                                                          /* 33 */
+    "product 45A01\n"                                                               /* 34 */
+    "    categorie = 45\n"                                                          /* 35 */
+    "    bekostiging = taakgericht\n"                                               /* 36 */
+    "product 45A02\n"                                                               /* 37 */
+    "    categorie = 45\n"                                                          /* 38 */
+    "    gecontracteerd = nee\n"                                                    /* 39 */
+    "    geldig = ..2025-06-30\n"                                                   /* 40 */
+    "product 02A01\n"                                                               /* 41 */
+    "    categorie = 02\n"                                                          /* 42 */
+    "    buiten_scope = ja\n"                                                       /* 43 */
+    "aanbieder 12345678\n"                                                          /* 44 */
+    "    naam = Voorbeeld Jeugdzorg\n"                                              /* 45 */
+    "    contract = 2\n"                                                            /* 46 */
+    "    contract = 5 2025-01-01..2025-12-31 gemeenten=0363\n"                      /* 47 */
     "    contract = 4 2025-01-01.. bekostiging=taakgericht producten=45A01,45A02\n" /* 48 */
-    "    tarief = 44A01 16000 2025-01-01..2025-06-30\n"     /* 49 */
-    "aanbieder 87654321\n"                                  /* 50 */
-    "    hoofdaannemer = 12345678\n";                       /* 51 */
+    "    tarief = 44A01 16000 2025-01-01..2025-06-30\n"                             /* 49 */
+    "aanbieder 87654321\n"                                                          /* 50 */
+    "    hoofdaannemer = 12345678\n";                                               /* 51 */
 
 static gw_register_t *
 s_parse(const char *text, char **err)
@@ -349,29 +348,29 @@ static void
 test_register_malformed_references(void **state)
 {
     (void)state;
-    static const char text[] = "register\n"                                     /* 1 */
-                               "    naam = x\n"                                 /* 2 */
-                               "segment 1\n"                                    /* 3 */
-                               "segment 1\n"                                    /* 4 */
-                               "categorie 45\n"                                 /* 5 */
-                               "product 45A01\n"                                /* 6 */
-                               "    categorie = 45\n"                           /* 7 */
-                               "    tarief = 100 2025-01-01..2025-12-31\n"      /* 8 */
-                               "    tarief = 110 2025-06-01..\n"                /* 9 */
-                               "product 45A01\n"                                /* 10 */
-                               "    categorie = 45\n"                           /* 11 */
-                               "    segment = 1\n"                              /* 12 */
-                               "product 45A03\n"                                /* 13 */
-                               "aanbieder 11111111\n"                           /* 14 */
-                               "    contract = 7\n"                             /* 15 */
-                               "    tarief = 45A09 100\n"                       /* 16 */
-                               "    hoofdaannemer = 11111111\n"                 /* 17 */
-                               "aanbieder 22222222\n"                           /* 18 */
-                               "    hoofdaannemer = 33333333\n"                 /* 19 */
-                               "aanbieder 33333333\n"                           /* 20 */
-                               "    hoofdaannemer = 44444444\n"                 /* 21 */
-                               "aanbieder 44444444\n"                           /* 22 */
-                               "    contract = 1 producten=45A01,45A77\n";      /* 23 */
+    static const char text[] = "register\n"                                /* 1 */
+                               "    naam = x\n"                            /* 2 */
+                               "segment 1\n"                               /* 3 */
+                               "segment 1\n"                               /* 4 */
+                               "categorie 45\n"                            /* 5 */
+                               "product 45A01\n"                           /* 6 */
+                               "    categorie = 45\n"                      /* 7 */
+                               "    tarief = 100 2025-01-01..2025-12-31\n" /* 8 */
+                               "    tarief = 110 2025-06-01..\n"           /* 9 */
+                               "product 45A01\n"                           /* 10 */
+                               "    categorie = 45\n"                      /* 11 */
+                               "    segment = 1\n"                         /* 12 */
+                               "product 45A03\n"                           /* 13 */
+                               "aanbieder 11111111\n"                      /* 14 */
+                               "    contract = 7\n"                        /* 15 */
+                               "    tarief = 45A09 100\n"                  /* 16 */
+                               "    hoofdaannemer = 11111111\n"            /* 17 */
+                               "aanbieder 22222222\n"                      /* 18 */
+                               "    hoofdaannemer = 33333333\n"            /* 19 */
+                               "aanbieder 33333333\n"                      /* 20 */
+                               "    hoofdaannemer = 44444444\n"            /* 21 */
+                               "aanbieder 44444444\n"                      /* 22 */
+                               "    contract = 1 producten=45A01,45A77\n"; /* 23 */
     static const char *const want[] = {
         "t.register:4: duplicate segment 1 (first at line 3)",
         "t.register:5: categorie 45: missing 'segment' (or buiten_scope = ja)",
@@ -418,6 +417,32 @@ test_register_malformed_gemeentelijst(void **state)
     s_refused("register\n    naam = x\n    gemeentelijst = bad.list\n", want, 2, 2);
     static const char *const want2[] = {"t.register:3: gemeentelijst: cannot read "};
     s_refused("register\n    naam = x\n    gemeentelijst = missing.list\n", want2, 1, 1);
+}
+
+static void
+test_register_malformed_new_keys(void **state)
+{
+    (void)state;
+    static const char text[] = "register\n"                      /* 1 */
+                               "    naam = x\n"                  /* 2 */
+                               "segment 1\n"                     /* 3 */
+                               "    ernst = CR-DUUR\n"           /* 4 */
+                               "segment 2\n"                     /* 5 */
+                               "    ernst = TR378:warn\n"        /* 6 */
+                               "segment 3\n"                     /* 7 */
+                               "    ernst = CR-DUUR:sometimes\n" /* 8 */
+                               "    specifiek = misschien\n"     /* 9 */
+                               "    einddatum = ja\n"            /* 10 */
+                               "    leeftijd_max_op = start\n";  /* 11 */
+    static const char *const want[] = {
+        "t.register:4: ernst: 'CR-DUUR' is not RULE-ID:SEVERITY",
+        "t.register:6: ernst: TR378 is a rule of the whole message: set it in `regels`",
+        "t.register:8: ernst: 'CR-DUUR:sometimes' is not RULE-ID:SEVERITY",
+        "t.register:9: specifiek: 'misschien' is not ja or nee",
+        "t.register:10: einddatum: 'ja' is not verplicht or optioneel",
+        "t.register:11: leeftijd_max_op: 'start' is not ingangsdatum or einddatum",
+    };
+    s_refused(text, want, 6, 6);
 }
 
 static void
@@ -479,11 +504,12 @@ main(void)
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_register_malformed_gemeentelijst, ut_alloc_setup,
                                         ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_register_malformed_new_keys, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_register_load_file_and_missing_file, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_register_rule_table_is_complete, ut_alloc_setup,
                                         ut_alloc_teardown),
     };
-    return cmocka_run_group_tests_name("contract_register", tests, s_group_setup,
-                                       s_group_teardown);
+    return cmocka_run_group_tests_name("contract_register", tests, s_group_setup, s_group_teardown);
 }

@@ -180,23 +180,23 @@ s_rule_verdicts(const gw_register_t *reg, const gw_msg_t *msg, const gw_diag_t *
     for (int r = 0; r < GW_CR_NRULES; r++) {
         const gw_cr_rule_info_t *ri = &gw_cr_rules[r];
         gw_severity_t sev = gw_register_severity(reg, (gw_cr_rule_t)r);
-        const char *what = "pass";
+        const char *what = NULL;
         const char *code = "";
-        if (sev == GW_SEV_OFF) {
-            what = "off";
-        } else if (!(ri->msgs & type->bit)) {
-            what = "not applicable";
-        } else {
-            for (size_t i = from; i < gw_diag_count(diag); i++) {
-                const gw_diag_entry_t *e = gw_diag_at(diag, i);
-                if (strcmp(e->rule, ri->id) == 0) {
-                    what = e->level == GW_LEVEL_WARN ? "WARN" : "REJECT";
-                    code = e->retourcode;
-                    if (e->level != GW_LEVEL_WARN) {
-                        break;
-                    }
+        /* A finding first: a product's `ernst` may switch on a rule the register has off. */
+        for (size_t i = from; i < gw_diag_count(diag); i++) {
+            const gw_diag_entry_t *e = gw_diag_at(diag, i);
+            if (strcmp(e->rule, ri->id) == 0) {
+                what = e->level == GW_LEVEL_WARN ? "WARN" : "REJECT";
+                code = e->retourcode;
+                if (e->level != GW_LEVEL_WARN) {
+                    break;
                 }
             }
+        }
+        if (!what) {
+            what = !(ri->msgs & type->bit) ? "not applicable"
+                   : sev == GW_SEV_OFF     ? "off"
+                                           : "pass";
         }
         printf("      rule %-24s %s%s%s\n", ri->id, what, code[0] ? " " : "", code);
     }

@@ -8,6 +8,7 @@
  *   ijwctl rules                        list the intra-message rules
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
+ *   ijwctl backup|restore|store ...     back up, restore, upgrade the store (cmd_backup.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
  * never prints a BSN, a name or free text from a message.
@@ -59,6 +60,9 @@ s_usage(FILE *f)
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
+          "       ijwctl backup [-c CONFIG | -s STORE] OUT\n"
+          "       ijwctl restore BACKUP [-c CONFIG | -s STORE]\n"
+          "       ijwctl store version|upgrade [-c CONFIG | -s STORE] [--no-backup]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
@@ -551,6 +555,15 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "dlq") == 0) {
         return ijwctl_dlq(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "backup") == 0) {
+        return ijwctl_backup(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "restore") == 0) {
+        return ijwctl_restore(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "store") == 0) {
+        return ijwctl_store(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);

@@ -16,6 +16,11 @@ int ijwctl_rules_test(int argc, char **argv);
 int ijwctl_queues(int argc, char **argv);
 int ijwctl_dlq(int argc, char **argv);
 
+/* cmd_backup.c: backup, restore and the schema version of the store */
+int ijwctl_backup(int argc, char **argv);
+int ijwctl_restore(int argc, char **argv);
+int ijwctl_store(int argc, char **argv);
+
 /* shared helpers (ijwctl.c) */
 char *ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len);
 int ijwctl_write_file(const char *path, const char *buf, size_t len);
