@@ -60,6 +60,7 @@ typedef struct party_state {
     char code[65];        /* routing identity */
     gw_party_kind_t kind; /* from the config */
     int connected;        /* said HELLO (or anything) and not gone */
+    int notices;          /* its HELLO on this connection asked for NOTICEs (notices=1) */
     int64_t last_seen_ms; /* last frame from it */
     int64_t inflight;     /* deliveries sent, not yet acknowledged (soft count) */
     int64_t backlog;      /* undelivered deliveries (-1: not loaded yet) */
@@ -70,6 +71,9 @@ typedef struct party_state {
     size_t win_head, win_n, win_cap;
     char key[GW_KEY_Z85_LEN + 1]; /* CURVE: the key its connection was last verified with */
     uint64_t key_gen;     /* registry generation of that verification */
+    uint64_t proven_hs;   /* CURVE: handshakes approved when it last proved itself (a message
+                             from its key); deliveries only while none came since */
+    uint64_t challenged_hs; /* CURVE: handshakes approved when it was last challenged */
     double tokens;        /* rate limit: messages it may submit now (token bucket) */
     int64_t tokens_ms;    /* when tokens was last refilled */
     uint64_t forbidden;   /* refused: wrong identity, revoked key, forbidden message type */
@@ -125,7 +129,9 @@ s_now_ms(void)
 
 /* ------------------------------------------------------------ parties ---- */
 
-/* Tell the observers; ev->now_ms, db and config are filled in here. */
+static int s_notice(void *ctx, const char *party, const char *id, const char *props);
+
+/* Tell the observers; ev->now_ms, db, config and notice are filled in here. */
 static void
 s_emit(gw_broker_t *self, gw_event_t *ev)
 {
@@ -138,6 +144,8 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
     ev->chain = self->chain;
+    ev->notice = s_notice;
+    ev->notice_ctx = self;
     for (size_t i = 0; i < self->nsinks; i++) {
         self->sinks[i].on_event(self->sinks[i].state, ev);
     }
@@ -152,6 +160,22 @@ s_party(gw_broker_t *self, const char *code)
         }
     }
     return NULL;
+}
+
+/* A sink's NOTICE to a party (gw_event_t.notice): only to a connected party that asked for
+ * notices in its HELLO, never queued for an absent one (the sink keeps it for later). */
+static int
+s_notice(void *ctx, const char *party, const char *id, const char *props)
+{
+    gw_broker_t *self = ctx;
+    party_state_t *p = s_party(self, party);
+    if (!p || !p->connected || !p->notices) {
+        return GW_EAGAIN;
+    }
+    if (!props) {
+        return GW_OK;
+    }
+    return gw_proto_send(self->router, p->code, GW_CMD_NOTICE, id, props, NULL, 0, ZMQ_DONTWAIT);
 }
 
 /* Rebuild the party table from a config, keeping the state of parties that stay. */
@@ -896,6 +920,15 @@ s_authentic(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
     return 1;
 }
 
+/* CURVE: note that p's current connection just proved itself (a message with its key). */
+static void
+s_proven(gw_broker_t *self, party_state_t *p)
+{
+    if (self->zap && p) {
+        p->proven_hs = gw_zap_handshakes(self->zap);
+    }
+}
+
 static void
 s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
 {
@@ -903,6 +936,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     if (self->zap && !s_authentic(self, p, m)) {
         return;
     }
+    s_proven(self, p);
     if (!p) {
         s_error(self, m->peer, m->id, "UNKNOWN_PARTY",
                 "party '%s' is not registered at this gateway", m->peer);
@@ -911,6 +945,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     p->last_seen_ms = s_now_ms();
     if (!p->connected && m->cmd != GW_CMD_BYE) {
         p->connected = 1;
+        p->notices = 0;
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
@@ -927,6 +962,9 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
+        char nv[4];
+        p->notices = gw_props_get(m->props, m->props_len, "notices", nv, sizeof(nv)) &&
+                     strcmp(nv, "1") == 0;
         if (s_tx(self) != GW_OK ||
             gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
             gw_log(GW_LOG_ERROR, "store_retry_failed", "party=%s error=\"%s\"", p->code,
@@ -942,7 +980,10 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         s_dack(self, p, m);
         break;
     case GW_CMD_HEARTBEAT:
-        s_reply(self, p->code, GW_CMD_HEARTBEAT, m->id, NULL, NULL, 0);
+        /* The answer to a challenge (s_pump) is not answered again. */
+        if (strncmp(m->id, GW_PROTO_CHALLENGE, strlen(GW_PROTO_CHALLENGE)) != 0) {
+            s_reply(self, p->code, GW_CMD_HEARTBEAT, m->id, NULL, NULL, 0);
+        }
         break;
     case GW_CMD_BYE:
         p->connected = 0;
@@ -1045,6 +1086,22 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
 {
     p->want_pump = 0;
     if (!p->connected) {
+        return;
+    }
+    uint64_t hs = self->zap ? gw_zap_handshakes(self->zap) : 0;
+    if (self->zap && p->proven_hs != hs) {
+        /* A connection was authenticated since p last spoke: it may hold p's routing id
+         * now (gw_zap.h). Deliver once p's next message proves its connection again; ask
+         * for one (a conforming client echoes the challenge at once). */
+        if (p->challenged_hs != hs) {
+            char id[48];
+            snprintf(id, sizeof(id), "%s%" PRIu64, GW_PROTO_CHALLENGE, hs);
+            if (gw_proto_send(self->router, p->code, GW_CMD_HEARTBEAT, id, NULL, NULL, 0,
+                              ZMQ_DONTWAIT) == GW_OK) {
+                p->challenged_hs = hs;
+            }
+        }
+        p->want_pump = 1;
         return;
     }
     s_win_mark(self, p, now, s_backoff(self->config, 0));
@@ -1152,11 +1209,9 @@ s_curve_start(gw_broker_t *self, char *why, size_t whysz)
         return GW_EIO;
     }
     self->key_gen = 1;
-    int one = 1, zero = 0, hb = self->config->heartbeat_ms, hbt = 3 * hb;
-    /* No handover: a second connection cannot take a connected party's routing id. ZMTP
-     * heartbeats drop dead connections, so a restarted party gets its id back. */
-    int rc = zmq_setsockopt(self->router, ZMQ_ROUTER_HANDOVER, &zero, sizeof(zero));
-    rc |= zmq_setsockopt(self->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
+    int one = 1, hb = self->config->heartbeat_ms, hbt = 3 * hb;
+    /* ZMTP heartbeats drop dead connections. ROUTER_HANDOVER stays on (gw_zap.h: why). */
+    int rc = zmq_setsockopt(self->router, ZMQ_HEARTBEAT_IVL, &hb, sizeof(hb));
     rc |= zmq_setsockopt(self->router, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof(hbt));
     rc |= zmq_setsockopt(self->router, ZMQ_CURVE_SERVER, &one, sizeof(one));
     rc |= zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, kp.secret_key, GW_KEY_Z85_LEN);

@@ -153,7 +153,7 @@ static int
 s_send_hello(gw_client_t *self, int64_t deadline)
 {
     char props[GW_PROTO_MAX_PEER + 32];
-    snprintf(props, sizeof(props), "party=%s\nversion=1", self->party);
+    snprintf(props, sizeof(props), "party=%s\nversion=1\nnotices=1", self->party);
     char id[GW_PROTO_MAX_ID + 1];
     s_make_id(self, "h", id);
     int rc = s_send(self, GW_CMD_HELLO, id, props, NULL, 0, deadline);
@@ -230,6 +230,8 @@ gw_client_event_clear(gw_client_event_t *ev)
     }
     gw_free(ev->body);
     ev->body = NULL;
+    gw_free(ev->props);
+    ev->props = NULL;
     s_event_reset(ev);
 }
 
@@ -244,6 +246,15 @@ s_event_from(gw_client_event_t *ev, const gw_proto_msg_t *m)
     (void)gw_props_get(m->props, m->props_len, "type", ev->type, sizeof(ev->type));
     (void)gw_props_get(m->props, m->props_len, "from", ev->from, sizeof(ev->from));
     (void)gw_props_get(m->props, m->props_len, "msgid", ev->msgid, sizeof(ev->msgid));
+    if (m->cmd == GW_CMD_NOTICE) {
+        (void)gw_props_get(m->props, m->props_len, "kind", ev->code, sizeof(ev->code));
+        ev->props = gw_malloc(m->props_len + 1);
+        if (!ev->props) {
+            return GW_ENOMEM;
+        }
+        memcpy(ev->props, m->props, m->props_len + 1); /* includes gw_proto's NUL */
+        ev->props_len = m->props_len;
+    }
     if (m->body_len > 0) {
         ev->body = gw_malloc(m->body_len + 1);
         if (!ev->body) {
@@ -337,6 +348,13 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
         int deliver = 1;
         switch (m.cmd) {
         case GW_CMD_HEARTBEAT:
+            /* A challenge (CURVE: the gateway asks this connection to prove itself before
+             * it delivers) is echoed at once; the gateway does not answer the echo. */
+            if (strncmp(m.id, GW_PROTO_CHALLENGE, strlen(GW_PROTO_CHALLENGE)) == 0) {
+                (void)s_send(self, GW_CMD_HEARTBEAT, m.id, NULL, NULL, 0, self->last_recv_ms);
+                deliver = 0;
+                break;
+            }
             /* Answer unless we spoke recently: avoids ping-pong between two peers
              * that both answer heartbeats. */
             if (self->last_recv_ms - self->last_send_ms >= self->heartbeat_ms / 2) {
@@ -367,6 +385,7 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
         case GW_CMD_ACK:
         case GW_CMD_REJECT:
         case GW_CMD_DELIVER:
+        case GW_CMD_NOTICE:
             break;
         default:
             deliver = 0; /* party-to-gateway commands have no meaning here */

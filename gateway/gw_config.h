@@ -89,6 +89,13 @@ typedef struct gw_config {
     char server_key[1024];      /* the gateway's key pair file (created at first start) */
     char party_keys[1024];      /* directory of CODE.pub files: the parties' public keys */
     char http[128];             /* metrics + status page listener "host:port"; "" = off */
+    /* The deadline monitor (gw_deadline.c); the calendar's choices are [UNVERIFIED] defaults. */
+    int deadlines;              /* track answers owed (OP090...); default yes */
+    int64_t clock_offset_ms;    /* testing/simulation only: the monitor's "now" runs this far
+                                   ahead of the wall clock; message timestamps do not; default 0 */
+    int goede_vrijdag;          /* 1: Goede Vrijdag is not a werkdag; default closed */
+    int bevrijdingsdag;         /* gw_cal_bevrijdingsdag_t for 5 May; default closed */
+    char closed_days[2048];     /* extra closed days, "YYYY-MM-DD ..." */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
     gw_filter_conf_t *filters;  /* filter chain positions, in file order */

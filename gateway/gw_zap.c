@@ -36,6 +36,7 @@ struct gw_zap {
     gw_keyring_t *ring;      /* current generation */
     uint64_t generation;
     atomic_uint_fast64_t refused;
+    atomic_uint_fast64_t accepted; /* handshakes approved (gw_zap_handshakes) */
     quiet_t quiet[S_QUIET]; /* the thread's own: recently logged refusals */
     size_t quiet_next;
 };
@@ -180,6 +181,7 @@ s_handle(gw_zap_t *self)
         s_send(self->rep, "OK", 2, 1);
         s_send(self->rep, party, strlen(party), 1);
         s_send(self->rep, meta, mlen, 0);
+        atomic_fetch_add(&self->accepted, 1);
         gw_log(GW_LOG_DEBUG, "authenticated", "party=%s address=%s", party, address);
     } else {
         atomic_fetch_add(&self->refused, 1);
@@ -304,6 +306,12 @@ gw_zap_generation(gw_zap_t *self)
     uint64_t g = self->generation;
     pthread_mutex_unlock(&self->lock);
     return g;
+}
+
+uint64_t
+gw_zap_handshakes(gw_zap_t *self)
+{
+    return (uint64_t)atomic_load(&self->accepted);
 }
 
 uint64_t

@@ -13,10 +13,18 @@
  * Why the routing id is not checked here: libzmq 4.3 fills the ZAP request's
  * "identity" frame with the routing id of the *server* socket, not with the
  * client's (verified with libzmq 4.3.4), and the client's routing id arrives in
- * the CURVE INITIATE metadata only after the ZAP request was sent. The broker
- * therefore turns ROUTER_HANDOVER off while CURVE is on (a second connection
- * cannot take over a connected party's routing id) and checks the User-Id of
- * every message before it counts the party as connected (gw_broker.c).
+ * the CURVE INITIATE metadata only after the ZAP request was sent. So a client
+ * with a registered key can connect under another party's routing id and, with
+ * ROUTER_HANDOVER, take over that party's connection. The broker answers every
+ * message of such a connection with FORBIDDEN, and it delivers to a party only
+ * while no handshake was approved since the party's last authenticated message
+ * (gw_zap_handshakes): after any new connection, deliveries wait for each
+ * party's next message (at most one heartbeat interval). What remains is a race
+ * of microseconds between a handshake's approval and its takeover. Turning
+ * ROUTER_HANDOVER off is no cure: libzmq then ignores a party's reconnection
+ * for as long as its old connection's routing id is held, and keeps ignoring
+ * that connection afterwards (verified), so parties would hang after a
+ * network failure.
  */
 #ifndef GW_ZAP_H
 #define GW_ZAP_H
@@ -45,6 +53,12 @@ void gw_zap_swap(gw_zap_t *self, gw_keyring_t **ring_p);
 int gw_zap_allows(gw_zap_t *self, const char *z85, const char *party);
 /** Generation counter: changes at every gw_zap_swap (so callers can cache checks). */
 uint64_t gw_zap_generation(gw_zap_t *self);
+/**
+ * Handshakes approved so far. A new connection may take over any routing id
+ * (ROUTER_HANDOVER), so the broker delivers to a party only while no handshake
+ * was approved since that party's last authenticated message (gw_broker.c).
+ */
+uint64_t gw_zap_handshakes(gw_zap_t *self);
 /** Handshakes refused so far. */
 uint64_t gw_zap_refused(gw_zap_t *self);
 

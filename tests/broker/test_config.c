@@ -470,7 +470,8 @@ test_config_unknown_key_lists_valid_keys(void **state)
                    "t.conf:3: unknown key 'endpiont' in section 'gateway' (valid: endpoint, store, "
                    "max_message_size, delivery_timeout, retry_initial, retry_max, queue_limit, "
                    "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, curve, "
-                   "server_key, party_keys, http)");
+                   "server_key, party_keys, http, deadlines, clock_offset, goede_vrijdag, "
+                   "bevrijdingsdag, closed_days)");
     s_expect_error(ONE_PARTY "    colour = red\n",
                    "t.conf:3: unknown key 'colour' in section 'party' (valid: kind, name, tap, "
                    "tap_strip_freetext, max_message_size, rate, queue_limit)");

@@ -103,6 +103,12 @@ check "store version: current" $?
 [ $? -eq 2 ]
 check "store: unknown subcommand is a usage error" $?
 
+"$ijwctl" overdue --store "$tmp/none.db" --at 2026-02-30 >"$tmp/od.out" 2>&1
+[ $? -eq 2 ] && grep -q "not a date" "$tmp/od.out"
+check "overdue: a bad --at date exits 2 and says why" $?
+"$ijwctl" overdue --store "$tmp/none.db" >"$tmp/od2.out" 2>&1
+[ $? -eq 2 ] && grep -q "cannot open store" "$tmp/od2.out" && [ ! -e "$tmp/none.db" ]
+check "overdue: a missing store exits 2 and is not created" $?
 "$ijwctl" keygen -o "$tmp/keys/sub" 0363 42420001 >"$tmp/keygen.out" 2>&1
 check "keygen writes key pairs (creating the folder)" $?
 [ -f "$tmp/keys/sub/0363.key" ] && [ -f "$tmp/keys/sub/42420001.pub" ] &&

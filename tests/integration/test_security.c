@@ -97,6 +97,19 @@ s_jw301(const char *from, const char *to, const char *ident, size_t *len)
     return c;
 }
 
+typedef struct want {
+    party_t *p;
+    gw_cmd_t cmd;
+    const char *type;
+} want_t;
+
+static int
+s_has_type(const void *arg)
+{
+    const want_t *w = arg;
+    return s_count(w->p, w->cmd, w->type, NULL) > 0;
+}
+
 static int
 s_has_deliver(const void *arg)
 {
@@ -156,7 +169,8 @@ test_security_key_under_another_party_code_is_refused(void **state)
     assert_int_equal(s_connect_with("0363", &k0384, NULL, why, sizeof(why)), GW_EINVAL);
     assert_non_null(strstr(why, "FORBIDDEN"));
     assert_non_null(strstr(why, "key of party 0384"));
-    /* 0363 connected: the hijacker cannot take over its routing id nor its deliveries. */
+    /* 0363 connected: the hijacker's connection (which takes over the routing id) gets
+     * refusals, no deliveries; 0363 still gets its own. */
     party_t *gem = s_party("0363", 1, 0);
     gw_client_opts_t o = {.heartbeat_ms = CLIENT_HEARTBEAT_MS,
                           .curve_server_key = W.server_pub,
@@ -169,8 +183,8 @@ test_security_key_under_another_party_code_is_refused(void **state)
     gw_free(err);
     party_t *aan = s_party("42420001", 1, 0);
     s_submit_fixture_expect(aan, "valid/jw305.xml", GW_CMD_ACK, NULL);
-    s_pump_for(800);
-    assert_int_equal(s_count(gem, GW_CMD_DELIVER, "JW305", NULL), 1);
+    want_t w = {gem, GW_CMD_DELIVER, "JW305"};
+    assert_true(s_pump_until(s_has_type, &w, 10000));
     gw_client_event_t ev;
     int stolen = 0;
     while (gw_client_next(thief, &ev, 200) == GW_OK) {
@@ -207,6 +221,27 @@ test_security_revoked_key_is_refused_new_and_existing(void **state)
     assert_int_equal(s_connect_with("0363", NULL, NULL, NULL, 0), GW_EAGAIN);
     /* Others are unaffected. */
     assert_int_equal(s_connect_with("0384", NULL, NULL, NULL, 0), GW_OK);
+    s_end();
+}
+
+static void
+test_security_new_connection_of_a_party_takes_over(void **state)
+{
+    (void)state;
+    s_begin_curve();
+    party_t *first = s_party("0363", 1, 0);
+    /* The same party again with its own key (a restarted application): welcomed. */
+    gw_client_t *second = s_client_new("0363");
+    char *err = NULL;
+    int rc = gw_client_connect(second, 5000, &err);
+    gw_free(err);
+    assert_int_equal(rc, GW_OK);
+    gw_client_destroy(&first->c);
+    gw_client_result_t r;
+    assert_int_equal(gw_client_submit(second, "<x/>", 4, &r, 5000), GW_OK);
+    assert_int_equal(r.cmd, GW_CMD_ERROR); /* the checker's answer: the connection works */
+    gw_client_event_clear(&r);
+    gw_client_destroy(&second);
     s_end();
 }
 
@@ -337,6 +372,7 @@ main(void)
         T(test_security_wrong_server_key_is_refused),
         T(test_security_key_under_another_party_code_is_refused),
         T(test_security_revoked_key_is_refused_new_and_existing),
+        T(test_security_new_connection_of_a_party_takes_over),
         T(test_security_spoofed_afzender_is_refused),
         T(test_security_forbidden_message_type_is_refused),
         T(test_security_forbidden_recipient_is_refused),

@@ -38,6 +38,9 @@ int ijwctl_backup(int argc, char **argv);
 int ijwctl_restore(int argc, char **argv);
 int ijwctl_store(int argc, char **argv);
 
+/* cmd_deadline.c: the deadline monitor's open and overdue items */
+int ijwctl_overdue(int argc, char **argv);
+
 /* shared helpers (ijwctl.c) */
 char *ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len);
 int ijwctl_write_file(const char *path, const char *buf, size_t len);
