@@ -1,11 +1,11 @@
 /* The message-flow table (gw_acl.h): one row per message number, spec §1.1-§1.2. */
-#include <stddef.h>
-
 #include "gw_acl.h"
 
+#include <stddef.h>
+
 typedef struct acl_row {
-    int number;             /* 301 for JW301 and WMO301 */
-    gw_party_kind_t sender; /* kind that sends it */
+    int number;               /* 301 for JW301 and WMO301 */
+    gw_party_kind_t sender;   /* kind that sends it */
     gw_party_kind_t receiver; /* kind it is routed to */
 } acl_row_t;
 

@@ -12,6 +12,7 @@
 #define GW_ACL_H
 
 #include "gw/codec.h"
+
 #include "gw_config.h"
 
 /** 1 when a party of kind may submit messages of type. */

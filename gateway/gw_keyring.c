@@ -1,4 +1,6 @@
 /* The party key registry (gw_keyring.h): a sorted array of (key, party), searched by bsearch. */
+#include "gw_keyring.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +9,6 @@
 
 #include "gw/alloc.h"
 #include "gw/log.h"
-#include "gw_keyring.h"
 
 typedef struct ring_entry {
     char key[GW_KEY_Z85_LEN + 1]; /* Z85 public key */
@@ -18,7 +19,7 @@ typedef struct ring_entry {
 struct gw_keyring {
     ring_entry_t *v; /* sorted by key */
     size_t n, cap;
-    size_t keyless;  /* parties without a key file */
+    size_t keyless; /* parties without a key file */
 };
 
 typedef struct ring_load {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "gw/keys.h"
+
 #include "gw_config.h"
 
 typedef struct gw_keyring gw_keyring_t;

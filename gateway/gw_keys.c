@@ -20,8 +20,7 @@
 
 #define S_MAX_FILE 65536 /* a key file is a few lines */
 
-static void
-s_err(char **err, const char *fmt, ...) GW_PRINTF(2, 3);
+static void s_err(char **err, const char *fmt, ...) GW_PRINTF(2, 3);
 
 static void
 s_err(char **err, const char *fmt, ...)
@@ -125,8 +124,8 @@ s_write_file(const char *path, const char *text, mode_t mode, int excl, char **e
 }
 
 int
-gw_keys_save(const gw_keypair_t *kp, const char *key_path, const char *pub_path,
-             const char *name, char **err)
+gw_keys_save(const gw_keypair_t *kp, const char *key_path, const char *pub_path, const char *name,
+             char **err)
 {
     if (err) {
         *err = NULL;

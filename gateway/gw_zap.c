@@ -4,6 +4,8 @@
  * created and bound by gw_zap_new (so the endpoint exists before the broker's
  * ROUTER binds) and then used only by the thread until gw_zap_destroy joins it.
  */
+#include "gw_zap.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,13 +16,12 @@
 
 #include "gw/alloc.h"
 #include "gw/log.h"
-#include "gw_zap.h"
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define S_POLL_MS 100    /* how often the thread looks at the stop flag */
-#define S_MAX_FRAMES 16  /* a ZAP request has 7 (CURVE) frames; more is malformed */
-#define S_QUIET 8        /* refused keys remembered to keep the log quiet */
-#define S_QUIET_MS 60000 /* a refused key is logged once a minute (libzmq retries every 100 ms) */
+#define S_POLL_MS      100   /* how often the thread looks at the stop flag */
+#define S_MAX_FRAMES   16    /* a ZAP request has 7 (CURVE) frames; more is malformed */
+#define S_QUIET        8     /* refused keys remembered to keep the log quiet */
+#define S_QUIET_MS     60000 /* a refused key is logged once a minute (libzmq retries every 100 ms) */
 
 typedef struct quiet {
     char key[GW_KEY_Z85_LEN + 1];
@@ -28,16 +29,16 @@ typedef struct quiet {
 } quiet_t;
 
 struct gw_zap {
-    void *rep;               /* REP on the ZAP endpoint; the thread's once started */
+    void *rep; /* REP on the ZAP endpoint; the thread's once started */
     pthread_t thread;
     int started;
     atomic_int stop;
-    pthread_mutex_t lock;    /* guards ring and generation */
-    gw_keyring_t *ring;      /* current generation */
+    pthread_mutex_t lock; /* guards ring and generation */
+    gw_keyring_t *ring;   /* current generation */
     uint64_t generation;
     atomic_uint_fast64_t refused;
     atomic_uint_fast64_t accepted; /* handshakes approved (gw_zap_handshakes) */
-    quiet_t quiet[S_QUIET]; /* the thread's own: recently logged refusals */
+    quiet_t quiet[S_QUIET];        /* the thread's own: recently logged refusals */
     size_t quiet_next;
 };
 
@@ -192,8 +193,8 @@ s_handle(gw_zap_t *self)
         /* The public key is not secret: logging it lets the operator register it. */
         if (s_should_log(self, z85)) {
             gw_log(GW_LOG_WARN, "auth_refused",
-                   "reason=\"%s\" key=%s address=%s (repeats of this key not logged for %d s)",
-                   why, z85[0] ? z85 : "-", address, S_QUIET_MS / 1000);
+                   "reason=\"%s\" key=%s address=%s (repeats of this key not logged for %d s)", why,
+                   z85[0] ? z85 : "-", address, S_QUIET_MS / 1000);
         }
     }
     for (size_t i = 0; i < n; i++) {

@@ -32,9 +32,10 @@
 #include <stdint.h>
 
 #include "gw/keys.h"
+
 #include "gw_keyring.h"
 
-#define GW_ZAP_DOMAIN "ijwgw"   /* ZMQ_ZAP_DOMAIN of the gateway's endpoint */
+#define GW_ZAP_DOMAIN   "ijwgw" /* ZMQ_ZAP_DOMAIN of the gateway's endpoint */
 #define GW_ZAP_KEY_PROP "X-Key" /* message property holding the client's Z85 key */
 
 typedef struct gw_zap gw_zap_t;

@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "unittest.h"
-
 #include "gw/keys.h"
+
 #include "gw_acl.h"
 #include "gw_config.h"
 #include "gw_keyring.h"
+#include "unittest.h"
 
 static char s_dir[256];
 
@@ -145,8 +145,7 @@ test_keys_bad_files_name_file_and_line(void **state)
     assert_int_equal(gw_keys_load(path, &kp, 0, &err), GW_EPARSE);
     assert_non_null(strstr(err, "bad.key:1: unknown key 'colour'"));
     gw_free(err);
-    snprintf(text, sizeof(text), "public_key = %s\nsecret_key = %s\n", a.public_key,
-             b.secret_key);
+    snprintf(text, sizeof(text), "public_key = %s\nsecret_key = %s\n", a.public_key, b.secret_key);
     s_write("bad.key", text);
     assert_int_equal(gw_keys_load(path, &kp, 1, &err), GW_EPARSE);
     assert_non_null(strstr(err, "bad.key:2: secret_key does not belong to the public_key"));
@@ -269,7 +268,7 @@ test_acl_follows_the_standard(void **state)
     assert_false(gw_acl_may_send(GW_PARTY_AANBIEDER, jw301));
     assert_true(gw_acl_may_receive(GW_PARTY_AANBIEDER, jw301));
     assert_false(gw_acl_may_receive(GW_PARTY_GEMEENTE, jw301));
-    assert_true(gw_acl_may_send(GW_PARTY_AANBIEDER, wmo302));  /* retours flow back */
+    assert_true(gw_acl_may_send(GW_PARTY_AANBIEDER, wmo302)); /* retours flow back */
     assert_true(gw_acl_may_receive(GW_PARTY_GEMEENTE, wmo302));
     assert_true(gw_acl_may_send(GW_PARTY_AANBIEDER, jw323));
     assert_true(gw_acl_may_send(GW_PARTY_GEMEENTE, jw325));

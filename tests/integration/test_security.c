@@ -10,16 +10,16 @@
 
 /* Parties the security tests add to the harness's five (keys: s_party_keys). */
 static const char s_extra_parties[] =
-    "party 0599\n"         /* a gemeente with tight limits */
+    "party 0599\n" /* a gemeente with tight limits */
     "    kind = gemeente\n"
     "    rate = 2\n"
     "    max_message_size = 2K\n"
-    "party 42420009\n"     /* an aanbieder that takes at most one undelivered message */
+    "party 42420009\n" /* an aanbieder that takes at most one undelivered message */
     "    kind = aanbieder\n"
     "    queue_limit = 1\n"
-    "party 0399\n"         /* a platform misconfigured with a gemeente-like code */
+    "party 0399\n" /* a platform misconfigured with a gemeente-like code */
     "    kind = platform\n"
-    "party 42420002\n"     /* a platform misconfigured with an AGB-like code */
+    "party 42420002\n" /* a platform misconfigured with an AGB-like code */
     "    kind = platform\n";
 
 /* Key pairs for the extra parties (the harness made the standard five). */
@@ -57,8 +57,7 @@ s_begin_curve(void)
 /* Connect as code with kp (NULL: the party's own key) against server public key spub
  * (NULL: the gateway's); the gw_client_connect result, with the refusal in why. */
 static int
-s_connect_with(const char *code, const gw_keypair_t *kp, const char *spub, char *why,
-               size_t cap)
+s_connect_with(const char *code, const gw_keypair_t *kp, const char *spub, char *why, size_t cap)
 {
     gw_keypair_t own;
     if (!kp) {

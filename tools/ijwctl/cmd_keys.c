@@ -18,8 +18,8 @@
 
 #include "gw/alloc.h"
 #include "gw/keys.h"
-#include "gw_config.h"
 
+#include "gw_config.h"
 #include "ijwctl.h"
 
 int
@@ -107,10 +107,10 @@ ijwctl_curve(const char *config_path, int use_config, const char *party, const c
 {
     memset(out, 0, sizeof(*out));
     char *err = NULL;
-    gw_config_t *cfg = config_path ? gw_config_load(config_path, &err)
-                                   : gw_config_parse(gw_config_default_text,
-                                                     strlen(gw_config_default_text), "<default>",
-                                                     &err);
+    gw_config_t *cfg = config_path
+                           ? gw_config_load(config_path, &err)
+                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
+                                             "<default>", &err);
     if (!cfg) {
         fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
         gw_free(err);
