@@ -126,7 +126,7 @@ typedef struct recipient {
     int64_t *lat[NPHASE]; /* latencies in ns (heap), read after join */
     size_t nlat[NPHASE], caplat[NPHASE];
     uint64_t dups, unknown, errors; /* redeliveries, unparseable, ERROR events */
-    gw_keypair_t kp; /* --curve */
+    gw_keypair_t kp;                /* --curve */
 } recipient_t;
 
 struct bench {
@@ -1074,7 +1074,8 @@ s_curve_keys(bench_t *b)
     }
     gw_keypair_t server;
     snprintf(path, sizeof(path), "%s/server.key", b->dir);
-    if (gw_keys_new(&server) != GW_OK || gw_keys_save(&server, path, NULL, "bench", NULL) != GW_OK) {
+    if (gw_keys_new(&server) != GW_OK ||
+        gw_keys_save(&server, path, NULL, "bench", NULL) != GW_OK) {
         return -1;
     }
     memcpy(b->server_pub, server.public_key, sizeof(b->server_pub));
@@ -1445,8 +1446,7 @@ out:
         if (s_curve_run(b, &ct) != 0) {
             goto cleanup;
         }
-        printf("%-52s %10.0f/s\n", "(d) gateway with CURVE on (same phases, new gateway)",
-               ct.rate);
+        printf("%-52s %10.0f/s\n", "(d) gateway with CURVE on (same phases, new gateway)", ct.rate);
         printf("%-52s %12.3f   %12s %4s\n", "    ratio CURVE on / off", ct.rate / tput.rate,
                ">= 0.70", s_met(ct.rate >= 0.70 * tput.rate));
         double csecs = (double)(ct.t_last - ct.t_first) / (double)NS;
