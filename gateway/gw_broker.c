@@ -27,6 +27,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_crypt.h"
 #include "gw_events.h"
 #include "gw_store.h"
 #include "gw_tap.h"
@@ -93,6 +94,7 @@ struct gw_broker {
     int in_tx;                 /* a store transaction is open */
     int64_t next_expire_ms;
     gw_sink_t sinks[GW_SINKS_MAX]; /* observers: audit, metrics, deadlines (gw_events.h) */
+    gw_keyring_t *pending_keys;    /* store keys loaded before the store opened */
     size_t nsinks;
     struct {
         uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
@@ -793,12 +795,21 @@ typedef struct pump {
     int attempts[512];
     size_t nsent;
     int blocked;
+    int64_t unreadable[16]; /* deliveries whose stored payload failed to open: dead-lettered */
+    size_t nunreadable;
 } pump_t;
 
 static int
 s_pump_one(void *arg, const gw_store_delivery_t *d)
 {
     pump_t *pu = arg;
+    if (d->unreadable) { /* never sent: logged and dead-lettered after the walk */
+        gw_log(GW_LOG_ERROR, "payload_unreadable", "party=%s delivery=%" PRId64 " msg=%" PRId64
+               " key=%" PRIu32 " reason=\"%s\"", pu->p->code, d->delivery_id, d->msg_id,
+               d->key_id, d->unreadable);
+        pu->unreadable[pu->nunreadable++] = d->delivery_id;
+        return pu->nunreadable == sizeof(pu->unreadable) / sizeof(pu->unreadable[0]);
+    }
     if (d->attempts == 0) {
         if (pu->room <= 0) {
             return 1; /* window full: keep order, wait for DACKs */
@@ -881,6 +892,12 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
                gw_store_last_error(self->store));
         return;
     }
+    for (size_t i = 0; i < pu.nunreadable; i++) {
+        if (s_tx(self) == GW_OK && gw_store_dead_letter(self->store, pu.unreadable[i]) == GW_OK) {
+            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .party = p->code, .count = 1,
+                                       .delivery_id = pu.unreadable[i], .code = "unreadable"});
+        }
+    }
     if (pu.nsent == 0) {
         return;
     }
@@ -914,6 +931,37 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
 }
 
 /* ------------------------------------------------------------ housekeeping ---- */
+
+/* Encryption at rest: the store key file (re)read at start and at every reload, so a
+ * rotated key (ijwctl storekey rotate) seals new payloads from the reload on. */
+static int
+s_store_keys(gw_broker_t *self, char *why, size_t cap)
+{
+    gw_keyring_t *kr = NULL;
+    int created = 0;
+    char *kerr = NULL;
+    int rc = gw_keyring_for_store(self->config->store_key, self->config->store, &kr, &created,
+                                  &kerr);
+    if (rc != GW_OK) {
+        snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        gw_free(kerr);
+        return rc;
+    }
+    if (created) {
+        gw_log(GW_LOG_WARN, "store_key_created",
+               "file=%s note=\"new key file for a new store: back it up\"", self->config->store_key);
+    }
+    if (kr) {
+        gw_log(GW_LOG_INFO, "store_key", "file=%s active=%" PRIu32 " keys=%zu",
+               self->config->store_key, gw_keyring_active(kr), gw_keyring_count(kr));
+    }
+    if (self->store) {
+        gw_store_set_keys(self->store, &kr);
+    } else {
+        self->pending_keys = kr;
+    }
+    return GW_OK;
+}
 
 static void
 s_reload(gw_broker_t *self)
@@ -971,6 +1019,10 @@ s_reload(gw_broker_t *self)
     gw_config_destroy(&self->config);
     self->config = next;
     self->strip_mask = s_strip_mask(next);
+    char kwhy[512];
+    if (s_store_keys(self, kwhy, sizeof(kwhy)) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "store_key_reload_failed", "keeping=previous error=\"%s\"", kwhy);
+    }
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
     s_emit(self, &(gw_event_t){.kind = GW_EV_RELOADED});
 }
@@ -991,6 +1043,14 @@ s_recount(gw_broker_t *self)
         p->inflight = n;
         p->want_pump = 1;
     }
+}
+
+/* One DEAD event per expired delivery (gw_store_expire_each). */
+static void
+s_expired(void *arg, int64_t delivery_id)
+{
+    s_emit(arg, &(gw_event_t){.kind = GW_EV_DEAD, .count = 1, .delivery_id = delivery_id,
+                              .code = "expired"});
 }
 
 static void
@@ -1029,11 +1089,10 @@ s_housekeeping(gw_broker_t *self, int64_t now)
             }
         }
         if (s_tx(self) == GW_OK &&
-            gw_store_expire(self->store, now, self->config->delivery_timeout_ms, &moved) ==
-                GW_OK &&
+            gw_store_expire_each(self->store, now, self->config->delivery_timeout_ms, s_expired,
+                                 self, &moved) == GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
-            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .count = (int64_t)moved, .now_ms = now});
             s_recount(self);
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
@@ -1083,6 +1142,9 @@ gw_broker_new(gw_config_t **config_p, char **err)
                  gw_diag_count(self->diag) ? gw_diag_at(self->diag, 0)->text : "cannot compile");
         goto fail;
     }
+    if (s_store_keys(self, why, sizeof(why)) != GW_OK) {
+        goto fail;
+    }
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
                           .max_bytes = self->config->store_max_bytes};
     char *serr = NULL;
@@ -1092,6 +1154,7 @@ gw_broker_new(gw_config_t **config_p, char **err)
         gw_free(serr);
         goto fail;
     }
+    gw_store_set_keys(self->store, &self->pending_keys);
     char *kerr = NULL;
     if (gw_sinks_create(self->config, gw_store_db(self->store), self->sinks, &self->nsinks,
                         &kerr) != GW_OK) {
@@ -1170,6 +1233,7 @@ gw_broker_destroy(gw_broker_t **self_p)
         zmq_ctx_term(self->zctx);
     }
     gw_store_close(&self->store);
+    gw_keyring_destroy(&self->pending_keys);
     gw_codec_destroy(&self->codec);
     gw_diag_destroy(&self->diag);
     gw_free(self->parties);

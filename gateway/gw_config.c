@@ -117,6 +117,12 @@ static const gw_directive_t s_gateway_directives[] = {
     {"store_sync", GW_CT_CHOICE, GWF(sync_normal), "full", 0, 0, 0, s_sync_choices},
     {"answer_accepted", GW_CT_CHOICE, GWF(answer_accepted), "no", 0, 0, 0, s_bool_choices},
     {"store_max_size", GW_CT_SIZE64, GWF(store_max_bytes), "0", 0, 1024 * GW_TIB, 0, NULL},
+    {"store_key", GW_CT_STRING, GWF(store_key), "", 0, GW_FSIZE(gw_config_t, store_key) - 1, 0,
+     NULL},
+    {"audit_log", GW_CT_STRING, GWF(audit_log), "", 0, GW_FSIZE(gw_config_t, audit_log) - 1, 0,
+     NULL},
+    {"audit_key", GW_CT_STRING, GWF(audit_key), "", 0, GW_FSIZE(gw_config_t, audit_key) - 1, 0,
+     NULL},
 };
 
 /* The `party CODE` section. */
