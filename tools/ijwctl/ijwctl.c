@@ -8,6 +8,7 @@
  *   ijwctl rules                        list the intra-message rules
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
+ *   ijwctl storekey | audit ...         store keys and the audit trail (cmd_audit.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
  * never prints a BSN, a name or free text from a message.
@@ -58,7 +59,10 @@ s_usage(FILE *f)
           "                   [--answer]\n"
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
-          "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
+          "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE [-k KEYFILE]\n"
+          "                   [-a AUDITLOG]]\n"
+          "       ijwctl storekey new|rotate|list FILE [-a AUDITLOG | -c CONFIG]\n"
+          "       ijwctl audit verify FILE | audit show [FILE | -c CONFIG]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
@@ -551,6 +555,12 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "dlq") == 0) {
         return ijwctl_dlq(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "storekey") == 0) {
+        return ijwctl_storekey(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return ijwctl_audit(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);
