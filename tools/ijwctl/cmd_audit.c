@@ -138,7 +138,7 @@ ijwctl_storekey(int argc, char **argv)
         printf("%s: key 1 active (AES-256-GCM), client-reference secret; mode 0600. Back it "
                "up: without it the stored payloads cannot be read.\n",
                path);
-        return ijwctl_audit_admin(audit, "storekey_new", path, "key=1") == 0 ? 0 : 2;
+        return ijwctl_audit_admin(audit, "storekey_new", path, "key:1") == 0 ? 0 : 2;
     }
     if (strcmp(sub, "rotate") == 0) {
         uint32_t id = 0;
@@ -151,7 +151,7 @@ ijwctl_storekey(int argc, char **argv)
                "gateway (SIGHUP) to seal new payloads with it.\n",
                path, id);
         char detail[32];
-        snprintf(detail, sizeof(detail), "active=%" PRIu32, id);
+        snprintf(detail, sizeof(detail), "active:%" PRIu32, id);
         return ijwctl_audit_admin(audit, "storekey_rotate", path, detail) == 0 ? 0 : 2;
     }
     if (strcmp(sub, "list") == 0) {

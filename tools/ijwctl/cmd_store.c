@@ -241,7 +241,7 @@ ijwctl_dlq(int argc, char **argv)
                    n);
             status = n > 0 ? 0 : 1;
             char detail[32];
-            snprintf(detail, sizeof(detail), "requeued=%zu", n);
+            snprintf(detail, sizeof(detail), "requeued:%zu", n);
             if (ijwctl_audit_admin(s_audit_path, "dlq_requeue", target, detail) != 0) {
                 status = 2;
             }
