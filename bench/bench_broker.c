@@ -27,7 +27,7 @@
  *
  * usage: bench_broker [--gateway PATH] [--quick] [--senders N] [--recipients M]
  *                     [--window W] [--rate R] [--secs S] [--fixture FILE]
- *                     [--log LEVEL] [--sync-normal] [--keep]
+ *                     [--log LEVEL] [--sync-normal] [--keep] [--encrypt]
  *   (the gateway path may also come from $IJWGW)
  */
 #include <dirent.h>
@@ -58,6 +58,8 @@
 #include "gw/client.h"
 #include "gw/proto.h"
 
+#include "gw_crypt.h"
+
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
 #endif
@@ -69,9 +71,11 @@
 #define DRAIN_TIMEOUT_NS (15 * NS)
 #define NS               1000000000LL
 
-enum { PH_WARM, PH_TPUT, PH_LAT, NPHASE };
-static const char s_phase_letter[NPHASE] = {'W', 'T', 'L'};
-static const char *const s_phase_name[NPHASE] = {"warm-up", "throughput", "latency"};
+enum { PH_WARM, PH_TPUT, PH_LAT, PH_ENC, NPHASE };
+static const char s_phase_letter[NPHASE] = {'W', 'T', 'L', 'E'};
+static const char *const s_phase_name[NPHASE] = {"warm-up", "throughput", "latency",
+                                                 "throughput, encrypted at rest"};
+#define TARGET_ENC_RATIO 0.70 /* at-rest encryption may cost at most 30% of throughput */
 
 typedef struct opts {
     const char *gateway; /* ijwgw binary */
@@ -87,6 +91,8 @@ typedef struct opts {
     double lat_secs;     /* latency phase duration */
     int sync_normal;     /* store synchronous=NORMAL instead of FULL */
     int keep;            /* keep the temp folder (store, config, log) */
+    int encrypt;         /* --encrypt: after the latency phase, turn store_key on (SIGHUP)
+                            and run the throughput phase again: on vs off, same run */
 } opts_t;
 
 /* A JW301 prepared for one (sender, recipient) pair: Afzender and Ontvanger
@@ -134,6 +140,7 @@ struct bench {
     _Atomic uint64_t delivered[NPHASE];          /* unique deliveries */
     _Atomic int64_t last_dack_ns[NPHASE];
     _Atomic int stop; /* recipients: leave */
+    int enc_on;       /* the config written next has store_key */
 };
 
 static int64_t
@@ -485,6 +492,9 @@ s_write_config(bench_t *b, const char *path)
             "    queue_limit = 10000000\n"
             "%s",
             b->endpoint, b->dir, b->o.sync_normal ? "    store_sync = normal\n" : "");
+    if (b->enc_on) {
+        fprintf(f, "    store_key = %s/store.key\n", b->dir);
+    }
     for (int i = 0; i < b->o.senders; i++) {
         fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n",
                 b->snd[i].code, i);
@@ -494,6 +504,43 @@ s_write_config(bench_t *b, const char *path)
                 b->rcp[i].code, i);
     }
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* --encrypt: a key file, the config with store_key, SIGHUP; wait until the gateway logs
+ * the key (gw_broker.c reads store_key at every reload). */
+static int
+s_encrypt_on(bench_t *b)
+{
+    char key[600], cfg[512], logp[512];
+    snprintf(key, sizeof(key), "%s/store.key", b->dir);
+    snprintf(cfg, sizeof(cfg), "%s/ijwgw.conf", b->dir);
+    snprintf(logp, sizeof(logp), "%s/ijwgw.log", b->dir);
+    char *err = NULL;
+    if (gw_keyring_create(key, &err) != GW_OK) {
+        fprintf(stderr, "bench: %s\n", err ? err : "cannot create the store key");
+        gw_free(err);
+        return -1;
+    }
+    b->enc_on = 1;
+    if (s_write_config(b, cfg) != 0 || kill(b->gw_pid, SIGHUP) != 0) {
+        return -1;
+    }
+    if (b->o.log && strcmp(b->o.log, "info") != 0 && strcmp(b->o.log, "debug") != 0) {
+        s_sleep_ns(NS); /* the INFO line below is not logged: give the reload a second */
+        return 0;
+    }
+    for (int i = 0; i < 500; i++) {
+        size_t len = 0;
+        char *text = s_read(logp, &len);
+        int on = text && strstr(text, "store_key file=") != NULL;
+        free(text);
+        if (on) {
+            return 0;
+        }
+        s_sleep_ns(NS / 100);
+    }
+    fprintf(stderr, "bench: the gateway did not turn store_key on after SIGHUP\n");
+    return -1;
 }
 
 static pid_t
@@ -1043,7 +1090,9 @@ s_usage(FILE *f)
           "  --fixture FILE  the JW301 to send (default tests/fixtures/valid/jw301.xml)\n"
           "  --log LEVEL     gateway log level (IJWGW_LOG: error|warn|info|debug; default info)\n"
           "  --sync-normal   store synchronous=NORMAL instead of FULL\n"
-          "  --keep          keep the temporary folder (config, store, gateway log)\n",
+          "  --keep          keep the temporary folder (config, store, gateway log)\n"
+          "  --encrypt       also measure throughput with payloads encrypted at rest\n"
+          "                  (store_key on after a reload; reported as a ratio to off)\n",
           f);
 }
 
@@ -1070,6 +1119,8 @@ s_parse_args(int argc, char **argv, opts_t *o)
             o->sync_normal = 1;
         } else if (strcmp(a, "--keep") == 0) {
             o->keep = 1;
+        } else if (strcmp(a, "--encrypt") == 0) {
+            o->encrypt = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
             exit(0);
@@ -1179,6 +1230,7 @@ main(int argc, char **argv)
     b->cap[PH_WARM] = (size_t)(150000 * b->o.warm_secs) + (size_t)b->o.window + 16;
     b->cap[PH_TPUT] = (size_t)(150000 * b->o.tput_secs) + (size_t)b->o.window + 16;
     b->cap[PH_LAT] = (size_t)(per_sender_rate * b->o.lat_secs);
+    b->cap[PH_ENC] = b->o.encrypt ? b->cap[PH_TPUT] : 16;
     for (int ph = 0; ph < NPHASE; ph++) {
         for (int i = 0; i < b->o.senders; i++) {
             b->stamp[ph][i] = calloc(b->cap[ph], sizeof(**b->stamp[ph]));
@@ -1215,7 +1267,7 @@ main(int argc, char **argv)
     b->gw_pid = port > 0 ? s_spawn_gateway(b) : -1;
     pthread_t rth[MAX_PARTIES];
     int nrth = 0;
-    phase_result_t warm = {0}, tput = {0}, lat = {0};
+    phase_result_t warm = {0}, tput = {0}, lat = {0}, enc = {0};
     int run_ok = 0;
     double startup = 0;
     int64_t t_start = s_now_ns();
@@ -1242,6 +1294,10 @@ main(int argc, char **argv)
     if (s_run_phase(b, PH_WARM, 0, b->o.warm_secs, &warm) != 0 ||
         s_run_phase(b, PH_TPUT, 0, b->o.tput_secs, &tput) != 0 ||
         s_run_phase(b, PH_LAT, 1, b->o.lat_secs, &lat) != 0) {
+        goto out;
+    }
+    if (b->o.encrypt && (s_encrypt_on(b) != 0 ||
+                         s_run_phase(b, PH_ENC, 0, b->o.tput_secs, &enc) != 0)) {
         goto out;
     }
     run_ok = 1;
@@ -1307,6 +1363,12 @@ out:
     if (lat.gw_cpu >= 0) {
         printf("%-52s %10.0f%%\n", "    gateway CPU at this load (of one core)",
                lat.gw_cpu / b->o.lat_secs * 100);
+    }
+    if (b->o.encrypt) {
+        printf("%-52s %10.0f/s\n", "(d) gateway, payloads AES-256-GCM encrypted at rest",
+               enc.rate);
+        printf("%-52s %12.3f   %12s %4s\n", "    ratio encrypted / plain (same run)",
+               enc.rate / tput.rate, ">= 0.70", s_met(enc.rate >= TARGET_ENC_RATIO * tput.rate));
     }
     if (gw_cpu_total >= 0) {
         printf("gateway CPU total %.2f s; run time %.1f s\n", gw_cpu_total,
