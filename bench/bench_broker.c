@@ -1369,6 +1369,13 @@ out:
                enc.rate);
         printf("%-52s %12.3f   %12s %4s\n", "    ratio encrypted / plain (same run)",
                enc.rate / tput.rate, ">= 0.70", s_met(enc.rate >= TARGET_ENC_RATIO * tput.rate));
+        double enc_secs = (double)(enc.t_last - enc.t_first) / (double)NS;
+        if (enc.gw_cpu >= 0 && tput.gw_cpu >= 0 && enc.delivered > 0 && enc_secs > 0) {
+            printf("%-52s %10.1f us   (plain %.1f us; %.0f%% of one core)\n",
+                   "    gateway CPU per message, encrypted",
+                   enc.gw_cpu / (double)enc.delivered * 1e6,
+                   tput.gw_cpu / (double)tput.delivered * 1e6, enc.gw_cpu / enc_secs * 100);
+        }
     }
     if (gw_cpu_total >= 0) {
         printf("gateway CPU total %.2f s; run time %.1f s\n", gw_cpu_total,

@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,36 @@ struct gw_keyring {
     const s_key_t *active_key;  /* into keys */
     int has_mac;                /* mac is set */
     uint8_t mac[GW_KEY_BYTES];  /* audit client-reference secret */
+    /* Cipher contexts kept across calls (one thread uses a keyring at a time): the key
+     * schedule is set once, each payload sets only its nonce. */
+    EVP_CIPHER_CTX *seal_ctx;   /* keyed with the active key; NULL until the first seal */
+    EVP_CIPHER_CTX *open_ctx;   /* keyed with open_key */
+    uint32_t open_key;          /* key id of open_ctx; 0 = not keyed */
 };
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+static pthread_once_t s_gcm_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *s_gcm_cipher; /* kept for the life of the process */
+
+static void
+s_gcm_fetch(void)
+{
+    s_gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+#endif
+
+/* AES-256-GCM, fetched once: on OpenSSL 3 EVP_aes_256_gcm() costs an implicit fetch on
+ * every EVP_*Init_ex that names it. */
+static const EVP_CIPHER *
+s_gcm(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    (void)pthread_once(&s_gcm_once, s_gcm_fetch);
+    return s_gcm_cipher;
+#else
+    return EVP_aes_256_gcm();
+#endif
+}
 
 GW_PRINTF(2, 3)
 static void
@@ -111,6 +141,8 @@ gw_keyring_destroy(gw_keyring_t **self_p)
         return;
     }
     gw_keyring_t *self = *self_p;
+    EVP_CIPHER_CTX_free(self->seal_ctx);
+    EVP_CIPHER_CTX_free(self->open_ctx);
     if (self->keys) {
         gw_cleanse(self->keys, self->nkeys * sizeof(*self->keys));
         gw_free(self->keys);
@@ -572,20 +604,28 @@ gw_keyring_seal(const gw_keyring_t *self, const void *aad, size_t aad_len, const
         ERR_clear_error();
         return GW_ECRYPTO;
     }
-    int rc = GW_ECRYPTO, n = 0, fin = 0;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->key, nonce) != 1 ||
+    int n = 0, fin = 0;
+    gw_keyring_t *mut = (gw_keyring_t *)self; /* the contexts are a cache */
+    if (!mut->seal_ctx) {
+        mut->seal_ctx = EVP_CIPHER_CTX_new();
+        if (!mut->seal_ctx || !s_gcm() ||
+            EVP_EncryptInit_ex(mut->seal_ctx, s_gcm(), NULL, k->key, NULL) != 1) {
+            ERR_clear_error();
+            EVP_CIPHER_CTX_free(mut->seal_ctx);
+            mut->seal_ctx = NULL;
+            return GW_ECRYPTO;
+        }
+    }
+    EVP_CIPHER_CTX *ctx = mut->seal_ctx;
+    if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 ||
         (aad_len && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||
         (len && EVP_EncryptUpdate(ctx, ct, &n, pt, (int)len) != 1) ||
         EVP_EncryptFinal_ex(ctx, ct + n, &fin) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, GW_SEAL_TAG, ct + len) != 1) {
         ERR_clear_error();
-        goto done;
+        return GW_ECRYPTO;
     }
-    rc = GW_OK;
-done:
-    EVP_CIPHER_CTX_free(ctx);
-    return rc;
+    return GW_OK;
 }
 
 int
@@ -617,8 +657,23 @@ gw_keyring_open(const gw_keyring_t *self, const void *aad, size_t aad_len, const
     memcpy(tag, ct + len, GW_SEAL_TAG);
     int rc = GW_ECRYPTO, n = 0, fin = 0;
     *why = "cipher failure";
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->key, in + 8) != 1 ||
+    gw_keyring_t *mut = (gw_keyring_t *)self; /* the contexts are a cache */
+    if (!mut->open_ctx) {
+        mut->open_ctx = EVP_CIPHER_CTX_new();
+        if (!mut->open_ctx) {
+            return GW_ECRYPTO;
+        }
+    }
+    EVP_CIPHER_CTX *ctx = mut->open_ctx;
+    if (mut->open_key != id) {
+        mut->open_key = 0;
+        if (!s_gcm() || EVP_DecryptInit_ex(ctx, s_gcm(), NULL, k->key, NULL) != 1) {
+            ERR_clear_error();
+            return GW_ECRYPTO;
+        }
+        mut->open_key = id;
+    }
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, in + 8) != 1 ||
         (aad_len && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||
         (len && EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) != 1) ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GW_SEAL_TAG, tag) != 1) {
@@ -635,7 +690,6 @@ gw_keyring_open(const gw_keyring_t *self, const void *aad, size_t aad_len, const
     *why = NULL;
     rc = GW_OK;
 done:
-    EVP_CIPHER_CTX_free(ctx);
     return rc;
 }
 
