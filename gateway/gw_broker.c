@@ -94,7 +94,6 @@ struct gw_broker {
     int in_tx;                 /* a store transaction is open */
     int64_t next_expire_ms;
     gw_sink_t sinks[GW_SINKS_MAX]; /* observers: audit, metrics, deadlines (gw_events.h) */
-    gw_keyring_t *pending_keys;    /* store keys loaded before the store opened */
     size_t nsinks;
     struct {
         uint64_t submitted, accepted, rejected, errors, duplicates, delivered, redelivered;
@@ -935,13 +934,19 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
 /* Encryption at rest: the store key file (re)read at start and at every reload, so a
  * rotated key (ijwctl storekey rotate) seals new payloads from the reload on. */
 static int
-s_store_keys(gw_broker_t *self, char *why, size_t cap)
+s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
 {
     gw_keyring_t *kr = NULL;
-    int created = 0;
+    int created = 0, sealed = 1;
     char *kerr = NULL;
-    int rc = gw_keyring_for_store(self->config->store_key, self->config->store, &kr, &created,
-                                  &kerr);
+    /* At start, a missing key file is made for a store that holds no sealed payload yet (a
+     * new one, or one from before encryption); otherwise it was lost and must be restored.
+     * The check reads the store only when the key file is missing. */
+    int may_create = 0;
+    if (at_start && self->config->store_key[0] && !gw_keyring_exists(self->config->store_key)) {
+        may_create = gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
+    }
+    int rc = gw_keyring_for_store(self->config->store_key, may_create, &kr, &created, &kerr);
     if (rc != GW_OK) {
         snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
         gw_free(kerr);
@@ -955,11 +960,7 @@ s_store_keys(gw_broker_t *self, char *why, size_t cap)
         gw_log(GW_LOG_INFO, "store_key", "file=%s active=%" PRIu32 " keys=%zu",
                self->config->store_key, gw_keyring_active(kr), gw_keyring_count(kr));
     }
-    if (self->store) {
-        gw_store_set_keys(self->store, &kr);
-    } else {
-        self->pending_keys = kr;
-    }
+    gw_store_set_keys(self->store, &kr);
     return GW_OK;
 }
 
@@ -1020,7 +1021,7 @@ s_reload(gw_broker_t *self)
     self->config = next;
     self->strip_mask = s_strip_mask(next);
     char kwhy[512];
-    if (s_store_keys(self, kwhy, sizeof(kwhy)) != GW_OK) {
+    if (s_store_keys(self, 0, kwhy, sizeof(kwhy)) != GW_OK) {
         gw_log(GW_LOG_ERROR, "store_key_reload_failed", "keeping=previous error=\"%s\"", kwhy);
     }
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
@@ -1142,9 +1143,6 @@ gw_broker_new(gw_config_t **config_p, char **err)
                  gw_diag_count(self->diag) ? gw_diag_at(self->diag, 0)->text : "cannot compile");
         goto fail;
     }
-    if (s_store_keys(self, why, sizeof(why)) != GW_OK) {
-        goto fail;
-    }
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
                           .max_bytes = self->config->store_max_bytes};
     char *serr = NULL;
@@ -1154,7 +1152,9 @@ gw_broker_new(gw_config_t **config_p, char **err)
         gw_free(serr);
         goto fail;
     }
-    gw_store_set_keys(self->store, &self->pending_keys);
+    if (s_store_keys(self, 1, why, sizeof(why)) != GW_OK) {
+        goto fail;
+    }
     char *kerr = NULL;
     if (gw_sinks_create(self->config, gw_store_db(self->store), self->sinks, &self->nsinks,
                         &kerr) != GW_OK) {
@@ -1233,7 +1233,6 @@ gw_broker_destroy(gw_broker_t **self_p)
         zmq_ctx_term(self->zctx);
     }
     gw_store_close(&self->store);
-    gw_keyring_destroy(&self->pending_keys);
     gw_codec_destroy(&self->codec);
     gw_diag_destroy(&self->diag);
     gw_free(self->parties);

@@ -528,8 +528,15 @@ done:
 }
 
 int
-gw_keyring_for_store(const char *key_path, const char *store_path, gw_keyring_t **out,
-                     int *created, char **err)
+gw_keyring_exists(const char *path)
+{
+    struct stat sb;
+    return !(lstat(path, &sb) != 0 && errno == ENOENT);
+}
+
+int
+gw_keyring_for_store(const char *key_path, int may_create, gw_keyring_t **out, int *created,
+                     char **err)
 {
     *out = NULL;
     *created = 0;
@@ -538,11 +545,10 @@ gw_keyring_for_store(const char *key_path, const char *store_path, gw_keyring_t 
     }
     struct stat sb;
     if (lstat(key_path, &sb) != 0 && errno == ENOENT) {
-        if (store_path && *store_path && stat(store_path, &sb) == 0) {
-            s_err(err, "store_key %s does not exist, but the store %s does: restore the key "
-                       "file from its backup (a new key cannot read the stored payloads); "
-                       "'ijwctl storekey new %s' makes one for a new store",
-                  key_path, store_path, key_path);
+        if (!may_create) {
+            s_err(err, "store_key %s does not exist, but the store holds encrypted payloads: "
+                       "restore the key file from its backup (a new key cannot read them)",
+                  key_path);
             return GW_ECONFIG;
         }
         int rc = gw_keyring_create(key_path, err);

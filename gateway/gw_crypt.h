@@ -57,14 +57,17 @@ GW_NODISCARD int gw_keyring_rotate(const char *path, uint32_t *new_id, char **er
 
 /**
  * The keyring of a gateway's store: NULL in *out when key_path is empty (encryption
- * off). When key_path does not exist and the store database store_path does not exist
- * either (a first start), the key file is created (gw_keyring_create) and *created set;
- * when the store exists but the key file does not, that is an error (a lost key file
- * must not silently become a new key).
+ * off). When key_path does not exist and may_create is set (the store holds no sealed
+ * payload: a first start, or a store from before encryption), the key file is created
+ * (gw_keyring_create) and *created set; without may_create a missing key file is an
+ * error (a lost key file must not silently become a new key).
  * @returns GW_OK, or an error with *err.
  */
-GW_NODISCARD int gw_keyring_for_store(const char *key_path, const char *store_path,
-                                      gw_keyring_t **out, int *created, char **err);
+GW_NODISCARD int gw_keyring_for_store(const char *key_path, int may_create, gw_keyring_t **out,
+                                      int *created, char **err);
+
+/** 1 when path names an existing file (or anything else; 0 only for "does not exist"). */
+int gw_keyring_exists(const char *path);
 
 /** The active key's id. */
 uint32_t gw_keyring_active(const gw_keyring_t *self);

@@ -831,6 +831,19 @@ gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p)
     }
 }
 
+int
+gw_store_has_sealed(gw_store_t *self, int *any)
+{
+    int64_t v = 1;
+    int rc = s_query_int(self,
+                         "SELECT EXISTS (SELECT 1 FROM messages WHERE substr(payload, 1, 1) = "
+                         "x'00') OR EXISTS (SELECT 1 FROM deliveries WHERE payload IS NOT NULL "
+                         "AND substr(payload, 1, 1) = x'00')",
+                         &v);
+    *any = v != 0;
+    return rc;
+}
+
 /* The id SQLite would give the next row of a table (max + 1, inside the transaction). */
 static int
 s_next_id(gw_store_t *self, int idx, int64_t *id)

@@ -78,6 +78,10 @@ void gw_store_close(gw_store_t **self_p);
  */
 void gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p);
 
+/** Does the store hold any sealed payload (*any 1/0)? Reads every payload's first byte:
+ * O(data), for start-up decisions only. @returns GW_OK, GW_EIO. */
+GW_NODISCARD int gw_store_has_sealed(gw_store_t *self, int *any);
+
 /** The store's SQLite connection (a sqlite3 *), for filters that keep state in tables of
  * their own (gw/filter.h). Borrowed for the store's life; never BEGIN/COMMIT on it. */
 void *gw_store_db(gw_store_t *self);

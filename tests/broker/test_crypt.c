@@ -227,29 +227,30 @@ test_crypt_keyfile_mode_and_syntax_checked(void **state)
 }
 
 static void
-test_crypt_for_store_creates_only_for_a_new_store(void **state)
+test_crypt_for_store_creates_only_when_allowed(void **state)
 {
     (void)state;
-    char key[300], db[300];
+    char key[300];
     s_path(key, sizeof(key), "k");
-    s_path(db, sizeof(db), "db");
     gw_keyring_t *kr = NULL;
     int created = 0;
     char *err = NULL;
-    assert_int_equal(gw_keyring_for_store("", db, &kr, &created, &err), GW_OK);
+    assert_int_equal(gw_keyring_for_store("", 1, &kr, &created, &err), GW_OK);
     assert_null(kr);
-    assert_int_equal(gw_keyring_for_store(key, db, &kr, &created, &err), GW_OK);
-    assert_non_null(kr);
-    assert_int_equal(created, 1);
-    gw_keyring_destroy(&kr);
-    /* a store that exists without its key file: refused, nothing created */
-    int fd = open(db, O_WRONLY | O_CREAT, 0600);
-    close(fd);
-    unlink(key);
-    assert_int_equal(gw_keyring_for_store(key, db, &kr, &created, &err), GW_ECONFIG);
+    /* a store with sealed payloads and no key file: refused, nothing created */
+    assert_int_equal(gw_keyring_for_store(key, 0, &kr, &created, &err), GW_ECONFIG);
     assert_non_null(strstr(err, "restore the key file"));
     assert_int_equal(access(key, F_OK), -1);
     gw_free(err);
+    err = NULL;
+    assert_int_equal(gw_keyring_for_store(key, 1, &kr, &created, &err), GW_OK);
+    assert_non_null(kr);
+    assert_int_equal(created, 1);
+    gw_keyring_destroy(&kr);
+    /* an existing key file is loaded, never replaced */
+    assert_int_equal(gw_keyring_for_store(key, 1, &kr, &created, &err), GW_OK);
+    assert_int_equal(created, 0);
+    gw_keyring_destroy(&kr);
 }
 
 /* ------------------------------------------------------------ through the store ---- */
@@ -435,11 +436,16 @@ test_store_rotation_and_plaintext_rows_stay_readable(void **state)
     s_path(db, sizeof(db), "store.db");
     gw_store_t *st = s_store(db, NULL); /* an older store: no encryption */
     s_put(st, "1", "<plain/>");
+    int any = -1;
+    assert_int_equal(gw_store_has_sealed(st, &any), GW_OK);
+    assert_int_equal(any, 0);
     gw_store_close(&st);
     gw_keyring_t *kr = s_new_keys(key, sizeof(key));
     gw_keyring_destroy(&kr);
     st = s_store(db, key);
     s_put(st, "2", "<key-one/>");
+    assert_int_equal(gw_store_has_sealed(st, &any), GW_OK);
+    assert_int_equal(any, 1);
     gw_store_close(&st);
     char *err = NULL;
     uint32_t id = 0;
@@ -503,7 +509,7 @@ main(void)
         T(test_crypt_unknown_key_id_and_no_keys),
         T(test_crypt_rotation_keeps_old_keys),
         T(test_crypt_keyfile_mode_and_syntax_checked),
-        T(test_crypt_for_store_creates_only_for_a_new_store),
+        T(test_crypt_for_store_creates_only_when_allowed),
         T(test_store_encrypted_round_trip_and_nothing_in_the_clear),
         T(test_store_tampered_payload_is_unreadable_not_delivered),
         T(test_store_payload_swapped_between_rows_fails),

@@ -19,6 +19,18 @@ static char s_auditlog[300];
 /* Start a gateway with store_key and audit_log in its directory; the key file is made by
  * the gateway at its first start (a new store). */
 static void
+s_secure_conf(void)
+{
+    snprintf(s_keyfile, sizeof(s_keyfile), "%s/store.key", W.gw.dir);
+    snprintf(s_auditlog, sizeof(s_auditlog), "%s/audit.log", W.gw.dir);
+    static char extra[800];
+    snprintf(extra, sizeof(extra), "    store_key = %s\n    audit_log = %s\n", s_keyfile,
+             s_auditlog);
+    gwconf_t conf = {.gateway_extra = extra};
+    s_conf_write(&conf);
+}
+
+static void
 s_begin_secure(void)
 {
     s_begin(NULL);
@@ -29,14 +41,28 @@ s_begin_secure(void)
         snprintf(p, sizeof(p), "%s%s", W.gw.store, ext[i]);
         (void)unlink(p);
     }
-    snprintf(s_keyfile, sizeof(s_keyfile), "%s/store.key", W.gw.dir);
-    snprintf(s_auditlog, sizeof(s_auditlog), "%s/audit.log", W.gw.dir);
-    static char extra[800];
-    snprintf(extra, sizeof(extra), "    store_key = %s\n    audit_log = %s\n", s_keyfile,
-             s_auditlog);
-    gwconf_t conf = {.gateway_extra = extra};
-    s_conf_write(&conf);
+    s_secure_conf();
     s_gw_start();
+}
+
+/* Start ijwgw on the current config and expect it to refuse (exit non-zero). */
+static void
+s_gw_start_refused(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(W.gw.log, O_WRONLY | O_APPEND);
+        if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0) {
+            _exit(126);
+        }
+        execl(W.ijwgw, "ijwgw", "-c", W.gw.conf, (char *)NULL);
+        _exit(127);
+    }
+    W.gw.pid = pid;
+    int status = s_gw_wait(10000);
+    assert_true(status != -1);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 }
 
 /* Run ijwctl with args; its stdout+stderr into out. @returns its exit status. */
@@ -235,20 +261,7 @@ test_audit_tampered_log_is_detected(void **state)
     fwrite(log, 1, len, f);
     fclose(f);
     gw_free(log);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(W.gw.log, O_WRONLY | O_APPEND);
-        if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0) {
-            _exit(126);
-        }
-        execl(W.ijwgw, "ijwgw", "-c", W.gw.conf, (char *)NULL);
-        _exit(127);
-    }
-    W.gw.pid = pid;
-    int status = s_gw_wait(10000);
-    assert_true(status != -1);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    s_gw_start_refused();
     assert_true(s_log_has("the last entry does not verify"));
     s_end();
 }
@@ -360,6 +373,49 @@ test_audit_admin_actions_and_key_rotation(void **state)
     s_end();
 }
 
+static void
+test_audit_plain_store_upgrades_to_encryption(void **state)
+{
+    (void)state;
+    s_begin(NULL); /* a store from before encryption */
+    party_t *g = s_party("0363", 1, 0);
+    s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    s_parties_close();
+    s_gw_stop_clean();
+    s_secure_conf();
+    s_gw_start();
+    assert_true(s_log_has("store_key_created")); /* no sealed payload yet: a key is made */
+    g = s_party("0363", 1, 0);
+    size_t len = 0;
+    char *xml = s_variant("valid/jw301.xml", "SEALED-1", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "after the upgrade");
+    party_t *a = s_party("42420001", 1, 0);
+    int64_t deadline = s_now() + 5000;
+    while (s_count(a, GW_CMD_DELIVER, NULL, NULL) < 2 && s_now() < deadline) {
+        (void)s_pump_once(20);
+    }
+    assert_int_equal(s_count(a, GW_CMD_DELIVER, NULL, "JW301-000001"), 1); /* the plain row */
+    assert_int_equal(s_count(a, GW_CMD_DELIVER, NULL, "SEALED-1"), 1);
+    s_wait_audit("ev=delivered party=42420001 delivery=2");
+    s_parties_close();
+    s_gw_stop_clean();
+    /* the store now holds a sealed payload: without its key file the gateway refuses */
+    char moved[340];
+    snprintf(moved, sizeof(moved), "%s.moved", s_keyfile);
+    assert_int_equal(rename(s_keyfile, moved), 0);
+    s_gw_start_refused();
+    assert_true(s_log_has("restore the key file"));
+    assert_int_equal(access(s_keyfile, F_OK), -1);
+    /* a key file readable by others is refused too */
+    assert_int_equal(rename(moved, s_keyfile), 0);
+    assert_int_equal(chmod(s_keyfile, 0644), 0);
+    s_gw_start_refused();
+    assert_true(s_log_has("group and others must have no access"));
+    assert_int_equal(chmod(s_keyfile, 0600), 0);
+    s_gw_start();
+    s_end();
+}
+
 int
 main(void)
 {
@@ -368,6 +424,7 @@ main(void)
         T(test_audit_tampered_log_is_detected),
         T(test_audit_tampered_payload_is_reported_not_delivered),
         T(test_audit_admin_actions_and_key_rotation),
+        T(test_audit_plain_store_upgrades_to_encryption),
     };
     const char *filter = getenv("GW_TEST_FILTER");
     if (filter && filter[0]) {
