@@ -11,6 +11,8 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "gateway\n"
                                       "    endpoint = tcp://127.0.0.1:5570\n"
                                       "    store = /tmp/ijwgw-demo/store.db\n"
+                                      "    store_key = /tmp/ijwgw-demo/store.key\n"
+                                      "    audit_log = /tmp/ijwgw-demo/audit.log\n"
                                       "\n"
                                       "party 0363\n"
                                       "    kind = gemeente\n"

@@ -93,6 +93,8 @@ demo)
     build/tools/ijwctl recv -p platform -t 1 -o /tmp/ijwgw-demo/platform || true
     echo
     build/tools/ijwctl queues
+    echo "-- payloads are encrypted at rest; the audit trail is hash-chained (no payloads, no BSNs):"
+    build/tools/ijwctl audit verify /tmp/ijwgw-demo/audit.log || true
     kill $gw
     wait $gw || true
     trap - EXIT INT TERM

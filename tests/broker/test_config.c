@@ -148,6 +148,8 @@ test_config_default_text_parses(void **state)
     assert_string_equal(cfg->path, "<default>");
     assert_string_equal(cfg->endpoint, "tcp://127.0.0.1:5570");
     assert_string_equal(cfg->store, "/tmp/ijwgw-demo/store.db");
+    assert_string_equal(cfg->store_key, "/tmp/ijwgw-demo/store.key"); /* made at first start */
+    assert_string_equal(cfg->audit_log, "/tmp/ijwgw-demo/audit.log");
     assert_int_equal(cfg->nparties, 5);
 
     const gw_party_conf_t *a = gw_config_party(cfg, "0363");
@@ -191,6 +193,8 @@ test_config_example_file_parses(void **state)
     assert_int_equal(cfg->heartbeat_ms, 5000);
     assert_int_equal(cfg->sync_normal, 0);
     assert_int_equal(cfg->store_max_bytes, 0);
+    assert_string_equal(cfg->store_key, "");
+    assert_string_equal(cfg->audit_log, "");
     assert_true(cfg->nparties >= 3);
     const gw_party_conf_t *p = gw_config_party(cfg, "65656055");
     assert_non_null(p);
