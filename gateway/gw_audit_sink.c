@@ -187,7 +187,7 @@ s_on_event(void *state, const gw_event_t *ev)
     gw_audit_body_add(b, sizeof(b), "ident", ev->ident);
     gw_audit_body_add(b, sizeof(b), "dagtekening", ev->dagtekening);
     gw_audit_body_add(b, sizeof(b), "corr", ev->corr_id);
-    if (ev->kind == GW_EV_ACCEPTED) {
+    if (ev->kind == GW_EV_ACCEPTED || ev->kind == GW_EV_REJECTED) {
         s_add_client(self, b, sizeof(b), ev->msg);
     }
     s_push(self, b, in_tx);

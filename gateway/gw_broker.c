@@ -489,7 +489,8 @@ s_filter_reject(gw_broker_t *self, gw_worker_result_t *r)
            rule);
     s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = r->peer, .type = type,
                                .code = rule, .corr_id = r->id, .afzender = r->check.afzender,
-                               .ident = r->check.ident, .dagtekening = r->check.dagtekening});
+                               .ident = r->check.ident, .dagtekening = r->check.dagtekening,
+                               .msg = r->msg});
     const gw_msgtype_t *ans = gw_msgtype_answer(type);
     gw_msg_t *ret = NULL;
     char *xml = NULL;

@@ -57,7 +57,7 @@ typedef struct gw_event {
     const char *afzender;     /* header identity of the message, when known (never a BSN) */
     const char *ident;        /* BerichtIdentificatie/Identificatie */
     const char *dagtekening;  /* Dagtekening, YYYY-MM-DD */
-    const gw_msg_t *msg;      /* ACCEPTED: the decoded model, or NULL */
+    const gw_msg_t *msg;      /* ACCEPTED, REJECTED by a filter: the decoded model, or NULL */
     void *db;                 /* the store's sqlite3 handle (for sinks with tables) */
     const gw_config_t *config;/* the current configuration generation */
 } gw_event_t;

@@ -26,7 +26,7 @@ s_secure_conf(void)
     static char extra[800];
     snprintf(extra, sizeof(extra), "    store_key = %s\n    audit_log = %s\n", s_keyfile,
              s_auditlog);
-    gwconf_t conf = {.gateway_extra = extra};
+    gwconf_t conf = {.gateway_extra = extra, .extra = "filter tr056\n"};
     s_conf_write(&conf);
 }
 
@@ -178,7 +178,20 @@ test_audit_accept_reject_deliver_are_audited_and_chain_verifies(void **state)
     assert_true(s_log_has("store_key_created"));
     party_t *g = s_party("0363", 1, 0);
     s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, "DUPLICATE");
     s_submit_fixture_expect(g, "rules/CS002-jw301.xml", GW_CMD_REJECT, "CS002");
+    /* a filter's rejection (TR056: the Identificatie again, on another day) */
+    size_t blen = 0, len2 = 0;
+    char *base = ut_read_fixture("valid/jw301.xml", &blen);
+    char day[16], from[40], to[40];
+    assert_true(s_xml_text(base, "Dagtekening", day, sizeof(day)));
+    snprintf(from, sizeof(from), "<ijw:Dagtekening>%s<", day);
+    /* later than the fixture's day (TR134) and not in the future (TR135) */
+    snprintf(to, sizeof(to), "<ijw:Dagtekening>%s<",
+             strcmp(day, "2026-11-01") ? "2026-11-01" : "2026-11-02");
+    char *other = s_replace(base, from, to, &len2);
+    gw_free(base);
+    s_submit_take_expect(g, &other, len2, GW_CMD_REJECT, "TR056", "reused Identificatie");
     party_t *a = s_party("42420001", 1, 0);
     assert_true(s_pump_until(s_delivers, a, 5000));
     s_wait_audit("ev=delivered party=42420001");
@@ -195,7 +208,14 @@ test_audit_accept_reject_deliver_are_audited_and_chain_verifies(void **state)
     char *log = s_slurp(s_auditlog, &len);
     assert_non_null(strstr(log, " ev=gateway_start "));
     assert_non_null(strstr(log, " ev=accepted party=0363 to=42420001 type=JW301 msg=1 "));
+    assert_non_null(strstr(log, " ev=duplicate party=0363 to=42420001 type=JW301 msg=1 "));
     assert_non_null(strstr(log, " ev=rejected party=0363 type=JW301 code=CS002"));
+    const char *tr056 = strstr(log, " ev=rejected party=0363 type=JW301 code=TR056");
+    assert_non_null(tr056);
+    const char *ref = strstr(tr056, " client=");
+    assert_true(ref && ref < strchr(tr056, '\n')); /* the filter's rejection names the client */
+    const char *acc_ref = strstr(strstr(log, " ev=accepted "), " client=");
+    assert_memory_equal(ref, acc_ref, 8 + 64); /* the same Bsn: the same reference */
     assert_non_null(strstr(log, " ev=delivered party=42420001 delivery=1 "));
     assert_non_null(strstr(log, " ev=gateway_stop "));
     char *client = strstr(log, " client=");
