@@ -943,6 +943,9 @@ s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
     /* At start, a missing key file is made for a store that holds no sealed payload yet (a
      * new one, or one from before encryption); otherwise it was lost and must be restored.
      * The check reads the store only when the key file is missing. */
+    if (!at_start && !self->config->store_key[0]) {
+        return GW_OK; /* turning encryption off takes effect at restart: keep reading */
+    }
     int may_create = 0;
     if (at_start && self->config->store_key[0] && !gw_keyring_exists(self->config->store_key)) {
         may_create = gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
