@@ -1296,8 +1296,8 @@ main(int argc, char **argv)
         s_run_phase(b, PH_LAT, 1, b->o.lat_secs, &lat) != 0) {
         goto out;
     }
-    if (b->o.encrypt && (s_encrypt_on(b) != 0 ||
-                         s_run_phase(b, PH_ENC, 0, b->o.tput_secs, &enc) != 0)) {
+    if (b->o.encrypt &&
+        (s_encrypt_on(b) != 0 || s_run_phase(b, PH_ENC, 0, b->o.tput_secs, &enc) != 0)) {
         goto out;
     }
     run_ok = 1;
@@ -1365,8 +1365,7 @@ out:
                lat.gw_cpu / b->o.lat_secs * 100);
     }
     if (b->o.encrypt) {
-        printf("%-52s %10.0f/s\n", "(d) gateway, payloads AES-256-GCM encrypted at rest",
-               enc.rate);
+        printf("%-52s %10.0f/s\n", "(d) gateway, payloads AES-256-GCM encrypted at rest", enc.rate);
         printf("%-52s %12.3f   %12s %4s\n", "    ratio encrypted / plain (same run)",
                enc.rate / tput.rate, ">= 0.70", s_met(enc.rate >= TARGET_ENC_RATIO * tput.rate));
         double enc_secs = (double)(enc.t_last - enc.t_first) / (double)NS;

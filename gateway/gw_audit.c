@@ -29,11 +29,11 @@ static const char s_zero[S_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 struct gw_audit {
-    int fd;              /* O_APPEND */
-    char *path;          /* for messages */
-    int64_t seq;         /* last entry's seq; 0 = empty file */
-    char head[S_HEX + 1];/* last entry's hash; zeros for an empty file */
-    off_t size;          /* file size after our last append or read of the tail */
+    int fd;               /* O_APPEND */
+    char *path;           /* for messages */
+    int64_t seq;          /* last entry's seq; 0 = empty file */
+    char head[S_HEX + 1]; /* last entry's hash; zeros for an empty file */
+    off_t size;           /* file size after our last append or read of the tail */
 };
 
 GW_PRINTF(2, 3)
@@ -66,8 +66,7 @@ s_is_hex(const char *s, size_t n)
 /* Parse and self-check one entry (len bytes, no newline). On success: *seq, prev and hash.
  * @returns NULL, or why the line is not a valid entry. */
 static const char *
-s_check_line(const char *line, size_t len, int64_t *seq, char prev[S_HEX + 1],
-             char hash[S_HEX + 1])
+s_check_line(const char *line, size_t len, int64_t *seq, char prev[S_HEX + 1], char hash[S_HEX + 1])
 {
     static const char hk[] = " hash=", pk[] = " prev=";
     size_t tail = sizeof(hk) - 1 + S_HEX;
@@ -131,8 +130,9 @@ s_read_tail(gw_audit_t *self, char **err)
         goto done;
     }
     if (buf[want - 1] != '\n') {
-        s_err(err, "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
-                   "audit verify %s' and move the file aside to start a new chain",
+        s_err(err,
+              "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
+              "audit verify %s' and move the file aside to start a new chain",
               self->path, self->path);
         goto done;
     }
@@ -148,8 +148,9 @@ s_read_tail(gw_audit_t *self, char **err)
     int64_t seq = 0;
     const char *why = s_check_line(buf + start, want - 1 - start, &seq, prev, hash);
     if (why) {
-        s_err(err, "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
-                   "move the file aside to start a new chain",
+        s_err(err,
+              "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
+              "move the file aside to start a new chain",
               self->path, why, self->path);
         goto done;
     }

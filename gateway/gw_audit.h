@@ -38,8 +38,7 @@ void gw_audit_close(gw_audit_t **self_p);
  * @returns GW_OK, GW_EIO (*err when err is not NULL), GW_EINVAL (a body too long or
  *   with a newline).
  */
-GW_NODISCARD int gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n,
-                                 char **err);
+GW_NODISCARD int gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **err);
 /** Sequence number and hash (hex) of the last entry written or found. */
 int64_t gw_audit_seq(const gw_audit_t *self);
 const char *gw_audit_head(const gw_audit_t *self);
@@ -52,11 +51,11 @@ void gw_audit_body_add(char *buf, size_t cap, const char *key, const char *value
 
 /* Result of gw_audit_verify. */
 typedef struct gw_audit_report {
-    int64_t entries;        /* entries that verified */
-    int64_t last_seq;       /* seq of the last good entry (0 when none) */
-    char head[65];          /* hash of the last good entry ("" when none) */
-    int64_t bad_line;       /* first broken line (1-based), 0 when the chain verifies */
-    char why[256];          /* what is wrong with it */
+    int64_t entries;  /* entries that verified */
+    int64_t last_seq; /* seq of the last good entry (0 when none) */
+    char head[65];    /* hash of the last good entry ("" when none) */
+    int64_t bad_line; /* first broken line (1-based), 0 when the chain verifies */
+    char why[256];    /* what is wrong with it */
 } gw_audit_report_t;
 
 /**

@@ -21,8 +21,8 @@
 #define S_PENDING_MAX 65536 /* entries kept while the file cannot be written */
 
 typedef struct s_entry {
-    char *body;  /* heap */
-    int in_tx;   /* happened inside the store transaction */
+    char *body; /* heap */
+    int in_tx;  /* happened inside the store transaction */
 } s_entry_t;
 
 typedef struct s_audit {
@@ -31,7 +31,7 @@ typedef struct s_audit {
     uint8_t mac[GW_KEY_BYTES]; /* client-reference secret */
     s_entry_t *pending;
     size_t n, cap;
-    int64_t lost;              /* entries dropped after S_PENDING_MAX */
+    int64_t lost; /* entries dropped after S_PENDING_MAX */
 } s_audit_t;
 
 int gw_audit_sink_create(const gw_config_t *cfg, void *db, gw_sink_t *sink, char **err);
@@ -70,8 +70,7 @@ s_flush(s_audit_t *self)
     }
     const char **bodies = gw_malloc(self->n * sizeof(*bodies));
     if (!bodies) {
-        gw_log(GW_LOG_ERROR, "audit_write_failed", "error=\"out of memory\" pending=%zu",
-               self->n);
+        gw_log(GW_LOG_ERROR, "audit_write_failed", "error=\"out of memory\" pending=%zu", self->n);
         return;
     }
     for (size_t i = 0; i < self->n; i++) {
@@ -81,8 +80,8 @@ s_flush(s_audit_t *self)
     int rc = gw_audit_append(self->log, bodies, self->n, &err);
     gw_free(bodies);
     if (rc != GW_OK) {
-        gw_log(GW_LOG_ERROR, "audit_write_failed", "error=\"%s\" pending=%zu",
-               err ? err : "?", self->n);
+        gw_log(GW_LOG_ERROR, "audit_write_failed", "error=\"%s\" pending=%zu", err ? err : "?",
+               self->n);
         gw_free(err);
         return;
     }

@@ -804,9 +804,9 @@ s_pump_one(void *arg, const gw_store_delivery_t *d)
 {
     pump_t *pu = arg;
     if (d->unreadable) { /* never sent: logged and dead-lettered after the walk */
-        gw_log(GW_LOG_ERROR, "payload_unreadable", "party=%s delivery=%" PRId64 " msg=%" PRId64
-               " key=%" PRIu32 " reason=\"%s\"", pu->p->code, d->delivery_id, d->msg_id,
-               d->key_id, d->unreadable);
+        gw_log(GW_LOG_ERROR, "payload_unreadable",
+               "party=%s delivery=%" PRId64 " msg=%" PRId64 " key=%" PRIu32 " reason=\"%s\"",
+               pu->p->code, d->delivery_id, d->msg_id, d->key_id, d->unreadable);
         pu->unreadable[pu->nunreadable++] = d->delivery_id;
         return pu->nunreadable == sizeof(pu->unreadable) / sizeof(pu->unreadable[0]);
     }
@@ -958,7 +958,8 @@ s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
     }
     if (created) {
         gw_log(GW_LOG_WARN, "store_key_created",
-               "file=%s note=\"new key file for a new store: back it up\"", self->config->store_key);
+               "file=%s note=\"new key file for a new store: back it up\"",
+               self->config->store_key);
     }
     if (kr) {
         gw_log(GW_LOG_INFO, "store_key", "file=%s active=%" PRIu32 " keys=%zu",

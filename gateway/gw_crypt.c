@@ -9,12 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,28 +17,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
 #include "gw/alloc.h"
 
-#define S_NONCE 12
+#define S_NONCE  12
 #define S_ID_MAX 2147483647u
 
 typedef struct s_key {
-    uint32_t id;                /* 1..S_ID_MAX */
-    uint8_t key[GW_KEY_BYTES];  /* AES-256 key */
+    uint32_t id;               /* 1..S_ID_MAX */
+    uint8_t key[GW_KEY_BYTES]; /* AES-256 key */
 } s_key_t;
 
 struct gw_keyring {
-    s_key_t *keys;              /* file order */
+    s_key_t *keys; /* file order */
     size_t nkeys;
-    uint32_t active;            /* id of the sealing key */
-    const s_key_t *active_key;  /* into keys */
-    int has_mac;                /* mac is set */
-    uint8_t mac[GW_KEY_BYTES];  /* audit client-reference secret */
+    uint32_t active;           /* id of the sealing key */
+    const s_key_t *active_key; /* into keys */
+    int has_mac;               /* mac is set */
+    uint8_t mac[GW_KEY_BYTES]; /* audit client-reference secret */
     /* Cipher contexts kept across calls (one thread uses a keyring at a time): the key
      * schedule is set once, each payload sets only its nonce. */
-    EVP_CIPHER_CTX *seal_ctx;   /* keyed with the active key; NULL until the first seal */
-    EVP_CIPHER_CTX *open_ctx;   /* keyed with open_key */
-    uint32_t open_key;          /* key id of open_ctx; 0 = not keyed */
+    EVP_CIPHER_CTX *seal_ctx; /* keyed with the active key; NULL until the first seal */
+    EVP_CIPHER_CTX *open_ctx; /* keyed with open_key */
+    uint32_t open_key;        /* key id of open_ctx; 0 = not keyed */
 };
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
@@ -169,8 +170,9 @@ s_read_keyfile(const char *path, size_t *len, char **err)
         goto fail;
     }
     if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-        s_err(err, "%s: key file mode is %03o; group and others must have no access "
-                   "(chmod 600 %s)",
+        s_err(err,
+              "%s: key file mode is %03o; group and others must have no access "
+              "(chmod 600 %s)",
               path, (unsigned)(sb.st_mode & 0777), path);
         goto fail;
     }
@@ -546,8 +548,9 @@ gw_keyring_for_store(const char *key_path, int may_create, gw_keyring_t **out, i
     struct stat sb;
     if (lstat(key_path, &sb) != 0 && errno == ENOENT) {
         if (!may_create) {
-            s_err(err, "store_key %s does not exist, but the store holds encrypted payloads: "
-                       "restore the key file from its backup (a new key cannot read them)",
+            s_err(err,
+                  "store_key %s does not exist, but the store holds encrypted payloads: "
+                  "restore the key file from its backup (a new key cannot read them)",
                   key_path);
             return GW_ECONFIG;
         }
@@ -717,8 +720,8 @@ gw_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
                uint8_t out[GW_SHA256_BYTES])
 {
     unsigned int n = 0;
-    if (key_len > INT32_MAX ||
-        !HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n) || n != GW_SHA256_BYTES) {
+    if (key_len > INT32_MAX || !HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n) ||
+        n != GW_SHA256_BYTES) {
         ERR_clear_error();
         return GW_ECRYPTO;
     }

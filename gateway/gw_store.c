@@ -213,9 +213,9 @@ struct gw_store {
     gw_keyring_t *keys;        /* at-rest encryption (gw_store_set_keys); NULL = plaintext */
     uint8_t *seal;             /* scratch for a sealed payload being written */
     size_t seal_cap;
-    uint8_t *open;             /* scratch for the payload of the delivery being walked */
+    uint8_t *open; /* scratch for the payload of the delivery being walked */
     size_t open_cap;
-    char err[256];             /* gw_store_last_error() */
+    char err[256]; /* gw_store_last_error() */
 };
 
 /* One step of the schema upgrade path: brings the schema from to - 1 to to. */
@@ -919,15 +919,14 @@ s_seal(gw_store_t *self, char kind, int64_t id, int64_t msg_id, const char *type
 static int
 s_plain_ok(const uint8_t *p, size_t len)
 {
-    return len == 0 || p[0] == '<' || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' ||
-           p[0] == '\n' || p[0] == 0xEF;
+    return len == 0 || p[0] == '<' || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' ||
+           p[0] == 0xEF;
 }
 
 /* Fill d->payload/len from the stored blob: opened when sealed. On failure d->payload is ""
  * with len 0 and d->unreadable says why (never data). */
 static void
-s_open_payload(gw_store_t *self, gw_store_delivery_t *d, const uint8_t *blob, size_t blen,
-               int own)
+s_open_payload(gw_store_t *self, gw_store_delivery_t *d, const uint8_t *blob, size_t blen, int own)
 {
     d->key_id = gw_sealed_key_id(blob, blen);
     d->unreadable = NULL;

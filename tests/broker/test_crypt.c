@@ -134,8 +134,7 @@ test_crypt_unknown_key_id_and_no_keys(void **state)
     sealed[7] = 9; /* key id 9: not in the file */
     size_t n = 0;
     const char *why = NULL;
-    assert_int_equal(gw_keyring_open(kr, "a", 1, sealed, sizeof(sealed), out, &n, &why),
-                     GW_EINVAL);
+    assert_int_equal(gw_keyring_open(kr, "a", 1, sealed, sizeof(sealed), out, &n, &why), GW_EINVAL);
     assert_non_null(strstr(why, "key id"));
     assert_int_equal(gw_keyring_open(NULL, "a", 1, sealed, sizeof(sealed), out, &n, &why),
                      GW_EINVAL);
@@ -205,10 +204,13 @@ test_crypt_keyfile_mode_and_syntax_checked(void **state)
     } bad[] = {
         {"key 1 abcd\nactive 1\n", ":1: key 1 wants 64 hex"},
         {"active 1\n", "active key 1 is not defined"},
-        {"key 1 " "0000000000000000000000000000000000000000000000000000000000000000\n",
+        {"key 1 "
+         "0000000000000000000000000000000000000000000000000000000000000000\n",
          "no 'active ID' line"},
         {"# c\n\nfoo bar\n", ":3: expected"},
-        {"key 0 " "0000000000000000000000000000000000000000000000000000000000000000\n", ":1: key id"},
+        {"key 0 "
+         "0000000000000000000000000000000000000000000000000000000000000000\n",
+         ":1: key id"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char p[300];
@@ -282,9 +284,15 @@ s_seen(void *arg, const gw_store_delivery_t *d)
 static int64_t
 s_put(gw_store_t *st, const char *ident, const char *payload)
 {
-    gw_store_msg_t m = {.sender = "0363", .recipient = "42420001", .type = "JW301",
-                        .afzender = "0363", .ident = ident, .dagtekening = "2025-01-31",
-                        .payload = payload, .len = strlen(payload), .received_ms = 1000};
+    gw_store_msg_t m = {.sender = "0363",
+                        .recipient = "42420001",
+                        .type = "JW301",
+                        .afzender = "0363",
+                        .ident = ident,
+                        .dagtekening = "2025-01-31",
+                        .payload = payload,
+                        .len = strlen(payload),
+                        .received_ms = 1000};
     int dup = 0;
     assert_int_equal(gw_store_begin(st), GW_OK);
     assert_int_equal(gw_store_put(st, &m, &dup), GW_OK);

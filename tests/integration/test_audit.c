@@ -380,8 +380,10 @@ test_audit_admin_actions_and_key_rotation(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(W.gw.store, &db), SQLITE_OK);
     sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT hex(substr(payload, 1, 8)) FROM messages "
-                                            "ORDER BY id", -1, &q, NULL),
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT hex(substr(payload, 1, 8)) FROM messages "
+                                        "ORDER BY id",
+                                        -1, &q, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(q, 0), "0045010000000001");

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
+
 #include "gw_audit.h"
 #include "gw_config.h"
 #include "gw_crypt.h"
-
 #include "ijwctl.h"
 
 int
@@ -59,10 +59,10 @@ ijwctl_config_paths(const char *config_path, char *store_key, size_t kcap, char 
                     size_t acap)
 {
     char *err = NULL;
-    gw_config_t *cfg = config_path ? gw_config_load(config_path, &err)
-                                   : gw_config_parse(gw_config_default_text,
-                                                     strlen(gw_config_default_text), "<default>",
-                                                     &err);
+    gw_config_t *cfg = config_path
+                           ? gw_config_load(config_path, &err)
+                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
+                                             "<default>", &err);
     if (!cfg) {
         fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
         gw_free(err);
