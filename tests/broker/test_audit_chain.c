@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "gw_audit.h"
+#include "gw_config.h"
 #include "gw_crypt.h"
+#include "gw_events.h"
 #include "unittest.h"
 
 static char s_dir[256];
@@ -275,6 +277,66 @@ test_audit_client_ref_is_keyed_and_stable(void **state)
     assert_null(strstr(a, "999990019"));
 }
 
+/* The audit sink through the sink table: entries of a batch are written at COMMITTED;
+ * ABORTED drops what happened in the transaction and keeps the rest. */
+static void
+test_audit_sink_writes_committed_batches_only(void **state)
+{
+    (void)state;
+    char path[300], text[600];
+    s_path(path, sizeof(path));
+    snprintf(text, sizeof(text), "gateway\n    audit_log = %s\nparty 0363\n    kind = gemeente\n",
+             path);
+    char *err = NULL;
+    gw_config_t *cfg = gw_config_parse(text, strlen(text), "t.conf", &err);
+    assert_non_null(cfg);
+    gw_sink_t sinks[GW_SINKS_MAX];
+    size_t n = 0;
+    assert_int_equal(gw_sinks_create(cfg, NULL, sinks, &n, &err), GW_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(sinks[0].name, "audit");
+    const gw_msgtype_t *jw301 = gw_msgtype_by_name("JW301");
+    gw_event_t acc = {.kind = GW_EV_ACCEPTED,
+                      .now_ms = 1,
+                      .party = "0363",
+                      .recipient = "42420001",
+                      .type = jw301,
+                      .msg_id = 7,
+                      .ident = "ABORTED-1"};
+    gw_event_t rej = {
+        .kind = GW_EV_REJECTED, .now_ms = 2, .party = "0363", .type = jw301, .code = "CS002"};
+    gw_event_t aborted = {.kind = GW_EV_ABORTED, .now_ms = 3};
+    gw_event_t committed = {.kind = GW_EV_COMMITTED, .now_ms = 4};
+    gw_event_t dead = {
+        .kind = GW_EV_DEAD, .now_ms = 5, .delivery_id = 9, .count = 1, .code = "expired"};
+    sinks[0].on_event(sinks[0].state, &acc);
+    sinks[0].on_event(sinks[0].state, &rej);
+    sinks[0].on_event(sinks[0].state, &aborted);
+    acc.ident = "KEPT-1";
+    sinks[0].on_event(sinks[0].state, &acc);
+    sinks[0].on_event(sinks[0].state, &dead);
+    size_t len = 0;
+    char *log = s_read(path, &len);
+    assert_null(strstr(log, "KEPT-1")); /* not yet committed: not written */
+    gw_free(log);
+    sinks[0].on_event(sinks[0].state, &committed);
+    gw_sinks_destroy(sinks, &n);
+    gw_config_destroy(&cfg);
+    log = s_read(path, &len);
+    assert_non_null(strstr(log, " ev=gateway_start "));
+    assert_null(strstr(log, "ABORTED-1"));
+    assert_non_null(strstr(log, " ev=rejected party=0363 type=JW301 code=CS002 "));
+    assert_non_null(
+        strstr(log, " ev=accepted party=0363 to=42420001 type=JW301 msg=7 ident=KEPT-1 "));
+    assert_non_null(strstr(log, " ev=dead delivery=9 reason=expired "));
+    assert_non_null(strstr(log, " ev=gateway_stop "));
+    gw_free(log);
+    gw_audit_report_t rep;
+    assert_int_equal(gw_audit_verify(path, &rep), GW_OK);
+    assert_int_equal(rep.bad_line, 0);
+    assert_int_equal(rep.entries, 5);
+}
+
 static int
 s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -314,6 +376,7 @@ main(void)
         T(test_audit_truncation_detected),
         T(test_audit_open_refuses_an_edited_tail),
         T(test_audit_client_ref_is_keyed_and_stable),
+        T(test_audit_sink_writes_committed_batches_only),
     };
     return cmocka_run_group_tests_name("audit_chain", tests, s_group_setup, s_group_teardown);
 }
