@@ -198,16 +198,13 @@ s_audit_verify(const char *path)
 int
 ijwctl_audit(int argc, char **argv)
 {
-    if (argc < 1 || (strcmp(argv[0], "verify") == 0 && argc != 2) ||
-        (strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0)) {
-        fputs("usage: ijwctl audit verify FILE   check the hash chain; exit 1 at the first "
-              "broken entry\n"
-              "       ijwctl audit show [FILE | -c CONFIG]   print the log\n",
+    if (argc < 1 || argc > 3 || (strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0)) {
+        fputs("usage: ijwctl audit verify [FILE | -c CONFIG]   check the hash chain; exit 1 at "
+              "the first broken entry\n"
+              "       ijwctl audit show [FILE | -c CONFIG]     print the log\n"
+              "(without FILE: the audit_log of CONFIG or of the embedded default)\n",
               stderr);
         return 2;
-    }
-    if (strcmp(argv[0], "verify") == 0) {
-        return s_audit_verify(argv[1]);
     }
     char path[1024];
     if (argc == 2) {
@@ -222,6 +219,9 @@ ijwctl_audit(int argc, char **argv)
     if (!path[0]) {
         fprintf(stderr, "ijwctl: no audit_log in the configuration\n");
         return 2;
+    }
+    if (strcmp(argv[0], "verify") == 0) {
+        return s_audit_verify(path);
     }
     FILE *f = fopen(path, "r");
     if (!f) {

@@ -62,7 +62,7 @@ s_usage(FILE *f)
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE [-k KEYFILE]\n"
           "                   [-a AUDITLOG]]\n"
           "       ijwctl storekey new|rotate|list FILE [-a AUDITLOG | -c CONFIG]\n"
-          "       ijwctl audit verify FILE | audit show [FILE | -c CONFIG]\n"
+          "       ijwctl audit verify|show [FILE | -c CONFIG]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
