@@ -78,5 +78,27 @@ check "rules test: a second start is rejected by startstop with 9074" $?
 [ $? -eq 1 ] && grep -q "TR019     9019" "$tmp/orphan.out"
 check "rules test: a start without a toewijzing is rejected (TR019)" $?
 
+# storekey and audit (cmd_audit.c)
+"$ijwctl" storekey new "$tmp/k" -a "$tmp/audit.log" >/dev/null 2>&1 &&
+    [ "$(stat -c %a "$tmp/k")" = 600 ] && grep -q "^active 1$" "$tmp/k"
+check "storekey new: mode 600, key 1 active" $?
+"$ijwctl" storekey new "$tmp/k" >/dev/null 2>&1
+[ $? -eq 2 ]
+check "storekey new never overwrites a key file" $?
+"$ijwctl" storekey rotate "$tmp/k" -a "$tmp/audit.log" >/dev/null 2>&1 &&
+    "$ijwctl" storekey list "$tmp/k" | grep -q "^2 *active" &&
+    "$ijwctl" storekey list "$tmp/k" | grep -q "^1 *read-only"
+check "storekey rotate: key 2 active, key 1 kept" $?
+chmod 644 "$tmp/k"
+"$ijwctl" storekey list "$tmp/k" 2>&1 | grep -q "group and others must have no access"
+check "storekey: a readable key file is refused" $?
+"$ijwctl" audit verify "$tmp/audit.log" | grep -q "OK, 2 entries" &&
+    grep -q "ev=admin action=storekey_rotate" "$tmp/audit.log"
+check "audit: admin actions are chained and verify" $?
+sed -i 's/action=storekey_new/action=storekey_old/' "$tmp/audit.log"
+"$ijwctl" audit verify "$tmp/audit.log" | grep -q "BROKEN at line 1: edited"
+[ $? -eq 0 ] && ! "$ijwctl" audit verify "$tmp/audit.log" >/dev/null
+check "audit verify: an edited entry is reported, exit non-zero" $?
+
 echo "1..$n"
 exit $fail
