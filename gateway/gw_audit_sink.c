@@ -1,7 +1,8 @@
 /*
  * The audit sink: turns broker events (gw_events.h) into audit log entries
  * (gw_audit.h). Entries wait in memory until the batch's transaction is decided:
- * COMMITTED writes them (one append, one fdatasync per batch); ABORTED drops those
+ * COMMITTED writes them (one append and one fdatasync per batch, per 512 entries of a
+ * large one); ABORTED drops those
  * of events that happen in the transaction (ACCEPTED, DUPLICATE, DELIVERED, DEAD)
  * and writes the others; TICK, which the broker emits with no transaction open,
  * writes what events outside a batch left. No payload and no BSN is ever written:
@@ -18,7 +19,8 @@
 #include "gw_crypt.h"
 #include "gw_events.h"
 
-#define S_PENDING_MAX 65536 /* entries kept while the file cannot be written */
+#define S_PENDING_MAX (1 << 20) /* entries kept in memory: a batch, or while the file fails */
+#define S_CHUNK       512       /* entries per write + fdatasync (an expiry may move many) */
 
 typedef struct s_entry {
     char *body; /* heap */
@@ -77,18 +79,24 @@ s_flush(s_audit_t *self)
         bodies[i] = self->pending[i].body;
     }
     char *err = NULL;
-    int rc = gw_audit_append(self->log, bodies, self->n, &err);
+    size_t done = 0;
+    int rc = GW_OK;
+    while (done < self->n && rc == GW_OK) {
+        size_t k = self->n - done < S_CHUNK ? self->n - done : S_CHUNK;
+        rc = gw_audit_append(self->log, bodies + done, k, &err);
+        done += rc == GW_OK ? k : 0;
+    }
     gw_free(bodies);
+    for (size_t i = 0; i < done; i++) {
+        gw_free(self->pending[i].body);
+    }
+    memmove(self->pending, self->pending + done, (self->n - done) * sizeof(*self->pending));
+    self->n -= done;
     if (rc != GW_OK) {
         gw_log(GW_LOG_ERROR, "audit_write_failed", "error=\"%s\" pending=%zu", err ? err : "?",
                self->n);
         gw_free(err);
-        return;
     }
-    for (size_t i = 0; i < self->n; i++) {
-        gw_free(self->pending[i].body);
-    }
-    self->n = 0;
 }
 
 /* ABORTED: what happened in the transaction did not happen. */

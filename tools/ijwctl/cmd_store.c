@@ -45,6 +45,7 @@ s_now_ms(void)
 /* The store key file and the audit log of the -c config, or -k / -a with -s. */
 static char s_key_path[1024];
 static char s_audit_path[1024];
+static int s_have_keys; /* the store opens sealed payloads (s_key_path loaded) */
 
 /* -c CONFIG or -s STORE (with -k KEYFILE, -a AUDITLOG), then the rest. */
 static int
@@ -103,13 +104,14 @@ s_open(const char *path, int readonly)
     }
     if (s_key_path[0]) { /* payloads read through the store are opened with these keys */
         gw_keyring_t *kr = gw_keyring_load(s_key_path, &err);
-        if (!kr) {
-            fprintf(stderr, "ijwctl: store_key: %s\n", err ? err : "?");
+        if (!kr) { /* listing needs no payload: go on, without checking the sealed ones */
+            fprintf(stderr, "ijwctl: store_key: %s (encrypted payloads not checked)\n",
+                    err ? err : "?");
             gw_free(err);
-            gw_store_close(&s);
-            return NULL;
+            return s;
         }
         gw_store_set_keys(s, &kr);
+        s_have_keys = 1;
     }
     return s;
 }
@@ -158,8 +160,10 @@ s_dead_row(void *arg, const gw_store_delivery_t *d)
     char when[32];
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     char pl[32];
-    if (d->unreadable) {
+    if (d->unreadable && (s_have_keys || !d->key_id)) {
         snprintf(pl, sizeof(pl), "UNREADABLE");
+    } else if (d->key_id && !s_have_keys) {
+        snprintf(pl, sizeof(pl), "key %" PRIu32 " (unchecked)", d->key_id);
     } else if (d->key_id) {
         snprintf(pl, sizeof(pl), "key %" PRIu32, d->key_id);
     } else {
@@ -167,7 +171,7 @@ s_dead_row(void *arg, const gw_store_delivery_t *d)
     }
     printf("%-10" PRId64 " %-10" PRId64 " %-8s %-10s -> %-10s %8d %s %s\n", d->delivery_id,
            d->msg_id, d->type, d->sender, d->recipient, d->attempts, when, pl);
-    if (d->unreadable) {
+    if (d->unreadable && (s_have_keys || !d->key_id)) {
         fprintf(stderr, "ijwctl: delivery %" PRId64 ": %s\n", d->delivery_id, d->unreadable);
     }
     return 0;
