@@ -29,6 +29,8 @@
 #include "gw_config.h"
 #include "gw_crypt.h"
 #include "gw_events.h"
+#include "gw_lock.h"
+#include "gw_notify.h"
 #include "gw_store.h"
 #include "gw_tap.h"
 #include "gw_worker.h"
@@ -78,6 +80,8 @@ struct gw_broker {
     gw_config_t *config;       /* current generation */
     gw_codec_t *codec;         /* schemas compiled once */
     gw_store_t *store;         /* durable state */
+    gw_lock_t *lock;           /* the store's single-writer lock (gw_lock.h) */
+    gw_notify_t *notify;       /* the service manager's notifications; NULL without one */
     void *zctx;                /* ZeroMQ context */
     void *router;              /* the parties' endpoint */
     char endpoint[256];        /* as bound */
@@ -122,6 +126,7 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
     }
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
+    ev->chain = self->chain;
     for (size_t i = 0; i < self->nsinks; i++) {
         self->sinks[i].on_event(self->sinks[i].state, ev);
     }
@@ -664,7 +669,8 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         s_emit(self, &(gw_event_t){.kind = GW_EV_DUPLICATE, .party = peer, .recipient = recipient,
                                    .type = type, .corr_id = r->id, .msg_id = sm.id,
                                    .afzender = c->afzender, .ident = c->ident,
-                                   .dagtekening = c->dagtekening, .now_ms = now});
+                                   .dagtekening = c->dagtekening, .now_ms = now,
+                                   .received_us = r->received_us});
     } else {
         self->stats.accepted++;
         if (to->backlog >= 0) {
@@ -688,7 +694,8 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                                    .type = type, .corr_id = r->id, .msg_id = sm.id,
                                    .answers = answers, .afzender = c->afzender,
                                    .ident = c->ident, .dagtekening = c->dagtekening,
-                                   .msg = r->msg, .now_ms = now});
+                                   .msg = r->msg, .now_ms = now,
+                                   .received_us = r->received_us});
     }
     s_reply(self, peer, GW_CMD_ACK, r->id, props, &answer, alen);
     gw_free(answer);
@@ -992,15 +999,17 @@ s_reload(gw_broker_t *self)
         strcmp(next->store, self->config->store) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
-        next->sync_normal != self->config->sync_normal) {
+        next->sync_normal != self->config->sync_normal ||
+        strcmp(next->http, self->config->http) != 0) {
         gw_log(GW_LOG_WARN, "reload_partial",
-               "reason=\"endpoint, store, store_sync, store_max_size and max_message_size "
-               "changes take effect at restart\"");
+               "reason=\"endpoint, store, store_sync, store_max_size, max_message_size and "
+               "http changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
+        snprintf(next->http, sizeof(next->http), "%s", self->config->http);
     }
     char *ferr = NULL;
     gw_chain_t *chain = s_chain_for(next, &ferr);
@@ -1059,14 +1068,35 @@ s_expired(void *arg, int64_t delivery_id)
                               .code = "expired"});
 }
 
+/* TICK, with every party's queue for the metrics (gw_events.h). */
+static void
+s_emit_tick(gw_broker_t *self, int64_t now)
+{
+    gw_event_queue_t *q = self->nsinks ? gw_calloc(self->nparties + 1, sizeof(*q)) : NULL;
+    for (size_t i = 0; q && i < self->nparties; i++) {
+        party_state_t *p = &self->parties[i];
+        q[i] = (gw_event_queue_t){.party = p->code, .backlog = s_backlog(self, p),
+                                  .inflight = p->inflight, .connected = p->connected};
+    }
+    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now, .queues = q,
+                               .nqueues = q ? self->nparties : 0});
+    gw_free(q);
+}
+
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
     gw_chain_tick(self->chain, now);
-    s_emit(self, &(gw_event_t){.kind = GW_EV_TICK, .now_ms = now});
+    s_emit_tick(self, now);
     if (self->reload_flag) {
+        const gw_config_t *before = self->config;
+        gw_notify_reloading(self->notify);
         s_reload(self);
+        gw_notify_ready(self->notify, self->config != before
+                                          ? "running; configuration reloaded"
+                                          : "running; reload not applied, previous config kept");
     }
+    gw_notify_watchdog(self->notify); /* the loop turns: it is healthy */
     int64_t dead_after = 3 * (int64_t)self->config->heartbeat_ms;
     for (size_t i = 0; i < self->nparties; i++) {
         party_state_t *p = &self->parties[i];
@@ -1151,6 +1181,12 @@ gw_broker_new(gw_config_t **config_p, char **err)
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
                           .max_bytes = self->config->store_max_bytes};
     char *serr = NULL;
+    self->lock = gw_lock_take(self->config->store, &serr);
+    if (!self->lock) {
+        snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
+        gw_free(serr);
+        goto fail;
+    }
     self->store = gw_store_open(self->config->store, &so, &serr);
     if (!self->store) {
         snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
@@ -1238,6 +1274,8 @@ gw_broker_destroy(gw_broker_t **self_p)
         zmq_ctx_term(self->zctx);
     }
     gw_store_close(&self->store);
+    gw_lock_release(&self->lock);
+    gw_notify_destroy(&self->notify);
     gw_codec_destroy(&self->codec);
     gw_diag_destroy(&self->diag);
     gw_free(self->parties);
@@ -1269,6 +1307,13 @@ gw_broker_run(gw_broker_t *self)
 {
     gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
            self->config->store, self->nparties);
+    /* Bound and the store open (gw_broker_new): tell the service manager. */
+    self->notify = gw_notify_new();
+    char what[400];
+    snprintf(what, sizeof(what), "accepting on %.300s, %zu parties", self->endpoint,
+             self->nparties);
+    gw_notify_ready(self->notify, what);
+    gw_notify_watchdog(self->notify);
     int64_t next_tick = s_now_ms();
     int status = GW_OK;
     while (!self->stop_flag) {
@@ -1346,6 +1391,7 @@ gw_broker_run(gw_broker_t *self)
         }
         s_flush_replies(self, 1);
     }
+    gw_notify_stopping(self->notify, status == GW_OK ? "stopping" : "stopping after an error");
     if (s_commit(self) != GW_OK) {
         status = GW_EIO;
     }

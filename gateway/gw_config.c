@@ -55,6 +55,7 @@ typedef enum gw_conf_type {
     GW_CT_CHOICE,       /* int, one of choices[] (case-insensitive) */
     GW_CT_KIND,         /* gw_party_kind_t, one of choices[] */
     GW_CT_TAP,          /* uint32_t: message type names -> bit i of gw_msgtype_at(i) */
+    GW_CT_LISTEN,       /* char[]: "" (off) or host:port of a TCP listener (gw_http.h) */
 } gw_conf_type_t;
 
 /* One keyword of a CHOICE or KIND value. */
@@ -117,6 +118,7 @@ static const gw_directive_t s_gateway_directives[] = {
     {"store_sync", GW_CT_CHOICE, GWF(sync_normal), "full", 0, 0, 0, s_sync_choices},
     {"answer_accepted", GW_CT_CHOICE, GWF(answer_accepted), "no", 0, 0, 0, s_bool_choices},
     {"store_max_size", GW_CT_SIZE64, GWF(store_max_bytes), "0", 0, 1024 * GW_TIB, 0, NULL},
+    {"http", GW_CT_LISTEN, GWF(http), "", 0, GW_FSIZE(gw_config_t, http) - 1, 0, NULL},
     {"store_key", GW_CT_STRING, GWF(store_key), "", 0, GW_FSIZE(gw_config_t, store_key) - 1, 0,
      NULL},
     {"audit_log", GW_CT_STRING, GWF(audit_log), "", 0, GW_FSIZE(gw_config_t, audit_log) - 1, 0,
@@ -435,6 +437,48 @@ s_find_choice(const gw_conf_choice_t *c, const char *val)
 }
 
 /*
+ * Check the HTTP listener address: host:port with host an IPv4 address, a name
+ * ([a-zA-Z0-9.-]) or [IPv6], and port 0..65535 (0: any free port, logged).
+ */
+static int
+s_check_listen(const char *v, char *why, size_t whysz)
+{
+    static const char usage[] = "(use host:port, e.g. 127.0.0.1:9464 or [::1]:9464, or off)";
+    char echo[GW_CONF_ECHO + 4];
+    s_echo(v, strlen(v), echo, sizeof(echo));
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || colon[1] == '\0') {
+        snprintf(why, whysz, "'%s' needs a host and a port %s", echo, usage);
+        return GW_ECONFIG;
+    }
+    size_t hn = (size_t)(colon - v);
+    int ok = 1;
+    if (v[0] == '[') {
+        ok = hn > 2 && v[hn - 1] == ']';
+        for (size_t i = 1; ok && i + 1 < hn; i++) {
+            ok = strchr("0123456789abcdefABCDEF:.", v[i]) != NULL;
+        }
+    } else {
+        for (size_t i = 0; ok && i < hn; i++) {
+            char c = v[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '-';
+        }
+    }
+    if (!ok) {
+        snprintf(why, whysz, "bad host in '%s' %s", echo, usage);
+        return GW_ECONFIG;
+    }
+    const char *port = colon + 1;
+    uint64_t pv = 0;
+    if (!s_parse_u64(&port, &pv) || *port != '\0' || pv > 65535) {
+        snprintf(why, whysz, "bad port in '%s' (0..65535; 0 = any free port)", echo);
+        return GW_ECONFIG;
+    }
+    return GW_OK;
+}
+
+/*
  * Check a ZeroMQ endpoint the broker can bind: tcp://host:port (host a name,
  * an address, '*' or [IPv6]; port 1..65535 or '*' for an ephemeral one),
  * ipc://path (must fit sockaddr_un) or inproc://name.
@@ -667,6 +711,17 @@ s_set(const gw_directive_t *d, void *base, const char *val, char *why, size_t wh
     }
     case GW_CT_TAP:
         return s_parse_tap(val, (uint32_t *)(void *)field, why, whysz);
+    case GW_CT_LISTEN:
+        if ((int64_t)len > d->max) {
+            snprintf(why, whysz, "too long (%zu bytes, at most %lld)", len, (long long)d->max);
+            return GW_ECONFIG;
+        }
+        if (len > 0 && strcasecmp(val, "off") != 0 && s_check_listen(val, why, whysz) != GW_OK) {
+            return GW_ECONFIG;
+        }
+        memcpy(field, strcasecmp(val, "off") == 0 ? "" : val,
+               strcasecmp(val, "off") == 0 ? 1 : len + 1);
+        return GW_OK;
     }
     snprintf(why, whysz, "internal: directive type %d has no parser", (int)d->type);
     return GW_ECONFIG;

@@ -81,6 +81,7 @@ typedef struct gw_config {
                                    accepted heenberichten, for recipients that let the gateway
                                    answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
+    char http[128];             /* metrics + status page listener "host:port"; "" = off */
     char store_key[1024];       /* key file for payload encryption at rest; "" = off */
     char audit_log[1024];       /* append-only audit trail; "" = off */
     char audit_key[1024];       /* key file with the client-reference secret; "" = store_key's */

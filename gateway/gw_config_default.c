@@ -11,6 +11,7 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "gateway\n"
                                       "    endpoint = tcp://127.0.0.1:5570\n"
                                       "    store = /tmp/ijwgw-demo/store.db\n"
+                                      "    http = 127.0.0.1:9464\n"
                                       "    store_key = /tmp/ijwgw-demo/store.key\n"
                                       "    audit_log = /tmp/ijwgw-demo/audit.log\n"
                                       "\n"

@@ -60,7 +60,20 @@ typedef struct gw_event {
     const gw_msg_t *msg;      /* ACCEPTED, REJECTED by a filter: the decoded model, or NULL */
     void *db;                 /* the store's sqlite3 handle (for sinks with tables) */
     const gw_config_t *config;/* the current configuration generation */
+    const gw_chain_t *chain;  /* the current filter chain (gw_chain_stats), or NULL */
+    int64_t received_us;      /* ACCEPTED, DUPLICATE: CLOCK_MONOTONIC us when the SUBMIT arrived
+                                 (the ACK follows the next COMMITTED); 0 = unknown */
+    const struct gw_event_queue *queues; /* TICK: one per configured party (config order) */
+    size_t nqueues;           /* entries in queues */
 } gw_event_t;
+
+/* A party's queue as the broker sees it (TICK). */
+typedef struct gw_event_queue {
+    const char *party; /* its code */
+    int64_t backlog;   /* undelivered deliveries (pending + in flight) */
+    int64_t inflight;  /* sent, awaiting DACK */
+    int connected;     /* said HELLO and not gone */
+} gw_event_queue_t;
 
 /* An observer. Created at broker start by gw_sinks_create (gw_sinks.c). */
 typedef struct gw_sink {

@@ -449,29 +449,51 @@ s_migrate_v2(gw_store_t *self)
     return s_pragma(self, s_schema_v2);
 }
 
-/* Bring the schema to S_SCHEMA_VERSION, one migration at a time, in one transaction. */
+/* The refusal of a store written by a newer release (a downgrade). */
+static void
+s_newer(gw_store_t *self, int64_t version)
+{
+    s_seterr(self,
+             "schema version %lld is newer than this gateway's (%d): downgrading is not "
+             "supported; run the newer release or restore a backup taken before the upgrade",
+             (long long)version, S_SCHEMA_VERSION);
+}
+
+/* Bring the schema to S_SCHEMA_VERSION one step at a time. Each step from N to N + 1 is
+ * one transaction (the change, its schema_version row and user_version), so a crash or a
+ * failure leaves the store at a whole version, never between two (docs/store.md). */
 static int
 s_upgrade(gw_store_t *self)
 {
-    int64_t version = 0;
-    int rc = s_pragma(self, "BEGIN IMMEDIATE");
-    if (rc != GW_OK) {
-        return rc;
-    }
-    rc = s_query_int(self, "PRAGMA user_version", &version);
-    if (rc != GW_OK) {
-        goto fail;
-    }
-    if (version > S_SCHEMA_VERSION) {
-        s_seterr(self, "schema version %lld is newer than this gateway's (%d)", (long long)version,
-                 S_SCHEMA_VERSION);
-        rc = GW_EIO;
-        goto fail;
-    }
-    for (size_t i = 0; i < sizeof(s_migrations) / sizeof(s_migrations[0]); i++) {
-        const s_migration_t *mg = &s_migrations[i];
-        if (mg->to <= version) {
-            continue;
+    int rc;
+    for (;;) {
+        int64_t version = 0;
+        rc = s_pragma(self, "BEGIN IMMEDIATE");
+        if (rc != GW_OK) {
+            return rc;
+        }
+        rc = s_query_int(self, "PRAGMA user_version", &version);
+        if (rc != GW_OK) {
+            goto fail;
+        }
+        if (version > S_SCHEMA_VERSION) {
+            s_newer(self, version);
+            rc = GW_EIO;
+            goto fail;
+        }
+        if (version == S_SCHEMA_VERSION) {
+            return s_pragma(self, "COMMIT");
+        }
+        const s_migration_t *mg = NULL;
+        for (size_t i = 0; i < sizeof(s_migrations) / sizeof(s_migrations[0]); i++) {
+            if (s_migrations[i].to == version + 1) {
+                mg = &s_migrations[i];
+            }
+        }
+        if (!mg) {
+            s_seterr(self, "no upgrade step from schema version %lld", (long long)version);
+            rc = GW_EIO;
+            goto fail;
         }
         char sql[256];
         rc = mg->fn(self);
@@ -487,9 +509,11 @@ s_upgrade(gw_store_t *self)
         if (rc != GW_OK) {
             goto fail;
         }
-        version = mg->to;
+        rc = s_pragma(self, "COMMIT");
+        if (rc != GW_OK) {
+            goto fail;
+        }
     }
-    return s_pragma(self, "COMMIT");
 fail:
     (void)sqlite3_exec(self->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -500,8 +524,13 @@ s_check_version(gw_store_t *self)
 {
     int64_t version = 0;
     int rc = s_query_int(self, "PRAGMA user_version", &version);
-    if (rc == GW_OK && version != S_SCHEMA_VERSION) {
-        s_seterr(self, "schema version %lld, this gateway reads %d (open it read-write once)",
+    if (rc == GW_OK && version > S_SCHEMA_VERSION) {
+        s_newer(self, version);
+        rc = GW_EIO;
+    } else if (rc == GW_OK && version != S_SCHEMA_VERSION) {
+        s_seterr(self,
+                 "schema version %lld, this gateway reads %d (run `ijwctl store upgrade` or "
+                 "start the gateway once)",
                  (long long)version, S_SCHEMA_VERSION);
         rc = GW_EIO;
     }
@@ -703,6 +732,12 @@ fail:
     }
     gw_store_close(&self);
     return NULL;
+}
+
+int
+gw_store_schema_version(void)
+{
+    return S_SCHEMA_VERSION;
 }
 
 void

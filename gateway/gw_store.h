@@ -70,6 +70,10 @@ typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
 gw_store_t *gw_store_open(const char *path, const gw_store_opts_t *opts, char **err);
 void gw_store_close(gw_store_t **self_p);
 
+/** The schema version (PRAGMA user_version) this code reads and writes. A read-write open
+ * upgrades an older store to it, one transaction per version; a newer store is refused. */
+int gw_store_schema_version(void);
+
 /**
  * Encrypt payloads at rest from now on with the keyring's active key (AES-256-GCM, the
  * row bound in the AAD); rows sealed with its older keys, and plaintext rows, stay

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "gw_worker.h"
 #include "gw/alloc.h"
@@ -16,11 +17,13 @@ typedef struct request {
     char id[GW_PROTO_MAX_ID + 1];
     uint32_t strip_mask;
     int answer_accepted;
+    int64_t received_us; /* echoed in the response */
 } request_t;
 
 typedef struct response {
     char peer[GW_PROTO_MAX_PEER + 1];
     char id[GW_PROTO_MAX_ID + 1];
+    int64_t received_us;
     gw_check_t check;
 } response_t;
 
@@ -101,6 +104,7 @@ s_thread(void *arg)
         memset(&resp, 0, sizeof(resp));
         memcpy(resp.peer, req.peer, sizeof(resp.peer));
         memcpy(resp.id, req.id, sizeof(resp.id));
+        resp.received_us = req.received_us;
         gw_check_out_t out;
         int rc = gw_check_run(codec, diag, req.peer, zmq_msg_data(&body), zmq_msg_size(&body),
                               req.strip_mask, req.answer_accepted, &resp.check, &out);
@@ -200,6 +204,9 @@ gw_worker_submit(gw_worker_t *self, const char *peer, const char *id, uint32_t s
     snprintf(req.id, sizeof(req.id), "%s", id);
     req.strip_mask = strip_mask;
     req.answer_accepted = answer_accepted;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    req.received_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     if (zmq_send(self->pipe, &req, sizeof(req), ZMQ_SNDMORE) < 0 ||
         zmq_send(self->pipe, body, len, 0) < 0) {
         return GW_EIO;
@@ -222,6 +229,7 @@ gw_worker_result(gw_worker_t *self, gw_worker_result_t *out, int flags)
     memcpy(out->peer, resp.peer, sizeof(out->peer));
     memcpy(out->id, resp.id, sizeof(out->id));
     out->check = resp.check;
+    out->received_us = resp.received_us;
     zmq_msg_init(&out->body);
     zmq_msg_init(&out->text);
     zmq_msg_init(&out->tap);

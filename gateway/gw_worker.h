@@ -29,6 +29,7 @@ typedef struct gw_worker_result {
     zmq_msg_t tap;    /* stripped copy (may be empty) */
     zmq_msg_t answer; /* retourbericht of an accepted message (may be empty) */
     gw_msg_t *msg;    /* ACCEPT: the decoded message (owned; freed by gw_worker_result_clear) */
+    int64_t received_us; /* CLOCK_MONOTONIC us when gw_worker_submit took it (receipt time) */
     int live;         /* frames initialised */
 } gw_worker_result_t;
 
@@ -41,7 +42,8 @@ gw_worker_t *gw_worker_new(void *zctx, size_t max_message_size, char **err);
 void gw_worker_destroy(gw_worker_t **self_p);
 /** The broker's end of the pipe, for zmq_poll. */
 void *gw_worker_socket(gw_worker_t *self);
-/** Hand a message to the worker. @returns GW_OK or GW_EIO. */
+/** Hand a message to the worker; the result carries the time of this call as its receipt time.
+ * @returns GW_OK or GW_EIO. */
 GW_NODISCARD int gw_worker_submit(gw_worker_t *self, const char *peer, const char *id,
                                   uint32_t strip_mask, int answer_accepted, const void *body,
                                   size_t len);

@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
 base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libssl-dev libsqlite3-dev libcmocka-dev"
-test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils"
+# chromium: the status page test renders /status in headless Chromium
+test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium"
 
 install_missing() {
     missing=""
@@ -95,6 +96,11 @@ demo)
     build/tools/ijwctl queues
     echo "-- payloads are encrypted at rest; the audit trail is hash-chained (no payloads, no BSNs):"
     build/tools/ijwctl audit verify /tmp/ijwgw-demo/audit.log || true
+    echo
+    echo "-- metrics (Prometheus) at http://127.0.0.1:9464/metrics; status page at http://127.0.0.1:9464/status"
+    sleep 1 # the metrics publish a snapshot every second
+    python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=5).read().decode())' |
+        grep -E '^ijwgw_(messages_in_total|rejections_total|refusals_total|ack_latency_seconds_(count|sum))' || true
     kill $gw
     wait $gw || true
     trap - EXIT INT TERM

@@ -473,13 +473,35 @@ test_config_unknown_key_lists_valid_keys(void **state)
     s_expect_error("gateway\n    endpoint = tcp://*:1\n    endpiont = x\n" ONE_PARTY,
                    "t.conf:3: unknown key 'endpiont' in section 'gateway' (valid: endpoint, store, "
                    "max_message_size, delivery_timeout, retry_initial, retry_max, queue_limit, "
-                   "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, "
+                   "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, http, "
                    "store_key, audit_log, audit_key)");
     s_expect_error(ONE_PARTY "    colour = red\n",
                    "t.conf:3: unknown key 'colour' in section 'party' (valid: kind, name, tap, "
                    "tap_strip_freetext)");
     /* A key of the other section gets a hint. */
     s_expect_error(ONE_PARTY "    endpoint = tcp://*:1\n", "(it belongs in 'gateway'");
+}
+
+static void
+test_config_http_listener_checked(void **state)
+{
+    (void)state;
+    gw_config_t *cfg = s_parse_ok(ONE_PARTY);
+    assert_string_equal(cfg->http, ""); /* off by default */
+    gw_config_destroy(&cfg);
+    static const char *const good[] = {"127.0.0.1:9464", "[::1]:9464", "localhost:0", "off"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "gateway\n    http = %s\n" ONE_PARTY, good[i]);
+        cfg = s_parse_ok(text);
+        assert_string_equal(cfg->http, strcmp(good[i], "off") == 0 ? "" : good[i]);
+        gw_config_destroy(&cfg);
+    }
+    s_expect_error("gateway\n    http = 127.0.0.1\n" ONE_PARTY,
+                   "t.conf:2: http: '127.0.0.1' needs a host and a port");
+    s_expect_error("gateway\n    http = 127.0.0.1:65536\n" ONE_PARTY,
+                   "t.conf:2: http: bad port in '127.0.0.1:65536'");
+    s_expect_error("gateway\n    http = http://x:1\n" ONE_PARTY, "t.conf:2: http: bad host");
 }
 
 static void
@@ -1170,6 +1192,7 @@ main(void)
         T(test_config_unknown_section_has_line),
         T(test_config_section_arguments_checked),
         T(test_config_unknown_key_lists_valid_keys),
+        T(test_config_http_listener_checked),
         T(test_config_out_of_range_has_line),
         T(test_config_bad_size_and_duration_have_line),
         T(test_config_duplicate_key_has_line),

@@ -78,6 +78,30 @@ check "rules test: a second start is rejected by startstop with 9074" $?
 [ $? -eq 1 ] && grep -q "TR019     9019" "$tmp/orphan.out"
 check "rules test: a start without a toewijzing is rejected (TR019)" $?
 
+# backup / restore / store: the store side without a gateway (tests/integration/test_deploy.c
+# runs them next to a real one).
+"$ijwctl" backup -s "$tmp/missing.db" "$tmp/b.db" >"$tmp/bk0.out" 2>&1
+[ $? -eq 2 ] && grep -q "no such file" "$tmp/bk0.out" && [ ! -e "$tmp/b.db" ]
+check "backup: a missing store is refused" $?
+"$ijwctl" dlq requeue all -s "$tmp/s.db" >/dev/null 2>&1 # creates an empty store
+"$ijwctl" backup --store "$tmp/s.db" "$tmp/b.db" >"$tmp/bk1.out" 2>&1 &&
+    grep -q "schema version 2, 0 messages, 0 deliveries" "$tmp/bk1.out"
+check "backup: verified copy of a store" $?
+"$ijwctl" backup --store "$tmp/s.db" "$tmp/b.db" >"$tmp/bk2.out" 2>&1
+[ $? -eq 2 ] && grep -q "exists" "$tmp/bk2.out"
+check "backup: never overwrites" $?
+echo "not a database" >"$tmp/junk.db"
+"$ijwctl" restore "$tmp/junk.db" -s "$tmp/s.db" >"$tmp/rs0.out" 2>&1
+[ $? -eq 2 ] && [ ! -e "$tmp/s.db.before-restore" ]
+check "restore: a file that is not a store is refused" $?
+"$ijwctl" restore "$tmp/b.db" -s "$tmp/s.db" >"$tmp/rs1.out" 2>&1 &&
+    [ -e "$tmp/s.db.before-restore" ] && grep -q "restored" "$tmp/rs1.out"
+check "restore: round trip, previous store kept" $?
+"$ijwctl" store version -s "$tmp/s.db" >"$tmp/sv.out" 2>&1 && grep -q "current" "$tmp/sv.out"
+check "store version: current" $?
+"$ijwctl" store downgrade -s "$tmp/s.db" >/dev/null 2>&1
+[ $? -eq 2 ]
+check "store: unknown subcommand is a usage error" $?
 # storekey and audit (cmd_audit.c)
 "$ijwctl" storekey new "$tmp/k" -a "$tmp/audit.log" >/dev/null 2>&1 &&
     [ "$(stat -c %a "$tmp/k")" = 600 ] && grep -q "^active 1$" "$tmp/k"

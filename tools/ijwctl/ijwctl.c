@@ -8,6 +8,7 @@
  *   ijwctl rules                        list the intra-message rules
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
+ *   ijwctl backup|restore|store ...     back up, restore, upgrade the store (cmd_backup.c)
  *   ijwctl storekey | audit ...         store keys and the audit trail (cmd_audit.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
@@ -61,6 +62,9 @@ s_usage(FILE *f)
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
           "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE [-k KEYFILE]\n"
           "                   [-a AUDITLOG]]\n"
+          "       ijwctl backup [-c CONFIG | -s STORE] OUT\n"
+          "       ijwctl restore BACKUP [-c CONFIG | -s STORE]\n"
+          "       ijwctl store version|upgrade [-c CONFIG | -s STORE] [--no-backup]\n"
           "       ijwctl storekey new|rotate|list FILE [-a AUDITLOG | -c CONFIG]\n"
           "       ijwctl audit verify|show [FILE | -c CONFIG]\n"
           "\n"
@@ -555,6 +559,15 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "dlq") == 0) {
         return ijwctl_dlq(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "backup") == 0) {
+        return ijwctl_backup(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "restore") == 0) {
+        return ijwctl_restore(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "store") == 0) {
+        return ijwctl_store(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "storekey") == 0) {
         return ijwctl_storekey(argc - 2, argv + 2);

@@ -16,6 +16,11 @@ int ijwctl_rules_test(int argc, char **argv);
 int ijwctl_queues(int argc, char **argv);
 int ijwctl_dlq(int argc, char **argv);
 
+/* cmd_backup.c: backup, restore and the schema version of the store */
+int ijwctl_backup(int argc, char **argv);
+int ijwctl_restore(int argc, char **argv);
+int ijwctl_store(int argc, char **argv);
+
 /* cmd_audit.c: store keys (encryption at rest) and the audit trail */
 int ijwctl_storekey(int argc, char **argv);
 int ijwctl_audit(int argc, char **argv);
