@@ -218,6 +218,22 @@ gw_audit_close(gw_audit_t **self_p)
     *self_p = NULL;
 }
 
+int
+gw_audit_rotated(const gw_audit_t *self)
+{
+    struct stat a, b;
+    if (fstat(self->fd, &a) != 0) {
+        return 0;
+    }
+    return stat(self->path, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+const char *
+gw_audit_path(const gw_audit_t *self)
+{
+    return self->path;
+}
+
 int64_t
 gw_audit_seq(const gw_audit_t *self)
 {

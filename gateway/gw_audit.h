@@ -39,6 +39,11 @@ void gw_audit_close(gw_audit_t **self_p);
  *   with a newline).
  */
 GW_NODISCARD int gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **err);
+/** 1 when the path no longer names the open file (renamed or removed by log rotation). */
+int gw_audit_rotated(const gw_audit_t *self);
+/** The path the log was opened with. Borrowed. */
+const char *gw_audit_path(const gw_audit_t *self);
+
 /** Sequence number and hash (hex) of the last entry written or found. */
 int64_t gw_audit_seq(const gw_audit_t *self);
 const char *gw_audit_head(const gw_audit_t *self);

@@ -138,6 +138,41 @@ s_add_client(s_audit_t *self, char *b, size_t cap, const gw_msg_t *msg)
     }
 }
 
+/* Log rotation (deploy/logrotate/ijwgw): the file was renamed and a reload asked for. The
+ * entries so far go to the old file; a new file starts a new chain whose first entry names
+ * the end of the old one (ijwctl audit verify OLD NEW checks the link). */
+static void
+s_reopen_if_rotated(s_audit_t *self, int64_t now_ms)
+{
+    if (!gw_audit_rotated(self->log)) {
+        return;
+    }
+    s_flush(self);
+    int64_t seq = gw_audit_seq(self->log);
+    char head[65];
+    snprintf(head, sizeof(head), "%s", gw_audit_head(self->log));
+    char *err = NULL;
+    gw_audit_t *next = gw_audit_open(gw_audit_path(self->log), &err);
+    if (!next) {
+        gw_log(GW_LOG_ERROR, "audit_reopen_failed", "keeping=previous error=\"%s\"",
+               err ? err : "?");
+        gw_free(err);
+        return;
+    }
+    gw_audit_close(&self->log);
+    self->log = next;
+    gw_log(GW_LOG_INFO, "audit_reopened", "file=%s seq=%" PRId64, gw_audit_path(next),
+           gw_audit_seq(next));
+    if (gw_audit_seq(next) == 0) {
+        char b[GW_AUDIT_BODY_MAX], num[24];
+        gw_audit_body_start(b, sizeof(b), now_ms, "log_rotated");
+        snprintf(num, sizeof(num), "%" PRId64, seq);
+        gw_audit_body_add(b, sizeof(b), "prev_seq", num);
+        gw_audit_body_add(b, sizeof(b), "prev_hash", head);
+        s_push(self, b, 0);
+    }
+}
+
 static void
 s_on_event(void *state, const gw_event_t *ev)
 {
@@ -169,6 +204,7 @@ s_on_event(void *state, const gw_event_t *ev)
         in_tx = 1;
         break;
     case GW_EV_RELOADED:
+        s_reopen_if_rotated(self, ev->now_ms);
         name = "config_reloaded";
         break;
     case GW_EV_COMMITTED:

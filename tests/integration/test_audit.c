@@ -438,6 +438,44 @@ test_audit_plain_store_upgrades_to_encryption(void **state)
     s_end();
 }
 
+/* deploy/logrotate/ijwgw: rename, then reload; the gateway goes on in a new file whose
+ * first entry continues the old chain. */
+static void
+test_audit_log_rotation_continues_the_chain(void **state)
+{
+    (void)state;
+    s_begin_secure();
+    party_t *g = s_party("0363", 1, 0);
+    s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    s_wait_audit("ev=accepted");
+    char old[340];
+    snprintf(old, sizeof(old), "%s.1", s_auditlog);
+    assert_int_equal(rename(s_auditlog, old), 0);
+    kill(W.gw.pid, SIGHUP);
+    assert_true(s_pump_until(s_log_has_arg, "audit_reopened", 5000));
+    size_t len = 0;
+    char *xml = s_variant("valid/jw301.xml", "ROTATED-1", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "after the rotation");
+    s_wait_audit("ident=ROTATED-1");
+    s_gw_stop_clean();
+    assert_false(s_file_has(old, "ROTATED-1"));
+    char out[4096], cmd[1000];
+    snprintf(cmd, sizeof(cmd), "audit verify '%s' '%s'", old, s_auditlog);
+    int st = s_ijwctl(out, sizeof(out), cmd);
+    if (st != 0) {
+        fail_msg("ijwctl %s: exit %d: %s", cmd, st, out);
+    }
+    char *head = s_slurp(s_auditlog, &len);
+    assert_non_null(strstr(head, "seq=1 "));
+    assert_non_null(strstr(head, " ev=log_rotated prev_seq="));
+    gw_free(head);
+    /* the files in the wrong order do not link */
+    snprintf(cmd, sizeof(cmd), "audit verify '%s' '%s'", s_auditlog, old);
+    assert_int_equal(s_ijwctl(out, sizeof(out), cmd), 1);
+    assert_non_null(strstr(out, "does not continue"));
+    s_end();
+}
+
 int
 main(void)
 {
@@ -447,6 +485,7 @@ main(void)
         T(test_audit_tampered_payload_is_reported_not_delivered),
         T(test_audit_admin_actions_and_key_rotation),
         T(test_audit_plain_store_upgrades_to_encryption),
+        T(test_audit_log_rotation_continues_the_chain),
     };
     const char *filter = getenv("GW_TEST_FILTER");
     if (filter && filter[0]) {

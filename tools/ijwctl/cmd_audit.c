@@ -174,22 +174,52 @@ ijwctl_storekey(int argc, char **argv)
     return 2;
 }
 
+/* Does the first entry of path continue the chain that ended at (seq, head)? A rotated
+ * file starts with "ev=log_rotated prev_seq=N prev_hash=H" (gw_audit_sink.c). */
 static int
-s_audit_verify(const char *path)
+s_links(const char *path, int64_t seq, const char *head)
 {
-    gw_audit_report_t rep;
-    if (gw_audit_verify(path, &rep) != GW_OK) {
-        fprintf(stderr, "ijwctl: audit verify: %s\n", rep.why);
-        return 2;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return 0;
     }
-    if (rep.bad_line) {
-        printf("%s: BROKEN at line %" PRId64 ": %s\n", path, rep.bad_line, rep.why);
-        printf("%" PRId64 " entries verified before it (last seq=%" PRId64 ")\n", rep.entries,
-               rep.last_seq);
-        return 1;
+    char line[GW_AUDIT_BODY_MAX + 256], want[128];
+    int ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    snprintf(want, sizeof(want), " ev=log_rotated prev_seq=%" PRId64 " prev_hash=%s ", seq, head);
+    return ok && strstr(line, want) != NULL;
+}
+
+/* Verify files in order (a rotated log: oldest first); each later file must start where the
+ * one before it ended. */
+static int
+s_audit_verify(char **paths, int n)
+{
+    gw_audit_report_t prev;
+    memset(&prev, 0, sizeof(prev));
+    for (int i = 0; i < n; i++) {
+        const char *path = paths[i];
+        gw_audit_report_t rep;
+        if (gw_audit_verify(path, &rep) != GW_OK) {
+            fprintf(stderr, "ijwctl: audit verify: %s\n", rep.why);
+            return 2;
+        }
+        if (rep.bad_line) {
+            printf("%s: BROKEN at line %" PRId64 ": %s\n", path, rep.bad_line, rep.why);
+            printf("%" PRId64 " entries verified before it (last seq=%" PRId64 ")\n", rep.entries,
+                   rep.last_seq);
+            return 1;
+        }
+        if (i > 0 && !s_links(path, prev.last_seq, prev.head)) {
+            printf("%s: BROKEN at line 1: does not continue %s (expected ev=log_rotated "
+                   "prev_seq=%" PRId64 " prev_hash=%s)\n",
+                   path, paths[i - 1], prev.last_seq, prev.head);
+            return 1;
+        }
+        printf("%s: OK, %" PRId64 " entries, last seq=%" PRId64 " hash=%s\n", path, rep.entries,
+               rep.last_seq, rep.entries ? rep.head : "-");
+        prev = rep;
     }
-    printf("%s: OK, %" PRId64 " entries, last seq=%" PRId64 " hash=%s\n", path, rep.entries,
-           rep.last_seq, rep.entries ? rep.head : "-");
     printf("(a chain cannot show entries cut off at its end: compare seq and hash with the "
            "gateway log's last audit_head)\n");
     return 0;
@@ -198,13 +228,18 @@ s_audit_verify(const char *path)
 int
 ijwctl_audit(int argc, char **argv)
 {
-    if (argc < 1 || argc > 3 || (strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0)) {
-        fputs("usage: ijwctl audit verify [FILE | -c CONFIG]   check the hash chain; exit 1 at "
-              "the first broken entry\n"
-              "       ijwctl audit show [FILE | -c CONFIG]     print the log\n"
-              "(without FILE: the audit_log of CONFIG or of the embedded default)\n",
+    if (argc < 1 || (strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0) ||
+        (strcmp(argv[0], "show") == 0 && argc > 3)) {
+        fputs("usage: ijwctl audit verify [FILE... | -c CONFIG]   check the hash chain; exit 1 "
+              "at the first broken entry\n"
+              "       ijwctl audit show [FILE | -c CONFIG]        print the log\n"
+              "(without FILE: the audit_log of CONFIG or of the embedded default; several\n"
+              "FILEs: a rotated log, oldest first, each continuing the one before)\n",
               stderr);
         return 2;
+    }
+    if (strcmp(argv[0], "verify") == 0 && argc >= 2 && strcmp(argv[1], "-c") != 0) {
+        return s_audit_verify(argv + 1, argc - 1);
     }
     char path[1024];
     if (argc == 2) {
@@ -221,7 +256,8 @@ ijwctl_audit(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[0], "verify") == 0) {
-        return s_audit_verify(path);
+        char *one[1] = {path};
+        return s_audit_verify(one, 1);
     }
     FILE *f = fopen(path, "r");
     if (!f) {
