@@ -124,5 +124,10 @@ sed -i 's/action=storekey_new/action=storekey_old/' "$tmp/audit.log"
 [ $? -eq 0 ] && ! "$ijwctl" audit verify "$tmp/audit.log" >/dev/null
 check "audit verify: an edited entry is reported, exit non-zero" $?
 
+"$ijwctl" backup --store "$tmp/s.db" "$tmp/b2.db" -a "$tmp/admin.log" >/dev/null 2>&1 &&
+    grep -q " ev=admin action=backup target=$tmp/b2.db result=messages:0 " "$tmp/admin.log" &&
+    "$ijwctl" audit verify "$tmp/admin.log" >/dev/null
+check "backup: audited as an admin action (-a)" $?
+
 echo "1..$n"
 exit $fail
