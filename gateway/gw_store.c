@@ -949,13 +949,13 @@ s_seal(gw_store_t *self, char kind, int64_t id, int64_t msg_id, const char *type
 }
 
 /* A plaintext row (key id 0) read while a key is configured must look like XML (a '<',
- * white space or a UTF-8 byte order mark first), so a sealed payload whose header was
- * damaged is reported, not delivered as bytes. */
+ * white space, a UTF-8 or UTF-16 byte order mark, or UTF-16BE "<" first), so a sealed
+ * payload whose header was damaged is reported, not delivered as bytes. */
 static int
 s_plain_ok(const uint8_t *p, size_t len)
 {
     return len == 0 || p[0] == '<' || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' ||
-           p[0] == 0xEF;
+           p[0] == 0xEF || p[0] == 0xFE || p[0] == 0xFF || (len > 1 && p[0] == 0 && p[1] == '<');
 }
 
 /* Fill d->payload/len from the stored blob: opened when sealed. On failure d->payload is ""
