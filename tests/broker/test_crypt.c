@@ -437,6 +437,30 @@ test_store_payload_swapped_between_rows_fails(void **state)
 }
 
 static void
+test_store_damaged_header_is_not_taken_for_plaintext(void **state)
+{
+    (void)state;
+    char key[300], db[300];
+    gw_keyring_t *kr = s_new_keys(key, sizeof(key));
+    gw_keyring_destroy(&kr);
+    s_path(db, sizeof(db), "store.db");
+    gw_store_t *st = s_store(db, key);
+    s_put(st, "1", "<one/>");
+    gw_store_close(&st);
+    /* the 0x00 that marks a sealed payload becomes 0x01: no longer "sealed" */
+    s_sql(db, "UPDATE messages SET payload = x'01' || substr(payload, 2) WHERE id = 1");
+    st = s_store(db, key);
+    seen_t s = {0};
+    assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.key_id[0], 0);
+    assert_non_null(s.unreadable[0]);
+    assert_non_null(strstr(s.unreadable[0], "neither sealed nor XML"));
+    assert_int_equal(s.len[0], 0);
+    gw_store_close(&st);
+}
+
+static void
 test_store_rotation_and_plaintext_rows_stay_readable(void **state)
 {
     (void)state;
@@ -521,6 +545,7 @@ main(void)
         T(test_store_encrypted_round_trip_and_nothing_in_the_clear),
         T(test_store_tampered_payload_is_unreadable_not_delivered),
         T(test_store_payload_swapped_between_rows_fails),
+        T(test_store_damaged_header_is_not_taken_for_plaintext),
         T(test_store_rotation_and_plaintext_rows_stay_readable),
     };
     return cmocka_run_group_tests_name("crypt", tests, s_group_setup, s_group_teardown);
