@@ -391,6 +391,16 @@ s_write_keyfile(const char *path, const gw_keyring_t *kr, int replace, char **er
         s_err(err, "%s: cannot create: %s", target, strerror(errno));
         return GW_EIO;
     }
+    struct stat was;
+    if (replace && stat(path, &was) == 0 && (was.st_uid != geteuid() || was.st_gid != getegid()) &&
+        fchown(fd, was.st_uid, was.st_gid) != 0) {
+        /* root rotating the gateway's file keeps it the gateway's; others cannot change it */
+        s_err(err, "%s: cannot keep the key file's owner (%u:%u): %s; run as that user", path,
+              (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
+        close(fd);
+        unlink(target);
+        return GW_EIO;
+    }
     /* one line per item; the text is wiped before it is freed */
     size_t cap = 512 + kr->nkeys * 96;
     char *buf = gw_malloc(cap);
@@ -516,6 +526,7 @@ gw_keyring_rotate(const char *path, uint32_t *new_id, char **err)
     keys = NULL;
     kr->nkeys++;
     kr->active = top + 1;
+    kr->active_key = &kr->keys[kr->nkeys - 1];
     rc = s_write_keyfile(path, kr, 1, err);
     if (rc == GW_OK) {
         *new_id = top + 1;
