@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
+#include "gw/log.h"
 
 #include "gw_crypt.h"
 
@@ -274,6 +275,11 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
     if (fstat(self->fd, &sb) != 0) {
         s_err(err, "%s: stat: %s", self->path, strerror(errno));
         goto done;
+    }
+    if (sb.st_size < self->size) { /* never by an append: entries were cut off */
+        gw_log(GW_LOG_ERROR, "audit_log_shrank",
+               "file=%s from=%lld to=%lld seq=%lld note=\"entries were removed\"", self->path,
+               (long long)self->size, (long long)sb.st_size, (long long)self->seq);
     }
     if (sb.st_size != self->size) { /* another writer (ijwctl) appended: continue from it */
         rc = s_read_tail(self, err);
