@@ -13,6 +13,7 @@ const gw_filter_ops_t *const gw_filter_builtins[] = {
     &filter_verzoek,
     &filter_startstop,
     &filter_declaratie,
+    &filter_contract,
     NULL,
 };
 

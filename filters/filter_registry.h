@@ -14,6 +14,7 @@ extern const gw_filter_ops_t filter_toewijzing;
 extern const gw_filter_ops_t filter_verzoek;
 extern const gw_filter_ops_t filter_startstop;
 extern const gw_filter_ops_t filter_declaratie;
+extern const gw_filter_ops_t filter_contract;
 
 /* Every built-in filter, NULL-terminated. */
 extern const gw_filter_ops_t *const gw_filter_builtins[];

@@ -57,6 +57,7 @@ typedef struct party_state {
     char code[65];        /* routing identity */
     gw_party_kind_t kind; /* from the config */
     int connected;        /* said HELLO (or anything) and not gone */
+    int notices;          /* its HELLO on this connection asked for NOTICEs (notices=1) */
     int64_t last_seen_ms; /* last frame from it */
     int64_t inflight;     /* deliveries sent, not yet acknowledged (soft count) */
     int64_t backlog;      /* undelivered deliveries (-1: not loaded yet) */
@@ -114,7 +115,9 @@ s_now_ms(void)
 
 /* ------------------------------------------------------------ parties ---- */
 
-/* Tell the observers; ev->now_ms, db and config are filled in here. */
+static int s_notice(void *ctx, const char *party, const char *id, const char *props);
+
+/* Tell the observers; ev->now_ms, db, config and notice are filled in here. */
 static void
 s_emit(gw_broker_t *self, gw_event_t *ev)
 {
@@ -127,6 +130,8 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
     ev->chain = self->chain;
+    ev->notice = s_notice;
+    ev->notice_ctx = self;
     for (size_t i = 0; i < self->nsinks; i++) {
         self->sinks[i].on_event(self->sinks[i].state, ev);
     }
@@ -141,6 +146,22 @@ s_party(gw_broker_t *self, const char *code)
         }
     }
     return NULL;
+}
+
+/* A sink's NOTICE to a party (gw_event_t.notice): only to a connected party that asked for
+ * notices in its HELLO, never queued for an absent one (the sink keeps it for later). */
+static int
+s_notice(void *ctx, const char *party, const char *id, const char *props)
+{
+    gw_broker_t *self = ctx;
+    party_state_t *p = s_party(self, party);
+    if (!p || !p->connected || !p->notices) {
+        return GW_EAGAIN;
+    }
+    if (!props) {
+        return GW_OK;
+    }
+    return gw_proto_send(self->router, p->code, GW_CMD_NOTICE, id, props, NULL, 0, ZMQ_DONTWAIT);
 }
 
 /* Rebuild the party table from a config, keeping the state of parties that stay. */
@@ -523,6 +544,12 @@ s_log_filter_stats(const gw_broker_t *self)
                " errors=%" PRIu64,
                st.name, st.passed, st.rejected, st.warned, st.errors);
     }
+    for (size_t i = 0; i < gw_chain_rule_count(self->chain); i++) {
+        gw_chain_rule_stats_t rs;
+        gw_chain_rule_stats(self->chain, i, &rs);
+        gw_log(GW_LOG_INFO, "rule_stats", "rule=%s rejected=%" PRIu64 " warned=%" PRIu64,
+               rs.rule, rs.rejected, rs.warned);
+    }
 }
 
 /* Build the chain of a config generation. NULL with *err on failure. */
@@ -538,6 +565,34 @@ s_chain_for(const gw_config_t *cfg, char **err)
     gw_chain_t *c = gw_chain_new(specs, cfg->nfilters, err);
     gw_free(specs);
     return c;
+}
+
+/* A filter routed the message to another party (the contract filter: an onderaannemer's
+ * messages go to its hoofdaannemer). Returns 1 with recipient and *to replaced, or 0 after
+ * answering the sender with an error. */
+static int
+s_reroute(gw_broker_t *self, gw_worker_result_t *r, const char *route, char *recipient,
+          size_t cap, party_state_t **to)
+{
+    party_state_t *via = s_party(self, route);
+    if (!via) {
+        s_error(self, r->peer, r->id, "UNKNOWN_RECIPIENT",
+                "this message goes via party %s (instead of %s), which is not a registered party "
+                "of this gateway",
+                route, recipient);
+        return 0;
+    }
+    if ((size_t)s_backlog(self, via) >= self->config->queue_limit) {
+        s_error(self, r->peer, r->id, "QUEUE_FULL",
+                "recipient %s has %" PRId64 " undelivered messages (limit %zu); try later", route,
+                via->backlog, self->config->queue_limit);
+        return 0;
+    }
+    gw_log(GW_LOG_INFO, "routed", "peer=%s id=%s from=%s to=%s", r->peer, r->id, recipient,
+           route);
+    snprintf(recipient, cap, "%s", route);
+    *to = via;
+    return 1;
 }
 
 /* Second half: route, persist, acknowledge (after the batch commits). */
@@ -618,7 +673,9 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         .received_ms = now,
     };
     int dup = 0;
-    gw_filter_ctx_t fctx = {.now_ms = now, .peer = peer, .db = gw_store_db(self->store)};
+    char route[GW_FILTER_ROUTE_MAX] = ""; /* a filter may name another recipient */
+    gw_filter_ctx_t fctx = {.now_ms = now, .peer = peer, .db = gw_store_db(self->store),
+                            .route_to = route};
     if (gw_chain_count(self->chain) > 0 && r->msg) {
         /* A resend of a stored message is answered as such, not judged again. */
         int rc0 = gw_store_find_copy(self->store, &sm, &dup);
@@ -642,6 +699,10 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
                 char props[96];
                 snprintf(props, sizeof(props), "type=%s\ncode=HANDLED\n", type->name);
                 s_reply(self, peer, GW_CMD_ACK, r->id, props, NULL, 0);
+                return;
+            }
+            if (route[0] && strcmp(route, recipient) != 0 && !s_reroute(self, r, route, recipient,
+                                                                         sizeof(recipient), &to)) {
                 return;
             }
         }
@@ -746,6 +807,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
     p->last_seen_ms = s_now_ms();
     if (!p->connected && m->cmd != GW_CMD_BYE) {
         p->connected = 1;
+        p->notices = 0;
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
@@ -762,6 +824,9 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         p->inflight = 0;
         s_win_reset(p);
         p->want_pump = 1;
+        char nv[4];
+        p->notices = gw_props_get(m->props, m->props_len, "notices", nv, sizeof(nv)) &&
+                     strcmp(nv, "1") == 0;
         if (s_tx(self) != GW_OK ||
             gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
             gw_log(GW_LOG_ERROR, "store_retry_failed", "party=%s error=\"%s\"", p->code,

@@ -27,9 +27,19 @@ typedef struct gw_filter_inst {
     gw_chain_stats_t stats;     /* name points into ops (valid while dl is open) */
 } gw_filter_inst_t;
 
+/* Counters of one rule id. */
+typedef struct s_rule_count {
+    char *rule; /* gw_strdup'd */
+    uint64_t rejected;
+    uint64_t warned;
+} s_rule_count_t;
+
 struct gw_chain {
     gw_filter_inst_t *v; /* config order */
     size_t n;
+    s_rule_count_t *rules; /* per rule id, in the order first seen (grows while running) */
+    size_t nrules;
+    size_t caprules;
 };
 
 /* ---- options ---- */
@@ -316,6 +326,10 @@ gw_chain_destroy(gw_chain_t **self_p)
     }
     gw_free(self->v);
     self->v = NULL;
+    for (size_t i = 0; i < self->nrules; i++) {
+        gw_free(self->rules[i].rule);
+    }
+    gw_free(self->rules);
     gw_free(self);
     *self_p = NULL;
 }
@@ -365,6 +379,58 @@ s_rejecting(const gw_diag_t *diag)
     return k;
 }
 
+/* The counters of rule, added when first seen; NULL when out of memory (not counted). */
+static s_rule_count_t *
+s_rule(gw_chain_t *self, const char *rule)
+{
+    for (size_t i = 0; i < self->nrules; i++) {
+        if (strcmp(self->rules[i].rule, rule) == 0) {
+            return &self->rules[i];
+        }
+    }
+    if (self->nrules == self->caprules) {
+        size_t cap = self->caprules ? 2 * self->caprules : 16;
+        s_rule_count_t *g = gw_realloc(self->rules, cap * sizeof(*g));
+        if (!g) {
+            return NULL;
+        }
+        self->rules = g;
+        self->caprules = cap;
+    }
+    char *copy = gw_strdup(rule);
+    if (!copy) {
+        return NULL;
+    }
+    s_rule_count_t *r = &self->rules[self->nrules++];
+    *r = (s_rule_count_t){copy, 0, 0};
+    return r;
+}
+
+/* Count the findings diag[from..] a filter added, once per rule id and message. */
+static void
+s_count_rules(gw_chain_t *self, const gw_diag_t *diag, size_t from)
+{
+    size_t n = diag ? gw_diag_count(diag) : 0;
+    for (size_t i = from; i < n; i++) {
+        const gw_diag_entry_t *d = gw_diag_at(diag, i);
+        if (!d->rule || d->level < GW_LEVEL_CROSS) {
+            continue;
+        }
+        int seen = 0; /* an earlier finding of this filter with the same rule and kind */
+        for (size_t k = from; k < i && !seen; k++) {
+            const gw_diag_entry_t *e = gw_diag_at(diag, k);
+            seen = e->rule && strcmp(e->rule, d->rule) == 0 &&
+                   (e->level == GW_LEVEL_WARN) == (d->level == GW_LEVEL_WARN);
+        }
+        s_rule_count_t *r = seen ? NULL : s_rule(self, d->rule);
+        if (r && d->level == GW_LEVEL_WARN) {
+            r->warned++;
+        } else if (r) {
+            r->rejected++;
+        }
+    }
+}
+
 gw_verdict_t
 gw_chain_run(gw_chain_t *self, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
 {
@@ -379,7 +445,9 @@ gw_chain_run(gw_chain_t *self, const gw_msg_t *msg, gw_diag_t *diag, const gw_fi
             continue;
         }
         size_t before = s_rejecting(diag);
+        size_t from = diag ? gw_diag_count(diag) : 0;
         gw_verdict_t v = f->ops->on_message(f->state, msg, diag, ctx);
+        s_count_rules(self, diag, from);
         switch (v) {
         case GW_VERDICT_PASS:
             f->stats.passed++;
@@ -467,4 +535,22 @@ gw_chain_stats(const gw_chain_t *self, size_t i, gw_chain_stats_t *out)
         return;
     }
     *out = self->v[i].stats;
+}
+
+size_t
+gw_chain_rule_count(const gw_chain_t *self)
+{
+    return self ? self->nrules : 0;
+}
+
+void
+gw_chain_rule_stats(const gw_chain_t *self, size_t i, gw_chain_rule_stats_t *out)
+{
+    if (!self || i >= self->nrules) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    out->rule = self->rules[i].rule;
+    out->rejected = self->rules[i].rejected;
+    out->warned = self->rules[i].warned;
 }

@@ -60,4 +60,16 @@ void gw_chain_tick(gw_chain_t *self, int64_t now_ms);
 size_t gw_chain_count(const gw_chain_t *self);
 void gw_chain_stats(const gw_chain_t *self, size_t i, gw_chain_stats_t *out);
 
+/* Counters of one rule id (a diagnostic's `rule`), over every filter that reported it. */
+typedef struct gw_chain_rule_stats {
+    const char *rule;  /* "TR056", "CR-CONTRACT" (borrowed, valid for the chain's life) */
+    uint64_t rejected; /* messages with a level-3/4 finding of this rule */
+    uint64_t warned;   /* messages with a warning of this rule */
+} gw_chain_rule_stats_t;
+
+/** Number of rule ids seen since the chain was built, and the counters of rule i
+ * (in the order first seen). */
+size_t gw_chain_rule_count(const gw_chain_t *self);
+void gw_chain_rule_stats(const gw_chain_t *self, size_t i, gw_chain_rule_stats_t *out);
+
 #endif

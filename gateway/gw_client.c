@@ -152,7 +152,7 @@ static int
 s_send_hello(gw_client_t *self, int64_t deadline)
 {
     char props[GW_PROTO_MAX_PEER + 32];
-    snprintf(props, sizeof(props), "party=%s\nversion=1", self->party);
+    snprintf(props, sizeof(props), "party=%s\nversion=1\nnotices=1", self->party);
     char id[GW_PROTO_MAX_ID + 1];
     s_make_id(self, "h", id);
     int rc = s_send(self, GW_CMD_HELLO, id, props, NULL, 0, deadline);
@@ -229,6 +229,8 @@ gw_client_event_clear(gw_client_event_t *ev)
     }
     gw_free(ev->body);
     ev->body = NULL;
+    gw_free(ev->props);
+    ev->props = NULL;
     s_event_reset(ev);
 }
 
@@ -243,6 +245,15 @@ s_event_from(gw_client_event_t *ev, const gw_proto_msg_t *m)
     (void)gw_props_get(m->props, m->props_len, "type", ev->type, sizeof(ev->type));
     (void)gw_props_get(m->props, m->props_len, "from", ev->from, sizeof(ev->from));
     (void)gw_props_get(m->props, m->props_len, "msgid", ev->msgid, sizeof(ev->msgid));
+    if (m->cmd == GW_CMD_NOTICE) {
+        (void)gw_props_get(m->props, m->props_len, "kind", ev->code, sizeof(ev->code));
+        ev->props = gw_malloc(m->props_len + 1);
+        if (!ev->props) {
+            return GW_ENOMEM;
+        }
+        memcpy(ev->props, m->props, m->props_len + 1); /* includes gw_proto's NUL */
+        ev->props_len = m->props_len;
+    }
     if (m->body_len > 0) {
         ev->body = gw_malloc(m->body_len + 1);
         if (!ev->body) {
@@ -366,6 +377,7 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
         case GW_CMD_ACK:
         case GW_CMD_REJECT:
         case GW_CMD_DELIVER:
+        case GW_CMD_NOTICE:
             break;
         default:
             deliver = 0; /* party-to-gateway commands have no meaning here */

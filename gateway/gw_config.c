@@ -26,6 +26,8 @@
 #include "gw/codec.h"
 #include "gw/err.h"
 
+#include "gw_calendar.h"
+
 #define GW_CONF_MAX_FILE   1048576 /* gw_config_load refuses larger files (1 MiB) */
 #define GW_CONF_MAX_ERRORS 100     /* further errors are counted, not listed */
 #define GW_CONF_MAX_VALUE  4096    /* longest value on one line */
@@ -56,6 +58,7 @@ typedef enum gw_conf_type {
     GW_CT_KIND,         /* gw_party_kind_t, one of choices[] */
     GW_CT_TAP,          /* uint32_t: message type names -> bit i of gw_msgtype_at(i) */
     GW_CT_LISTEN,       /* char[]: "" (off) or host:port of a TCP listener (gw_http.h) */
+    GW_CT_DATES,        /* char[]: "YYYY-MM-DD ..." (gw_calendar_check_days) */
 } gw_conf_type_t;
 
 /* One keyword of a CHOICE or KIND value. */
@@ -91,6 +94,17 @@ static const gw_conf_choice_t s_bool_choices[] = {
     {"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0}, {NULL, 0},
 };
 
+static const gw_conf_choice_t s_closed_choices[] = {
+    {"closed", 1}, {"open", 0}, {"yes", 1}, {"no", 0}, {NULL, 0},
+};
+
+static const gw_conf_choice_t s_bevrijdingsdag_choices[] = {
+    {"closed", GW_CAL_BEVRIJDINGSDAG_YES},
+    {"lustrum", GW_CAL_BEVRIJDINGSDAG_LUSTRUM},
+    {"open", GW_CAL_BEVRIJDINGSDAG_NO},
+    {NULL, 0},
+};
+
 static const gw_conf_choice_t s_kind_choices[] = {
     {"gemeente", GW_PARTY_GEMEENTE},
     {"aanbieder", GW_PARTY_AANBIEDER},
@@ -119,6 +133,14 @@ static const gw_directive_t s_gateway_directives[] = {
     {"answer_accepted", GW_CT_CHOICE, GWF(answer_accepted), "no", 0, 0, 0, s_bool_choices},
     {"store_max_size", GW_CT_SIZE64, GWF(store_max_bytes), "0", 0, 1024 * GW_TIB, 0, NULL},
     {"http", GW_CT_LISTEN, GWF(http), "", 0, GW_FSIZE(gw_config_t, http) - 1, 0, NULL},
+    /* The deadline monitor (gw_deadline.c, docs/deadlines.md). */
+    {"deadlines", GW_CT_CHOICE, GWF(deadlines), "yes", 0, 0, 0, s_bool_choices},
+    {"clock_offset", GW_CT_DURATION, GWF(clock_offset_ms), "0s", 0, 3650 * GW_DAY, 0, NULL},
+    {"goede_vrijdag", GW_CT_CHOICE, GWF(goede_vrijdag), "closed", 0, 0, 0, s_closed_choices},
+    {"bevrijdingsdag", GW_CT_CHOICE, GWF(bevrijdingsdag), "closed", 0, 0, 0,
+     s_bevrijdingsdag_choices},
+    {"closed_days", GW_CT_DATES, GWF(closed_days), "", 0, GW_FSIZE(gw_config_t, closed_days) - 1,
+     0, NULL},
     {"store_key", GW_CT_STRING, GWF(store_key), "", 0, GW_FSIZE(gw_config_t, store_key) - 1, 0,
      NULL},
     {"audit_log", GW_CT_STRING, GWF(audit_log), "", 0, GW_FSIZE(gw_config_t, audit_log) - 1, 0,
@@ -625,6 +647,7 @@ s_set(const gw_directive_t *d, void *base, const char *val, char *why, size_t wh
 
     switch (d->type) {
     case GW_CT_STRING:
+    case GW_CT_DATES:
     case GW_CT_ENDPOINT: {
         if ((int64_t)len < d->min) {
             snprintf(why, whysz, "must not be empty");
@@ -642,6 +665,9 @@ s_set(const gw_directive_t *d, void *base, const char *val, char *why, size_t wh
             }
         }
         if (d->type == GW_CT_ENDPOINT && s_check_endpoint(val, why, whysz) != GW_OK) {
+            return GW_ECONFIG;
+        }
+        if (d->type == GW_CT_DATES && gw_calendar_check_days(val, why, whysz) != GW_OK) {
             return GW_ECONFIG;
         }
         memcpy(field, val, len + 1);
@@ -1269,7 +1295,7 @@ s_key_line(gw_conf_parser_t *p, const char *s, size_t n)
         d = s_find_directive(sec->directives, sec->ndirectives, key, &idx);
     }
     if (!d) {
-        char valid[256];
+        char valid[512]; /* every key of the section, comma-separated */
         size_t o = 0;
         size_t other_idx;
         valid[0] = '\0';

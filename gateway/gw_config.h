@@ -82,6 +82,13 @@ typedef struct gw_config {
                                    answer for them; default no: the recipient answers (1-op-1) */
     int64_t store_max_bytes;    /* refuse new messages above; 0 = none */
     char http[128];             /* metrics + status page listener "host:port"; "" = off */
+    /* The deadline monitor (gw_deadline.c); the calendar's choices are [UNVERIFIED] defaults. */
+    int deadlines;              /* track answers owed (OP090...); default yes */
+    int64_t clock_offset_ms;    /* testing/simulation only: the monitor's "now" runs this far
+                                   ahead of the wall clock; message timestamps do not; default 0 */
+    int goede_vrijdag;          /* 1: Goede Vrijdag is not a werkdag; default closed */
+    int bevrijdingsdag;         /* gw_cal_bevrijdingsdag_t for 5 May; default closed */
+    char closed_days[2048];     /* extra closed days, "YYYY-MM-DD ..." */
     char store_key[1024];       /* key file for payload encryption at rest; "" = off */
     char audit_log[1024];       /* append-only audit trail; "" = off */
     char audit_key[1024];       /* key file with the client-reference secret; "" = store_key's */

@@ -65,6 +65,12 @@ typedef struct gw_event {
                                  (the ACK follows the next COMMITTED); 0 = unknown */
     const struct gw_event_queue *queues; /* TICK: one per configured party (config order) */
     size_t nqueues;           /* entries in queues */
+    /* Send a NOTICE (docs/protocol.md) to a party now, without waiting: props are "k=v\n"
+     * lines without personal data. With props NULL it only asks whether one could be sent.
+     * Returns GW_OK (sent), GW_EAGAIN (the party is not connected, did not ask for notices
+     * in its HELLO, or its pipe is full). Set by the broker on every event. */
+    int (*notice)(void *notice_ctx, const char *party, const char *id, const char *props);
+    void *notice_ctx;
 } gw_event_t;
 
 /* A party's queue as the broker sees it (TICK). */

@@ -4,10 +4,8 @@
  * retourbericht, and how many retourberichten came in after it.
  *
  * The deadline monitor (a separate sink with its own deadline_ tables) owns
- * these facts. Until it is merged, gw_overdue.c is a stub that says "not
- * available", and the page shows a placeholder. To wire it up, replace the
- * body of gw_overdue_counts() with a count over the monitor's tables (or
- * delete gw_overdue.c and define the function in the monitor's file).
+ * these facts: gw_overdue_counts() is defined in gw_deadline.c, over those
+ * tables (docs/deadlines.md).
  */
 #ifndef GW_OVERDUE_H
 #define GW_OVERDUE_H

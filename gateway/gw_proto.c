@@ -31,7 +31,7 @@ static const char *const s_cmd_names[] = {
     [GW_CMD_INVALID] = NULL,          [GW_CMD_HELLO] = "HELLO",     [GW_CMD_WELCOME] = "WELCOME",
     [GW_CMD_SUBMIT] = "SUBMIT",       [GW_CMD_ACK] = "ACK",         [GW_CMD_REJECT] = "REJECT",
     [GW_CMD_ERROR] = "ERROR",         [GW_CMD_DELIVER] = "DELIVER", [GW_CMD_DACK] = "DACK",
-    [GW_CMD_HEARTBEAT] = "HEARTBEAT", [GW_CMD_BYE] = "BYE",
+    [GW_CMD_HEARTBEAT] = "HEARTBEAT", [GW_CMD_BYE] = "BYE",         [GW_CMD_NOTICE] = "NOTICE",
 };
 
 #define S_NCMDS (sizeof(s_cmd_names) / sizeof(s_cmd_names[0]))

@@ -7,6 +7,7 @@
 #include "gw/alloc.h"
 #include "gw/err.h"
 
+#include "gw_deadline.h"
 #include "gw_events.h"
 #include "gw_monitor.h"
 
@@ -17,8 +18,9 @@ typedef int (*sink_create_fn)(const gw_config_t *cfg, void *db, gw_sink_t *sink,
 
 /* One line per sink kind; order = the order they see events. */
 static const sink_create_fn s_sink_kinds[] = {
-    gw_monitor_sink_create, /* metrics + status page (http = host:port) */
-    gw_audit_sink_create, /* audit_log: the tamper-evident audit trail */
+    gw_deadline_sink_create, /* answers owed and overdue (docs/deadlines.md) */
+    gw_monitor_sink_create,  /* metrics + status page (http = host:port) */
+    gw_audit_sink_create,    /* audit_log: the tamper-evident audit trail */
 };
 
 int

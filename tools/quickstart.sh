@@ -139,6 +139,12 @@ test)
         "$corpus" tests/fuzz/corpus/proto >/tmp/fuzz_proto.log 2>&1 || { tail -50 /tmp/fuzz_proto.log; status=1; }
     grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_proto.log || true
     rm -rf "$corpus"
+    echo "== libFuzzer smoke: contract register (10 s)"
+    corpus=$(mktemp -d)
+    build-fuzz/tests/fuzz/fuzz_register -max_total_time=10 -max_len=16384 -print_final_stats=1 \
+        "$corpus" tests/fuzz/corpus/register >/tmp/fuzz_register.log 2>&1 || { tail -50 /tmp/fuzz_register.log; status=1; }
+    grep -E "stat::number_of_executed_units|Done" /tmp/fuzz_register.log || true
+    rm -rf "$corpus"
 
     python3 tools/test_summary.py build/meson-logs/testlog.json \
         build-asan/meson-logs/testlog.json build/meson-logs/valgrind*.json || status=1

@@ -35,16 +35,20 @@ typedef struct gw_client_opts {
 
 /* An event from the gateway: an answer to a submit or a delivery. */
 typedef struct gw_client_event {
-    gw_cmd_t cmd;                  /* ACK, REJECT, ERROR, DELIVER, WELCOME */
+    gw_cmd_t cmd;                  /* ACK, REJECT, ERROR, DELIVER, WELCOME, NOTICE */
     char id[GW_PROTO_MAX_ID + 1];  /* correlation id (answers) or gateway message id (DELIVER) */
     char code[32];                 /* ERROR: reason code ("XSD", "SPOOF", ...); REJECT: the first
-                                      rule; ACK: "DUPLICATE" for a resend already stored; else "" */
+                                      rule; ACK: "DUPLICATE" for a resend already stored;
+                                      NOTICE: its kind ("overdue"); else "" */
     char type[16];                 /* DELIVER/ACK/REJECT: message type of body ("JW302"), may be "" */
     char from[GW_PROTO_MAX_PEER + 1]; /* DELIVER: the sending party */
     char msgid[24];                /* ACK, DELIVER: the gateway's message id (one per message;
                                       a redelivery or a duplicate ACK carries the same) */
     char *body;                    /* heap, NUL-terminated; NULL when empty */
     size_t body_len;
+    char *props;                   /* NOTICE: its properties ("k=v\n" lines; read them with
+                                      gw_props_get), heap, NUL-terminated; else NULL */
+    size_t props_len;
 } gw_client_event_t;
 
 typedef gw_client_event_t gw_client_result_t;

@@ -46,7 +46,14 @@ typedef struct gw_filter_ctx {
     void *db;         /* the gateway store's sqlite3 handle, for filters that keep state in
                          tables of their own (prefix them with the filter name); inside the
                          broker's transaction: never BEGIN/COMMIT */
+    /* Appended (the struct only grows at its end; older filters never read it). */
+    char *route_to;   /* out, may be NULL: a GW_FILTER_ROUTE_MAX-byte buffer, "" on entry. A
+                         filter that wants the message delivered to another registered party
+                         than its header names (an onderaannemer's hoofdaannemer) writes that
+                         party's code here in on_message; the last writer wins. */
 } gw_filter_ctx_t;
+
+#define GW_FILTER_ROUTE_MAX 65 /* size of gw_filter_ctx_t.route_to, with the NUL */
 
 typedef struct gw_filter_ops {
     int abi;           /* GW_FILTER_ABI the filter was built against */

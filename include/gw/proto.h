@@ -4,7 +4,7 @@
  *
  *   frame 0  signature + version  "IJW1"
  *   frame 1  command              "SUBMIT", "ACK", "REJECT", "ERROR", "DELIVER", "DACK",
- *                                 "HELLO", "WELCOME", "HEARTBEAT", "BYE"
+ *                                 "HELLO", "WELCOME", "HEARTBEAT", "BYE", "NOTICE"
  *   frame 2  id                   correlation id chosen by the sender of a SUBMIT (echoed in
  *                                 ACK/REJECT/ERROR), or the gateway's message id (DELIVER/DACK)
  *   frame 3  properties           "key=value" lines, UTF-8, no personal data (may be empty)
@@ -39,6 +39,8 @@ typedef enum gw_cmd {
     GW_CMD_DACK,      /* party -> gw: delivery of id received and stored by the party */
     GW_CMD_HEARTBEAT, /* either way: liveness */
     GW_CMD_BYE,       /* party -> gw: disconnecting */
+    GW_CMD_NOTICE,    /* gw -> party: an alert (props kind=overdue, ...); only to a party whose
+                         HELLO said notices=1; no body */
 } gw_cmd_t;
 
 /* One decoded protocol message. Pointers borrow from the frames they were

@@ -28,6 +28,7 @@ typedef enum s_mode {
     S_MODE_REFUSE,  /* ERROR code=UNKNOWN_PARTY on HELLO */
     S_MODE_SILENT,  /* answers nothing */
     S_MODE_DELIVER, /* NORMAL, plus DELIVER 1001 before and DELIVER 1002 after each ACK */
+    S_MODE_NOTICE,  /* NORMAL, plus a NOTICE (kind=overdue) before each ACK */
 } s_mode_t;
 
 typedef struct s_fake {
@@ -130,6 +131,12 @@ s_fake_handle(s_fake_t *fk, s_frames_t *fr)
         if (fk->mode == S_MODE_DELIVER) {
             s_reply(fk, peer, "DELIVER", "1001", "type=JW301\nfrom=0363\nmsgid=5\n",
                     "<Bericht>first</Bericht>");
+        }
+        if (fk->mode == S_MODE_NOTICE) {
+            s_reply(fk, peer, "NOTICE", "overdue-3",
+                    "kind=overdue\ndeadline=retour\nrule=OP090\nmsgid=5\ntype=JW315\n"
+                    "ident=JW315-000001\nfrom=42420001\nto=0363\ndue=2026-11-26\n",
+                    "");
         }
         if (strcmp(body, "<reject/>") == 0) {
             s_reply(fk, peer, "REJECT", id, "type=JW302\ncode=CD041\n", "<retour>0001</retour>");
@@ -270,7 +277,7 @@ test_client_hello_carries_party_and_version(void **state)
     s_fake_stop(fk);
     assert_int_equal(atomic_load(&fk->hellos), 1);
     assert_string_equal(fk->hello_peer, S_PARTY); /* the routing id is the party code */
-    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1");
+    assert_string_equal(fk->hello_props, "party=" S_PARTY "\nversion=1\nnotices=1");
     assert_int_equal(atomic_load(&fk->malformed), 0);
     s_fake_destroy(&fk);
 }
@@ -356,6 +363,39 @@ test_client_deliver_during_submit_is_queued(void **state)
     s_fake_stop(fk);
     assert_string_equal(fk->dack_id, "1001");
     assert_int_equal(atomic_load(&fk->dacks), 1);
+    s_fake_destroy(&fk);
+}
+
+/* A NOTICE is an event of its own: kind in code, its properties kept, nothing to DACK. */
+static void
+test_client_notice_is_an_event_with_its_properties(void **state)
+{
+    (void)state;
+    s_fake_t *fk = s_fake_start(S_MODE_NOTICE);
+    gw_client_t *c = s_connected(fk);
+    gw_client_result_t r;
+    assert_int_equal(gw_client_submit(c, "<Bericht/>", 10, &r, 2000), GW_OK);
+    assert_int_equal(r.cmd, GW_CMD_ACK);
+    assert_null(r.props);
+    gw_client_event_clear(&r);
+    gw_client_event_t ev;
+    assert_int_equal(gw_client_next(c, &ev, 0), GW_OK);
+    assert_int_equal(ev.cmd, GW_CMD_NOTICE);
+    assert_string_equal(ev.id, "overdue-3");
+    assert_string_equal(ev.code, "overdue");
+    assert_string_equal(ev.type, "JW315");
+    assert_string_equal(ev.from, "42420001");
+    assert_null(ev.body);
+    assert_non_null(ev.props);
+    char due[16];
+    assert_true(gw_props_get(ev.props, ev.props_len, "due", due, sizeof(due)));
+    assert_string_equal(due, "2026-11-26");
+    gw_client_event_clear(&ev);
+    assert_null(ev.props);
+    gw_client_destroy(&c);
+    s_fake_stop(fk);
+    assert_int_equal(atomic_load(&fk->dacks), 0);
+    assert_int_equal(atomic_load(&fk->malformed), 0);
     s_fake_destroy(&fk);
 }
 
@@ -535,6 +575,8 @@ main(void)
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_deliver_during_submit_is_queued, ut_alloc_setup,
                                         ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_client_notice_is_an_event_with_its_properties,
+                                        ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_send_generates_unique_ids, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_client_connect_refused_is_einval, ut_alloc_setup,

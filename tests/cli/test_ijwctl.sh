@@ -129,5 +129,12 @@ check "audit verify: an edited entry is reported, exit non-zero" $?
     "$ijwctl" audit verify "$tmp/admin.log" >/dev/null
 check "backup: audited as an admin action (-a)" $?
 
+"$ijwctl" overdue --store "$tmp/none.db" --at 2026-02-30 >"$tmp/od.out" 2>&1
+[ $? -eq 2 ] && grep -q "not a date" "$tmp/od.out"
+check "overdue: a bad --at date exits 2 and says why" $?
+"$ijwctl" overdue --store "$tmp/none.db" >"$tmp/od2.out" 2>&1
+[ $? -eq 2 ] && grep -q "cannot open store" "$tmp/od2.out" && [ ! -e "$tmp/none.db" ]
+check "overdue: a missing store exits 2 and is not created" $?
+
 echo "1..$n"
 exit $fail

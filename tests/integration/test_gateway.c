@@ -1037,6 +1037,96 @@ test_gateway_filter_tr056_rejects_reused_identificatie(void **state)
     s_end();
 }
 
+/* The contract filter on the live pipeline (docs/contract-register.md): a JW301 to an
+ * onderaannemer is delivered to its hoofdaannemer; a JW301 to a provider without a contract
+ * for the product's segment is rejected (CR-CONTRACT, JW302 with 0001); SIGHUP reloads the
+ * register, and a broken register keeps the previous one. */
+static const char s_contract_reg[] = "register\n    naam = Integratie\n    productlijst = gedeeltelijk\n"
+                                     "segment amb\n    bekostiging = inspanningsgericht\n"
+                                     "product 45A48\n    categorie = 45\n    segment = amb\n"
+                                     "aanbieder 42420001\n    contract = amb\n"
+                                     "aanbieder 77777777\n    hoofdaannemer = 42420001\n";
+
+static int
+s_got_jw301(const void *arg)
+{
+    return s_count(arg, GW_CMD_DELIVER, "JW301", NULL) > 0;
+}
+
+static char *
+s_jw301_to(const char *ident, const char *agb, size_t *len)
+{
+    char *base = s_variant("valid/jw301.xml", ident, len);
+    char to[16];
+    snprintf(to, sizeof(to), ">%s<", agb);
+    char *xml = s_replace(base, ">42420001<", to, len);
+    gw_free(base);
+    return xml;
+}
+
+static void
+s_sighup_until(const char *needle)
+{
+    assert_int_equal(kill(W.gw.pid, SIGHUP), 0);
+    int64_t deadline = s_now() + 5000;
+    while (!s_log_has(needle) && s_now() < deadline) {
+        s_sleep_ms(50);
+    }
+    assert_true(s_log_has(needle));
+}
+
+static void
+test_gateway_filter_contract_routes_and_reloads_its_register(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    char rdir[256], reg[320], extra[600];
+    snprintf(rdir, sizeof(rdir), "%s/ijwgw-reg-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    assert_non_null(mkdtemp(rdir));
+    snprintf(reg, sizeof(reg), "%s/route.register", rdir);
+    assert_int_equal(s_write_file(reg, s_contract_reg), 0);
+    snprintf(extra, sizeof(extra),
+             "party 77777777\n    kind = aanbieder\nfilter contract\n    register = %s\n", reg);
+    gwconf_t conf = {.extra = extra};
+    s_begin(&conf);
+    party_t *g = s_party("0363", 1, 0);
+    party_t *h = s_party("42420001", 1, 0);
+    party_t *o = s_party("77777777", 1, 0);
+    size_t len = 0;
+    char *xml = s_jw301_to("CR-1", "77777777", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "jw301 to an onderaannemer");
+    assert_true(s_pump_until(s_got_jw301, h, 5000));
+    assert_int_equal(s_count(o, GW_CMD_DELIVER, "JW301", NULL), 0);
+    assert_true(s_log_has("routed"));
+
+    xml = s_jw301_to("CR-2", "65656055", &len);
+    gw_client_result_t r;
+    assert_int_equal(gw_client_submit(g->c, xml, len, &r, 10000), GW_OK);
+    gw_free(xml);
+    s_expect(&r, GW_CMD_REJECT, "CR-CONTRACT", "jw301 to an uncontracted provider");
+    assert_non_null(r.body);
+    assert_non_null(strstr(r.body, "<jw302:RetourCode>0001</jw302:RetourCode>"));
+    gw_client_event_clear(&r);
+
+    /* 65656055 gets a contract: after SIGHUP its toewijzing passes. */
+    char text[sizeof(s_contract_reg) + 64];
+    snprintf(text, sizeof(text), "%saanbieder 65656055\n    contract = amb\n", s_contract_reg);
+    assert_int_equal(s_write_file(reg, text), 0);
+    s_sighup_until("reloaded");
+    xml = s_jw301_to("CR-3", "65656055", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "jw301 after the register reload");
+
+    /* A broken register: the reload fails, the previous register stays. */
+    assert_int_equal(s_write_file(reg, "register\n    naam = x\nproduct 45A48\n"), 0);
+    s_sighup_until("reload_failed");
+    assert_true(s_gw_alive());
+    xml = s_jw301_to("CR-4", "65656055", &len);
+    s_submit_take_expect(g, &xml, len, GW_CMD_ACK, NULL, "jw301 after a failed reload");
+    s_end();
+    unlink(reg);
+    rmdir(rdir);
+}
+
 static void
 test_gateway_repeated_dack_does_not_free_queue_space(void **state)
 {
@@ -1356,6 +1446,7 @@ main(void)
         T(test_gateway_only_the_recipient_can_acknowledge),
         T(test_gateway_repeated_dack_does_not_free_queue_space),
         T(test_gateway_filter_tr056_rejects_reused_identificatie),
+        T(test_gateway_filter_contract_routes_and_reloads_its_register),
         T(test_gateway_reconnected_recipient_gets_inflight_first),
         T(test_gateway_sighup_reloads_parties_and_survives_a_broken_config),
         T(test_gateway_undelivered_message_is_dead_lettered_and_requeued),

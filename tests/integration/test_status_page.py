@@ -154,9 +154,10 @@ def main():
         tap(not problems, "the page shows the numbers of /status.json", "\n".join(problems))
 
         note = re.search(r'<p id="overdue-note"[^>]*>', dom)
-        tap(note is not None and "hidden" not in note.group(0) and
-            "Overdue retourberichten (not available)" in dom,
-            "overdue retours: the placeholder shows while no deadline monitor is built in",
+        tap(note is not None and "hidden" in note.group(0) and
+            '<title id="chart-overdue-title">Overdue retourberichten</title>' in dom and
+            'data-series="open" data-value="0"' in dom,
+            "overdue retours: the deadline monitor's chart, no placeholder",
             note.group(0) if note else "no overdue note")
 
         leaks = [s for s in ("999900", "Jansen") if s in dom]  # a fixture BSN, a client name

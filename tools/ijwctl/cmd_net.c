@@ -319,6 +319,16 @@ ijwctl_recv(int argc, char **argv)
             printf("ERROR %s %s: %s\n", ev.id, ev.code, ev.body ? ev.body : "");
         } else if (ev.cmd == GW_CMD_ACK || ev.cmd == GW_CMD_REJECT) {
             printf("%s %s %s\n", s_result_name(&ev), ev.id, ev.type);
+        } else if (ev.cmd == GW_CMD_NOTICE) {
+            /* An alert from the gateway (docs/protocol.md): one line, its properties. */
+            char rule[32] = "", ident[80] = "", due[16] = "", to[72] = "", expect[64] = "";
+            (void)gw_props_get(ev.props, ev.props_len, "rule", rule, sizeof(rule));
+            (void)gw_props_get(ev.props, ev.props_len, "ident", ident, sizeof(ident));
+            (void)gw_props_get(ev.props, ev.props_len, "due", due, sizeof(due));
+            (void)gw_props_get(ev.props, ev.props_len, "to", to, sizeof(to));
+            (void)gw_props_get(ev.props, ev.props_len, "expect", expect, sizeof(expect));
+            printf("NOTICE %s %s %s %s from %s to %s: %s due %s (%s)\n", ev.id, ev.code, ev.type,
+                   ident, ev.from, to, expect, due, rule);
         }
         gw_client_event_clear(&ev);
     }

@@ -9,6 +9,7 @@
  *   ijwctl send|recv|replay ...         act as parties against a running gateway (cmd_net.c)
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
  *   ijwctl backup|restore|store ...     back up, restore, upgrade the store (cmd_backup.c)
+ *   ijwctl overdue                      open and overdue deadlines (cmd_deadline.c)
  *   ijwctl storekey | audit ...         store keys and the audit trail (cmd_audit.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
@@ -65,6 +66,8 @@ s_usage(FILE *f)
           "       ijwctl backup [-c CONFIG | -s STORE] OUT\n"
           "       ijwctl restore BACKUP [-c CONFIG | -s STORE]\n"
           "       ijwctl store version|upgrade [-c CONFIG | -s STORE] [--no-backup]\n"
+          "       ijwctl overdue [-c CONFIG | --store FILE] [--at YYYY-MM-DD] [--party CODE]\n"
+          "                      [--overdue-only] [--late]\n"
           "       ijwctl storekey new|rotate|list FILE [-a AUDITLOG | -c CONFIG]\n"
           "       ijwctl audit verify|show [FILE | -c CONFIG]\n"
           "\n"
@@ -559,6 +562,9 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "dlq") == 0) {
         return ijwctl_dlq(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "overdue") == 0) {
+        return ijwctl_overdue(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "backup") == 0) {
         return ijwctl_backup(argc - 2, argv + 2);

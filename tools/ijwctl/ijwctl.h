@@ -21,6 +21,9 @@ int ijwctl_backup(int argc, char **argv);
 int ijwctl_restore(int argc, char **argv);
 int ijwctl_store(int argc, char **argv);
 
+/* cmd_deadline.c: the deadline monitor's open and overdue items */
+int ijwctl_overdue(int argc, char **argv);
+
 /* cmd_audit.c: store keys (encryption at rest) and the audit trail */
 int ijwctl_storekey(int argc, char **argv);
 int ijwctl_audit(int argc, char **argv);
