@@ -178,8 +178,10 @@ s_rewrite(item_t *it, uint64_t k)
         case K_IDENT: /* LDT_IdentificatieBericht, max 12 */
             snprintf(s->buf, sizeof(s->buf), "B%011" PRIu64, k);
             break;
-        case K_BSN:
-            snprintf(s->buf, sizeof(s->buf), "%09" PRIu64, 100000000 + k % 800000000);
+        case K_BSN: /* apart from the growth state's Bsns (100000000 + i, i <= 10^7): a
+                       shared Bsn made a synthetic toewijzing an actuele one of the story's
+                       client, and its 317 failed TR349 */
+            snprintf(s->buf, sizeof(s->buf), "%09" PRIu64, 500000000 + k % 400000000);
             break;
         case K_REF: { /* "VOT-" / "WMO-VOW-" (up to the first digit) + story + the
                          original's last 4 (keeps the refs of one 315 apart) */
