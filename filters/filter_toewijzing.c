@@ -43,9 +43,11 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw/alloc.h"
+#include "gw/arena.h"
 #include "gw/log.h"
 
 #include "filter_registry.h"
@@ -688,28 +690,93 @@ s_allowed(int64_t volume, const char *frequentie, int32_t b, int32_t e)
     return -1;
 }
 
-/* Add this message's Prestaties on toewijzing nummer whose ProductPeriode begins in the window
- * of k to *net (volume in the unit of s_unit for Eenheid t, credits negative). */
-static void
-s_msg_net(const gw_declaratie_t *d, const s_dkey_t *k, const char *t, s_net_t *net)
+/* One Prestatie of the 323, parsed once for the volume rules (s_msg_index). */
+typedef struct s_mp {
+    int64_t nummer;      /* ToewijzingNummer */
+    int32_t begin;       /* ProductPeriode/Begindatum */
+    int64_t volume;      /* GeleverdVolume, negative for a credit */
+    int64_t bedrag;      /* IngediendBedrag/Bedrag, negative for a credit */
+    const char *eenheid; /* Eenheid ("" when absent) */
+} s_mp_t;
+
+/* This message's Prestaties, sorted by (nummer, begin), built on first need. */
+typedef struct s_mindex {
+    s_mp_t *v;
+    size_t n;
+    int built;
+} s_mindex_t;
+
+static int
+s_cmp_mp(const void *a, const void *b)
 {
+    const s_mp_t *x = a, *y = b;
+    if (x->nummer != y->nummer) {
+        return x->nummer < y->nummer ? -1 : 1;
+    }
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* Build ix from the 323 d (arena memory). @returns GW_OK or GW_ENOMEM. Prestaties whose
+ * fields do not parse are left out. */
+static int
+s_msg_index(s_mindex_t *ix, const gw_declaratie_t *d, gw_arena_t *arena)
+{
+    if (ix->built) {
+        return GW_OK;
+    }
+    size_t n = 0;
+    for (size_t ci = 0; ci < d->Client.n; ci++) {
+        n += d->Client.v[ci].Prestatie.n;
+    }
+    ix->v = n ? gw_arena_alloc(arena, n * sizeof(*ix->v)) : NULL;
+    if (n && !ix->v) {
+        return GW_ENOMEM;
+    }
     for (size_t ci = 0; ci < d->Client.n; ci++) {
         const gw_client_t *c = &d->Client.v[ci];
         for (size_t pi = 0; pi < c->Prestatie.n; pi++) {
             const gw_prestatie_t *p = &c->Prestatie.v[pi];
-            int64_t n = 0, vol = 0, bedrag = 0;
-            int32_t b = 0;
             const gw_bedrag_t *ib = p->IngediendBedrag;
-            if (!s_nummer(p->ToewijzingNummer, &n) || n != k->nummer || !p->ProductPeriode ||
-                gw_model_date(p->ProductPeriode->Begindatum, &b) != GW_OK || b < k->wb ||
-                b > k->we || !ib || gw_model_int(p->GeleverdVolume, &vol) != GW_OK ||
-                gw_model_int(ib->Bedrag, &bedrag) != GW_OK) {
+            s_mp_t *x = &ix->v[ix->n];
+            if (!s_nummer(p->ToewijzingNummer, &x->nummer) || !p->ProductPeriode ||
+                gw_model_date(p->ProductPeriode->Begindatum, &x->begin) != GW_OK || !ib ||
+                gw_model_int(p->GeleverdVolume, &x->volume) != GW_OK ||
+                gw_model_int(ib->Bedrag, &x->bedrag) != GW_OK) {
                 continue;
             }
-            int64_t sign = strcmp(s_str(ib->DebetCredit), "C") == 0 ? -1 : 1;
-            net->volume += sign * vol * s_unit(s_str(p->Eenheid), t);
-            net->bedrag += sign * bedrag;
+            if (strcmp(s_str(ib->DebetCredit), "C") == 0) {
+                x->volume = -x->volume;
+                x->bedrag = -x->bedrag;
+            }
+            x->eenheid = s_str(p->Eenheid);
+            ix->n++;
         }
+    }
+    qsort(ix->v, ix->n, sizeof(*ix->v), s_cmp_mp);
+    ix->built = 1;
+    return GW_OK;
+}
+
+/* Add this message's Prestaties on toewijzing k->nummer whose ProductPeriode begins in the
+ * window of k to *net (volume in the unit of s_unit for Eenheid t, credits negative). A
+ * binary search and the matching run: no quadratic work on a large 323. */
+static void
+s_msg_net(const s_mindex_t *ix, const s_dkey_t *k, const char *t, s_net_t *net)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const s_mp_t *x = &ix->v[mid];
+        if (x->nummer < k->nummer || (x->nummer == k->nummer && x->begin < k->wb)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (size_t i = lo; i < ix->n && ix->v[i].nummer == k->nummer && ix->v[i].begin <= k->we;
+         i++) {
+        net->volume += ix->v[i].volume * s_unit(ix->v[i].eenheid, t);
+        net->bedrag += ix->v[i].bedrag;
     }
 }
 
@@ -735,8 +802,8 @@ s_msg_net(const gw_declaratie_t *d, const s_dkey_t *k, const char *t, s_net_t *n
  * @returns GW_OK, or a gw_rc_t when the store failed (logged).
  */
 static int
-s_check_volume(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, s_prest_t *pc, const s_row_t *row,
-               int64_t nummer, int32_t pb, int32_t pe)
+s_check_volume(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, s_mindex_t *ix, s_prest_t *pc,
+               const s_row_t *row, int64_t nummer, int32_t pb, int32_t pe)
 {
     const gw_prestatie_t *p = pc->p;
     const gw_header_t *h = msg->bericht->Header;
@@ -775,7 +842,12 @@ s_check_volume(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, s_prest_t *pc, c
     if (rc != GW_OK) {
         return rc;
     }
-    s_msg_net(msg->bericht->Declaratie, &k, row->eenheid, &net);
+    rc = s_msg_index(ix, msg->bericht->Declaratie, msg->arena);
+    if (rc != GW_OK) {
+        gw_log(GW_LOG_ERROR, "toewijzing_nomem", "type=%s", msg->type->name);
+        return rc;
+    }
+    s_msg_net(ix, &k, row->eenheid, &net);
     if (omvang) {
         int32_t b = k.wb > ti ? k.wb : ti, e = k.we < te ? k.we : te;
         int64_t allowed = b <= e ? s_allowed(tvol, row->frequentie, b, e) : -1;
@@ -850,6 +922,7 @@ s_check_323(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
     }
     int family = (int)msg->type->family;
     int rejected = 0;
+    s_mindex_t ix = {NULL, 0, 0}; /* the message's Prestaties, for the volume rules */
     for (size_t ci = 0; ci < d->Client.n; ci++) {
         const gw_client_t *c = &d->Client.v[ci];
         for (size_t pi = 0; pi < c->Prestatie.n; pi++) {
@@ -912,7 +985,7 @@ s_check_323(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
                 if (pp && gw_model_date(pp->Begindatum, &pb) == GW_OK &&
                     gw_model_date(pp->Einddatum, &pe) == GW_OK && pb <= pe) {
                     s_check_month(&pc, &row, pb, pe);
-                    if (s_check_volume(st, db, msg, &pc, &row, nummer, pb, pe) != GW_OK) {
+                    if (s_check_volume(st, db, msg, &ix, &pc, &row, nummer, pb, pe) != GW_OK) {
                         return GW_VERDICT_ERROR;
                     }
                 }
