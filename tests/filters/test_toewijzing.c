@@ -995,6 +995,39 @@ test_toewijzing_tr322_running_total_net_of_credits(void **state)
 }
 
 static void
+test_toewijzing_tr322_per_month_net_of_credits(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_decl_begin(&t, "tr322m.db", NULL); /* 16 uur per maand */
+    s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
+    s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
+    /* A second debet of 16 for March in the April declaratie: 14 + 16 > 16 ... */
+    gw_msg_t *c = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_client_t *cl = &c->bericht->Declaratie->Client.v[0];
+    gw_prestatie_t *d = &cl->Prestatie.v[1];
+    d->ProductPeriode->Begindatum = "2026-03-01";
+    d->ProductPeriode->Einddatum = "2026-03-31";
+    d->GeleverdVolume = "16";
+    d->ProductTarief = "9850";
+    d->IngediendBedrag->Bedrag = "157600";
+    c->bericht->Declaratie->TotaalIngediendBedrag->TotaalBedrag = "19700";
+    c->bericht->Declaratie->TotaalIngediendBedrag->DebetCredit = "D";
+    cl->Prestatie.v = d;
+    cl->Prestatie.n = 1;
+    s_reject_one(t.c, c, t.diag, &t.ctx, "TR322", "9322", P1 "/GeleverdVolume", d);
+    /* ... but with the March 14 credited in the same message it is 16. */
+    cl->Prestatie.v = d - 1;
+    cl->Prestatie.n = 2;
+    if (s_submit(t.c, c, t.diag, &t.ctx) != GW_VERDICT_PASS) {
+        ut_print_diag(t.diag);
+        fail_msg("credit and re-declaration did not pass");
+    }
+    gw_msg_destroy(&c);
+    s_323_end(&t);
+}
+
+static void
 test_toewijzing_tr369_budget(void **state)
 {
     (void)state;
@@ -1067,6 +1100,8 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits,
                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_per_month_net_of_credits, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr369_budget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr385_delete_with_goedgekeurde_prestaties,
                                         s_setup, s_teardown),
