@@ -150,10 +150,10 @@ typedef struct s_prest {
     const char *bsn;         /* the Client's Bsn ("" when absent); never logged */
     int status;              /* stored row: 0 no 325 yet, 1 goedgekeurd, 2 afgewezen */
     /* look-up results */
-    int ref_used;       /* ReferentieNummer stored */
-    int vorig_debet;    /* 323: VorigReferentieNummer is a stored debet */
-    int vorig_credited; /* 323: VorigReferentieNummer has a stored credit */
-    int debet_open;     /* 323: a stored, uncredited debet with the same key */
+    int ref_used;           /* ReferentieNummer stored */
+    int vorig_debet;        /* 323: VorigReferentieNummer is a stored debet */
+    int vorig_credited;     /* 323: VorigReferentieNummer has a stored credit */
+    int debet_open;         /* 323: a stored, uncredited debet with the same key */
     struct s_prest *stored; /* the stored 323 Prestatie (arena), valid when ref_used */
     /* within the message */
     int dup_ref;    /* an earlier Prestatie has the same ReferentieNummer */
@@ -172,13 +172,13 @@ typedef struct s_decl {
     size_t n;
     const char **credits; /* 323: VorigReferentieNummers of its credits, sorted */
     size_t ncredits;
-    int nummer_used; /* 323: DeclaratieNummer stored */
-    int dp_ok;              /* 323: DeclaratiePeriode parsed */
+    int nummer_used;          /* 323: DeclaratieNummer stored */
+    int dp_ok;                /* 323: DeclaratiePeriode parsed */
     int32_t dp_begin, dp_end; /* 323: DeclaratiePeriode (days) */
-    int has_last;           /* 323: a stored, not afgewezen declaratie of (aanbieder, gemeente) */
-    int32_t last_end;       /* ... the latest DeclaratiePeriode/Einddatum of those */
-    const gw_header_t *h;   /* the Header */
-    int bericht_found;      /* 325: the 323 its DeclaratieIdentificatie names is stored */
+    int has_last;             /* 323: a stored, not afgewezen declaratie of (aanbieder, gemeente) */
+    int32_t last_end;         /* ... the latest DeclaratiePeriode/Einddatum of those */
+    const gw_header_t *h;     /* the Header */
+    int bericht_found;        /* 325: the 323 its DeclaratieIdentificatie names is stored */
     const char *b_dag, *b_nummer, *b_basis, *b_bericht; /* 325: that 323's values (arena) */
 } s_decl_t;
 
@@ -458,8 +458,8 @@ s_parse(gw_arena_t *arena, const gw_prestatie_t *p, s_prest_t *x)
     x->vorig = s_str(r->VorigReferentieNummer);
     x->dc = b->DebetCredit[0] && !b->DebetCredit[1] ? b->DebetCredit[0] : '?';
     x->twnr = S_NO_TWNR;
-    if (p->ToewijzingNummer && (gw_model_int(p->ToewijzingNummer, &x->twnr) != GW_OK ||
-                                x->twnr < 0)) {
+    if (p->ToewijzingNummer &&
+        (gw_model_int(p->ToewijzingNummer, &x->twnr) != GW_OK || x->twnr < 0)) {
         return 0;
     }
     x->cat = s_str(p->ProductCategorie);
@@ -599,26 +599,32 @@ typedef struct s_fail {
 
 static const s_fail_t s_tr314 = {"TR314", "8021", "/ProductReferentie/ReferentieNummer",
                                  "ReferentieNummer van de Prestatie is niet uniek voor de "
-                                 "aanbieder (eerder ontvangen of eerder in dit bericht)", 0};
+                                 "aanbieder (eerder ontvangen of eerder in dit bericht)",
+                                 0};
 static const s_fail_t s_tr323 = {"TR323", "8017", "/ProductReferentie/VorigReferentieNummer",
                                  "Credit Prestatie is niet gerelateerd aan een eerder verzonden "
-                                 "debet Prestatie op basis van VorigReferentieNummer", 0};
+                                 "debet Prestatie op basis van VorigReferentieNummer",
+                                 0};
 static const s_fail_t s_tr390 = {"TR390", "9390", "/ProductReferentie/VorigReferentieNummer",
-                                 "Er bestaat al een credit Prestatie voor deze ProductReferentie", 0};
+                                 "Er bestaat al een credit Prestatie voor deze ProductReferentie",
+                                 0};
 static const s_fail_t s_tr389 = {"TR389", "9389", "",
                                  "Er is al een niet gecrediteerde debet Prestatie voor dezelfde "
                                  "ProductPeriode, ProductCategorie, ProductCode en "
-                                 "ToewijzingNummer", 0};
+                                 "ToewijzingNummer",
+                                 0};
 static const s_fail_t s_tr319 = {"TR319", "9319", "/ProductPeriode",
                                  "De ProductPeriode valt niet geheel binnen de huidige of een "
-                                 "voorgaande DeclaratiePeriode", 0};
+                                 "voorgaande DeclaratiePeriode",
+                                 0};
 static const s_fail_t s_tr304 = {"TR304", "8187", "/Bsn",
                                  "Bsn moet overeenkomen met Bsn van een Client (de prestatie hoort "
                                  "niet bij deze client)",
                                  1};
 static const s_fail_t s_tr366 = {"TR366", "9366", "/ProductReferentie/ReferentieNummer",
                                  "Prestatie is niet gerelateerd aan een declaratiebericht op "
-                                 "basis van ProductReferentie", 0};
+                                 "basis van ProductReferentie",
+                                 0};
 
 /* TR319, cross-message part: the ProductPeriode lies within the current DeclaratiePeriode, or
  * within one earlier calendar month (a voorgaande declaratieperiode: TR318 makes every
@@ -696,8 +702,8 @@ s_differs(const s_prest_t *x)
 
 /* Add one level-3 diagnostic on the Header (cls NULL) or the Declaratie(Antwoord). 0 on OOM. */
 static int
-s_diag_msg(gw_diag_t *diag, const char *rule, const char *code, const char *path,
-           const void *cls, const char *text)
+s_diag_msg(gw_diag_t *diag, const char *rule, const char *code, const char *path, const void *cls,
+           const char *text)
 {
     if (gw_diag_add(diag, GW_LEVEL_CROSS, rule, code, path, 0, cls, "%s", text) != GW_OK) {
         gw_log(GW_LOG_ERROR, "declaratie_nomem", "rule=%s", rule);
@@ -779,8 +785,7 @@ s_check_link(const s_decl_t *m, gw_diag_t *diag)
         v = GW_VERDICT_REJECT;
     }
     if (m->d && strcmp(s_str(m->d->DeclaratieNummer), m->b_nummer) != 0) {
-        if (!s_diag_msg(diag, "TR376", "0001", "/Bericht/DeclaratieAntwoord/DeclaratieNummer",
-                        m->d,
+        if (!s_diag_msg(diag, "TR376", "0001", "/Bericht/DeclaratieAntwoord/DeclaratieNummer", m->d,
                         "Het DeclaratieNummer komt niet overeen met het DeclaratieNummer van de "
                         "gerelateerde Declaratie")) {
             return GW_VERDICT_ERROR;
@@ -839,8 +844,8 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
         }
     }
     if (rc != SQLITE_DONE) {
-        gw_log(GW_LOG_ERROR, "declaratie_sqlite", "step=lookup type=%s rc=%d err=\"%s\"", type,
-               rc, sqlite3_errmsg(ctx->db));
+        gw_log(GW_LOG_ERROR, "declaratie_sqlite", "step=lookup type=%s rc=%d err=\"%s\"", type, rc,
+               sqlite3_errmsg(ctx->db));
         s_forget(st); /* re-prepare (and re-create the tables) on the next message */
         return GW_VERDICT_ERROR;
     }
@@ -876,7 +881,8 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
         } else if ((sub = s_differs(x)) != NULL) {
             static const s_fail_t tr367 = {"TR367", "9367", "",
                                            "Waarde komt niet overeen met de waarde uit het "
-                                           "declaratiebericht (gerelateerd op ProductReferentie)", 0};
+                                           "declaratiebericht (gerelateerd op ProductReferentie)",
+                                           0};
             f = &tr367;
         }
         if (!f) {
@@ -906,8 +912,11 @@ s_bind_bericht(sqlite3_stmt *s, const s_decl_t *m)
     const gw_bericht_identificatie_t *bi = m->h->BerichtIdentificatie;
     const gw_xsd_versie_t *xv = m->h->XsdVersie;
     int rc = s_bind_party(s, m);
-    const char *txt[] = {bi ? bi->Identificatie : NULL, bi ? bi->Dagtekening : NULL, m->gemeente,
-                         m->d->DeclaratieNummer,     xv ? xv->BasisschemaXsdVersie : NULL,
+    const char *txt[] = {bi ? bi->Identificatie : NULL,
+                         bi ? bi->Dagtekening : NULL,
+                         m->gemeente,
+                         m->d->DeclaratieNummer,
+                         xv ? xv->BasisschemaXsdVersie : NULL,
                          xv ? xv->BerichtXsdVersie : NULL};
     for (int i = 0; rc == SQLITE_OK && i < 6; i++) {
         rc = sqlite3_bind_text(s, 3 + i, s_str(txt[i]), -1, SQLITE_STATIC);
@@ -1098,8 +1107,8 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
             }
         }
         if (src != SQLITE_DONE) {
-            gw_log(GW_LOG_ERROR, "declaratie_sqlite", "step=record type=%s rc=%d err=\"%s\"",
-                   type, src, sqlite3_errmsg(ctx->db));
+            gw_log(GW_LOG_ERROR, "declaratie_sqlite", "step=record type=%s rc=%d err=\"%s\"", type,
+                   src, sqlite3_errmsg(ctx->db));
             s_forget(st);
             return gw_fsql_rc(src);
         }

@@ -53,28 +53,28 @@
 #include "filter_registry.h"
 #include "filter_sql.h"
 
-static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS toewijzing_product("
-                                  " family INTEGER NOT NULL,"
-                                  " gemeente TEXT NOT NULL,"
-                                  " nummer INTEGER NOT NULL,"
-                                  " aanbieder TEXT NOT NULL,"
-                                  " bsn TEXT NOT NULL,"
-                                  " categorie TEXT,"
-                                  " code TEXT,"
-                                  " ingangsdatum TEXT NOT NULL,"
-                                  " einddatum TEXT,"
-                                  " redenwijziging TEXT,"
-                                  " volume TEXT,"
-                                  " eenheid TEXT,"
-                                  " frequentie TEXT,"
-                                  " budget TEXT,"
-                                  " toewijzingsdatum TEXT NOT NULL,"
-                                  " toewijzingstijd TEXT NOT NULL,"
-                                  " stamp TEXT NOT NULL,"
-                                  " PRIMARY KEY(family, gemeente, nummer));"
-                                  "CREATE INDEX IF NOT EXISTS toewijzing_product_client"
-                                  " ON toewijzing_product(family, gemeente, bsn);"
-                                  GW_FSQL_DECLARATIE_DDL;
+static const char s_sql_table[] =
+    "CREATE TABLE IF NOT EXISTS toewijzing_product("
+    " family INTEGER NOT NULL,"
+    " gemeente TEXT NOT NULL,"
+    " nummer INTEGER NOT NULL,"
+    " aanbieder TEXT NOT NULL,"
+    " bsn TEXT NOT NULL,"
+    " categorie TEXT,"
+    " code TEXT,"
+    " ingangsdatum TEXT NOT NULL,"
+    " einddatum TEXT,"
+    " redenwijziging TEXT,"
+    " volume TEXT,"
+    " eenheid TEXT,"
+    " frequentie TEXT,"
+    " budget TEXT,"
+    " toewijzingsdatum TEXT NOT NULL,"
+    " toewijzingstijd TEXT NOT NULL,"
+    " stamp TEXT NOT NULL,"
+    " PRIMARY KEY(family, gemeente, nummer));"
+    "CREATE INDEX IF NOT EXISTS toewijzing_product_client"
+    " ON toewijzing_product(family, gemeente, bsn);" GW_FSQL_DECLARATIE_DDL;
 static const char s_sql_find[] =
     "SELECT aanbieder, bsn, categorie, code, ingangsdatum, einddatum, redenwijziging, eenheid,"
     " volume, frequentie, budget"
@@ -774,8 +774,7 @@ s_msg_net(const s_mindex_t *ix, const s_dkey_t *k, const char *t, s_net_t *net)
             hi = mid;
         }
     }
-    for (size_t i = lo; i < ix->n && ix->v[i].nummer == k->nummer && ix->v[i].begin <= k->we;
-         i++) {
+    for (size_t i = lo; i < ix->n && ix->v[i].nummer == k->nummer && ix->v[i].begin <= k->we; i++) {
         net->volume += ix->v[i].volume * s_unit(ix->v[i].eenheid, t);
         net->bedrag += ix->v[i].bedrag;
     }
@@ -819,8 +818,7 @@ s_check_volume(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, s_mindex_t *ix, 
         (row->einddatum[0] && gw_model_date(row->einddatum, &te) != GW_OK)) {
         return GW_OK;
     }
-    s_dkey_t k = {(int)msg->type->family, h->Afzender, h->Ontvanger, nummer, INT32_MIN,
-                  INT32_MAX};
+    s_dkey_t k = {(int)msg->type->family, h->Afzender, h->Ontvanger, nummer, INT32_MIN, INT32_MAX};
     int64_t mul = strcmp(row->eenheid, "04") == 0 ? 60 : 1;
     if (omvang) {
         int64_t unit = s_unit(s_str(p->Eenheid), row->eenheid);
@@ -882,8 +880,8 @@ s_check_month(s_prest_t *pc, const s_row_t *row, int32_t pb, int32_t pe)
                      "Ingangsdatum van de toewijzing ligt niet later in deze maand");
     }
     s_month(pe, &first, &last);
-    int earlier = row->einddatum[0] && gw_model_date(row->einddatum, &te) == GW_OK &&
-                  te >= first && te < last;
+    int earlier = row->einddatum[0] && gw_model_date(row->einddatum, &te) == GW_OK && te >= first &&
+                  te < last;
     if (pe != last && !earlier) {
         s_prest_diag(pc, "TR388", "9388", "ProductPeriode/Einddatum", 0,
                      "Einddatum van de ProductPeriode is niet laatste dag van de kalendermaand en "
@@ -1225,9 +1223,8 @@ s_check_tr361(gw_diag_t *diag, const s_span_t *v, size_t n)
             continue;
         }
         for (size_t i = 0; i < j; i++) {
-            if (strcmp(v[i].categorie, v[j].categorie) == 0 &&
-                strcmp(v[i].code, v[j].code) == 0 && v[i].begin <= v[j].end &&
-                v[j].begin <= v[i].end) {
+            if (strcmp(v[i].categorie, v[j].categorie) == 0 && strcmp(v[i].code, v[j].code) == 0 &&
+                v[i].begin <= v[j].end && v[j].begin <= v[i].end) {
                 if (!s_diag(diag, "TR361", "9361", v[j].path, v[j].cls,
                             "Het product komt vaker voor met overlappende zorgperiodes")) {
                     return -1;
@@ -1323,8 +1320,7 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
                 s_find(st, db, family, h->Ontvanger, nummer, &row, &found) != GW_OK) {
                 return GW_VERDICT_ERROR;
             }
-            if (found && strcmp(row.aanbieder, h->Afzender) == 0 &&
-                strcmp(row.bsn, c->Bsn) != 0) {
+            if (found && strcmp(row.aanbieder, h->Afzender) == 0 && strcmp(row.bsn, c->Bsn) != 0) {
                 if (!s_diag(diag, "TR304", "8187", "/Bericht/Client/Bsn", vp,
                             "Bsn moet overeenkomen met Bsn van een Client (de toewijzing met dit "
                             "ToewijzingNummer hoort niet bij deze client)")) {
@@ -1367,8 +1363,8 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
         sp->categorie = vp->Product->Categorie;
         sp->code = s_str(vp->Product->Code);
         sp->cls = vp;
-        snprintf(sp->path, sizeof(sp->path), "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]",
-                 i + 1);
+        snprintf(sp->path, sizeof(sp->path),
+                 "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]", i + 1);
         nspans++;
     }
     int r361 = s_check_tr361(diag, spans, nspans);

@@ -15,14 +15,13 @@
 
 #include "gw/arena.h"
 
+#include "filter_env.h"
 #include "gw_chain.h"
 #include "unittest.h"
 
-#include "filter_env.h"
-
-#define T_P    "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie"
-#define T_A    "/Bericht/DeclaratieAntwoord/Clienten/Client[1]/Prestaties/Prestatie"
-#define T_REF  "/ProductReferentie/ReferentieNummer"
+#define T_P     "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie"
+#define T_A     "/Bericht/DeclaratieAntwoord/Clienten/Client[1]/Prestaties/Prestatie"
+#define T_REF   "/ProductReferentie/ReferentieNummer"
 #define T_VORIG "/ProductReferentie/VorigReferentieNummer"
 
 static gw_codec_t *s_codec;
@@ -57,8 +56,8 @@ s_pass(ft_env_t *env, const gw_msg_t *msg)
 static gw_declaratie_t *
 s_decl(const gw_msg_t *m)
 {
-    gw_declaratie_t *d = m->bericht->Declaratie ? m->bericht->Declaratie
-                                                : m->bericht->DeclaratieAntwoord;
+    gw_declaratie_t *d =
+        m->bericht->Declaratie ? m->bericht->Declaratie : m->bericht->DeclaratieAntwoord;
     assert_non_null(d);
     return d;
 }
@@ -418,8 +417,7 @@ test_declaratie_tr337_tr371_tr376_answer_links(void **state)
     h->XsdVersieDeclaratie->BerichtXsdVersie = "1.0.0";
     /* TR376: DeclaratieNummer is the 323's. */
     s_decl(a)->DeclaratieNummer = "DEC202603009";
-    s_reject(&env, a, "TR376", "0001", "/Bericht/DeclaratieAntwoord/DeclaratieNummer",
-             s_decl(a));
+    s_reject(&env, a, "TR376", "0001", "/Bericht/DeclaratieAntwoord/DeclaratieNummer", s_decl(a));
     s_decl(a)->DeclaratieNummer = "DEC202603001";
     s_pass(&env, a);
     gw_msg_destroy(&d);
@@ -576,8 +574,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_declaratie_tr304_answer_bsn, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_tr337_tr371_tr376_answer_links, s_setup,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr318_periode_follows, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr318_periode_follows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_tr319_productperiode_voorgaand, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, s_setup, s_teardown),

@@ -14,10 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "filter_env.h"
 #include "gw_chain.h"
 #include "unittest.h"
-
-#include "filter_env.h"
 
 
 static gw_codec_t *s_codec;
@@ -986,7 +985,7 @@ test_toewijzing_tr322_running_total_net_of_credits(void **state)
 {
     (void)state;
     t_323_t t;
-    s_decl_begin(&t, "tr322.db", m_totaal_20); /* 20 uur in total */
+    s_decl_begin(&t, "tr322.db", m_totaal_20);      /* 20 uur in total */
     s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
     s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
     /* April 12 on top of March 14 is 26; with March credited it is 12. */
@@ -999,7 +998,7 @@ test_toewijzing_tr322_per_month_net_of_credits(void **state)
 {
     (void)state;
     t_323_t t;
-    s_decl_begin(&t, "tr322m.db", NULL); /* 16 uur per maand */
+    s_decl_begin(&t, "tr322m.db", NULL);            /* 16 uur per maand */
     s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
     s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
     /* A second debet of 16 for March in the April declaratie: 14 + 16 > 16 ... */
@@ -1032,7 +1031,7 @@ test_toewijzing_tr369_budget(void **state)
 {
     (void)state;
     t_323_t t;
-    s_decl_begin(&t, "tr369.db", m_budget); /* Budget 200000 eurocent, no Omvang */
+    s_decl_begin(&t, "tr369.db", m_budget);         /* Budget 200000 eurocent, no Omvang */
     s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 137900 */
     s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx);
     /* April 118800 on top is 256700; with March credited it is 118800. */
@@ -1098,8 +1097,8 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr321_volume_of_one_prestatie, s_setup,
                                         s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits,
-                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr322_per_month_net_of_credits, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr369_budget, s_setup, s_teardown),
