@@ -75,6 +75,10 @@
 
 static const char s_sql_table[] = GW_FSQL_DECLARATIE_DDL;
 
+/* The statements name the secondary index they are written for (INDEXED BY): without
+ * statistics SQLite may otherwise walk the primary key's (family, aanbieder) prefix, every
+ * Prestatie of the aanbieder, instead. */
+
 enum {
     S_FIND_NUMMER,   /* TR333 */
     S_FIND_REF,      /* TR314, TR323, TR304 (325), TR366, TR367 */
@@ -92,21 +96,27 @@ enum {
 };
 
 static const char *const s_sql[S_NSTMT] = {
-    [S_FIND_NUMMER] = "SELECT 1 FROM declaratie_bericht WHERE family = ?1 AND aanbieder = ?2"
+    [S_FIND_NUMMER] = "SELECT 1 FROM declaratie_bericht INDEXED BY declaratie_bericht_nummer"
+                      " WHERE family = ?1 AND aanbieder = ?2"
                       " AND nummer = ?3 AND afgewezen = 0 LIMIT 1",
     [S_FIND_REF] = "SELECT dc, twnr, categorie, code, begin, eind, volume, eenheid, bedrag, bsn,"
                    " status FROM declaratie_prestatie WHERE family = ?1 AND aanbieder = ?2"
                    " AND refnr = ?3",
-    [S_FIND_CREDIT] = "SELECT 1 FROM declaratie_prestatie WHERE family = ?1 AND aanbieder = ?2"
-                      " AND vorig = ?3 AND dc = 'C' AND status <> 2 LIMIT 1",
-    [S_FIND_DEBETS] = "SELECT d.refnr FROM declaratie_prestatie d WHERE d.family = ?1"
-                      " AND d.aanbieder = ?2 AND d.dc = 'D' AND d.twnr = ?3 AND d.categorie = ?4"
-                      " AND d.code = ?5 AND d.begin = ?6 AND d.eind = ?7 AND d.status <> 2"
-                      " AND NOT EXISTS(SELECT 1 FROM declaratie_prestatie c"
-                      " WHERE c.family = d.family AND c.aanbieder = d.aanbieder"
-                      " AND c.vorig = d.refnr AND c.dc = 'C' AND c.status <> 2)",
-    [S_LAST_PERIODE] = "SELECT MAX(eind) FROM declaratie_bericht WHERE family = ?1"
-                       " AND aanbieder = ?2 AND gemeente = ?3 AND afgewezen = 0",
+    [S_FIND_CREDIT] =
+        "SELECT 1 FROM declaratie_prestatie INDEXED BY declaratie_prestatie_vorig"
+        " WHERE family = ?1 AND aanbieder = ?2 AND vorig = ?3 AND dc = 'C' AND status <> 2 LIMIT 1",
+    [S_FIND_DEBETS] =
+        "SELECT d.refnr FROM declaratie_prestatie d INDEXED BY declaratie_prestatie_key"
+        " WHERE d.family = ?1"
+        " AND d.aanbieder = ?2 AND d.dc = 'D' AND d.twnr = ?3 AND d.categorie = ?4"
+        " AND d.code = ?5 AND d.begin = ?6 AND d.eind = ?7 AND d.status <> 2"
+        " AND NOT EXISTS(SELECT 1 FROM declaratie_prestatie c INDEXED BY declaratie_prestatie_vorig"
+        " WHERE c.family = d.family AND c.aanbieder = d.aanbieder"
+        " AND c.vorig = d.refnr AND c.dc = 'C' AND c.status <> 2)",
+    [S_LAST_PERIODE] =
+        "SELECT MAX(eind) FROM declaratie_bericht INDEXED BY declaratie_bericht_periode"
+        " WHERE family = ?1"
+        " AND aanbieder = ?2 AND gemeente = ?3 AND afgewezen = 0",
     [S_FIND_BERICHT] = "SELECT dagtekening, nummer, xsd_basis, xsd_bericht FROM declaratie_bericht"
                        " WHERE family = ?1 AND aanbieder = ?2 AND ident = ?3 AND gemeente = ?4",
     [S_ADD_BERICHT] = "INSERT OR IGNORE INTO declaratie_bericht(family, aanbieder, ident,"
@@ -116,13 +126,15 @@ static const char *const s_sql[S_NSTMT] = {
                         " refnr, vorig, dc, twnr, categorie, code, begin, eind, volume, eenheid,"
                         " bedrag, declnr, ident, bsn) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
                         " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    [S_APPROVE] = "UPDATE declaratie_prestatie SET status = 1 WHERE family = ?1 AND aanbieder = ?2"
+    [S_APPROVE] = "UPDATE declaratie_prestatie INDEXED BY declaratie_prestatie_ident SET status = 1"
+                  " WHERE family = ?1 AND aanbieder = ?2"
                   " AND ident = ?3 AND gemeente = ?4 AND status = 0",
     [S_REJECT_ONE] = "UPDATE declaratie_prestatie SET status = 2 WHERE family = ?1"
                      " AND aanbieder = ?2 AND refnr = ?3 AND gemeente = ?4",
     [S_REJECT_ALL] = "UPDATE declaratie_bericht SET afgewezen = 1 WHERE family = ?1"
                      " AND aanbieder = ?2 AND ident = ?3 AND gemeente = ?4",
-    [S_DROP_ALL] = "DELETE FROM declaratie_prestatie WHERE family = ?1 AND aanbieder = ?2"
+    [S_DROP_ALL] = "DELETE FROM declaratie_prestatie INDEXED BY declaratie_prestatie_ident"
+                   " WHERE family = ?1 AND aanbieder = ?2"
                    " AND ident = ?3 AND gemeente = ?4",
 };
 

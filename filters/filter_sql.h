@@ -23,6 +23,10 @@
  * - declaratie_prestatie: one row per Prestatie of an accepted 323. status: 0 = no 325 yet,
  *   1 = goedgekeurd (the 325 answering the 323 did not list it), 2 = afgewezen (listed).
  * Dates are day numbers, amounts eurocents, twnr the ToewijzingNummer (-1 when absent).
+ * No migration: a store made by a build before declaratie_bericht existed has a
+ * declaratie_prestatie without bsn/status (and a declaratie_nummer table, now unused); the
+ * statements then fail to prepare and both filters answer ERROR until the filter tables
+ * declaratie_nummer and declaratie_prestatie are dropped (their state is lost).
  */
 #define GW_FSQL_DECLARATIE_DDL                                                                     \
     "CREATE TABLE IF NOT EXISTS declaratie_bericht("                                               \

@@ -109,14 +109,17 @@ static const char s_sql_upsert[] =
  * count negative (TR322, TR369). Reads the declaratie filter's table (filter_sql.h). */
 static const char s_sql_sum[] =
     "SELECT eenheid, SUM(CASE dc WHEN 'C' THEN -volume ELSE volume END),"
-    " SUM(CASE dc WHEN 'C' THEN -bedrag ELSE bedrag END) FROM declaratie_prestatie"
+    " SUM(CASE dc WHEN 'C' THEN -bedrag ELSE bedrag END)"
+    " FROM declaratie_prestatie INDEXED BY declaratie_prestatie_key"
     " WHERE family = ?1 AND aanbieder = ?2 AND twnr = ?3 AND gemeente = ?4 AND status <> 2"
     " AND begin BETWEEN ?5 AND ?6 GROUP BY eenheid";
 /* A goedgekeurde (status 1), not credited debet on one toewijzing (TR385). */
 static const char s_sql_approved[] =
-    "SELECT 1 FROM declaratie_prestatie d WHERE d.family = ?1 AND d.aanbieder = ?2"
+    "SELECT 1 FROM declaratie_prestatie d INDEXED BY declaratie_prestatie_key"
+    " WHERE d.family = ?1 AND d.aanbieder = ?2"
     " AND d.twnr = ?3 AND d.gemeente = ?4 AND d.dc = 'D' AND d.status = 1"
-    " AND NOT EXISTS(SELECT 1 FROM declaratie_prestatie c WHERE c.family = d.family"
+    " AND NOT EXISTS(SELECT 1 FROM declaratie_prestatie c INDEXED BY declaratie_prestatie_vorig"
+    " WHERE c.family = d.family"
     " AND c.aanbieder = d.aanbieder AND c.vorig = d.refnr AND c.dc = 'C' AND c.status <> 2)"
     " LIMIT 1";
 
