@@ -731,11 +731,12 @@ s_diag_msg(gw_diag_t *diag, const char *rule, const char *code, const char *path
  * - TR318 (8214): "Indien iedere DeclaratiePeriode zorg is geleverd, moet DeclaratiePeriode de
  *   kalendermaand volgend op voorgaande DeclaratiePeriode zijn." Whether care was delivered in
  *   every period cannot be known, so a gap (a month without declaratie) passes. What is
- *   rejected is a DeclaratiePeriode that does not lie after the latest stored one of this
- *   aanbieder at this gemeente: it begins on or before that one's Einddatum (the same month
- *   again, or an earlier one). A 323 rejected as a whole by its 325 does not count.
- *   Uncertain: the reading of the condition, and a second 323 for the same month (some
- *   parties split a month's prestaties over messages) is rejected too.
+ *   rejected is a DeclaratiePeriode that goes back: it ends before the latest stored one of
+ *   this aanbieder at this gemeente (an earlier month; CS340 makes every period one whole
+ *   month). A second 323 for the latest month passes: it is the same declaratieperiode, not a
+ *   "volgende" one, and the standard does not forbid several declaraties per period
+ *   (uncertain; a strict reading would refuse it). A 323 rejected as a whole by its 325 does
+ *   not count.
  */
 static gw_verdict_t
 s_check_declaratie(const s_decl_t *m, gw_diag_t *diag)
@@ -748,7 +749,7 @@ s_check_declaratie(const s_decl_t *m, gw_diag_t *diag)
         }
         v = GW_VERDICT_REJECT;
     }
-    if (m->dp_ok && m->has_last && m->dp_begin <= m->last_end) {
+    if (m->dp_ok && m->has_last && m->dp_end < m->last_end) {
         if (!s_diag_msg(diag, "TR318", "8214", "/Bericht/Declaratie/DeclaratiePeriode", m->d,
                         "DeclaratiePeriode is niet de kalendermaand die volgt op voorgaande "
                         "DeclaratiePeriode")) {

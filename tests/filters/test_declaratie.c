@@ -434,39 +434,53 @@ test_declaratie_tr318_periode_follows(void **state)
     ft_env_t env;
     ft_env_open(&env, "declaratie", "tr318.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
-    s_pass(&env, m); /* March */
-    /* A new declaratie (number, reference) for March again, then for February. */
     gw_bericht_identificatie_t *bi = m->bericht->Header->BerichtIdentificatie;
+    gw_prestatie_t *p = s_prest(m, 0);
+    s_pass(&env, m); /* March */
+    /* A new declaratie (ident, number, reference) for February: before March. */
     bi->Identificatie = "JW323-000002";
-    s_decl(m)->DeclaratieNummer = "DEC202603002";
-    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026030002";
-    s_prest(m, 0)->ProductPeriode->Begindatum = "2026-02-01";
-    s_prest(m, 0)->ProductPeriode->Einddatum = "2026-02-28";
-    s_reject(&env, m, "TR318", "8214", "/Bericht/Declaratie/DeclaratiePeriode", s_decl(m));
+    s_decl(m)->DeclaratieNummer = "DEC202602001";
+    p->ProductReferentie->ReferentieNummer = "JPR2026020001";
+    p->ProductPeriode->Begindatum = "2026-02-01";
+    p->ProductPeriode->Einddatum = "2026-02-28";
     s_periode(m, "2026-02-01", "2026-02-28");
     s_reject(&env, m, "TR318", "8214", "/Bericht/Declaratie/DeclaratiePeriode", s_decl(m));
-    /* May after March: a month without care in between is allowed. */
+    /* March again (a second declaratie for the same month, here with February achteraf)
+     * passes; so does May after March (a month without care in between). */
+    s_periode(m, "2026-03-01", "2026-03-31");
+    s_pass(&env, m);
+    bi->Identificatie = "JW323-000003";
+    s_decl(m)->DeclaratieNummer = "DEC202605001";
+    p->ProductReferentie->ReferentieNummer = "JPR2026050001";
+    p->ProductPeriode->Begindatum = "2026-05-01";
+    p->ProductPeriode->Einddatum = "2026-05-31";
     s_periode(m, "2026-05-01", "2026-05-31");
     s_pass(&env, m);
 
-    /* A 323 the 325 rejects as a whole (header-only 0001) counts as not sent: its month may
-     * be declared again, and its numbers are free. */
+    /* The 325 rejects the May 323 as a whole (header-only 0001): it counts as not sent, so
+     * April may follow March. */
     gw_msg_t *a = s_fixture("valid/jw325.xml");
     const char *code0001[] = {"0001"};
-    a->bericht->Header->DeclaratieIdentificatie->Identificatie = "JW323-000002";
+    a->bericht->Header->DeclaratieIdentificatie->Identificatie = "JW323-000003";
     a->bericht->Header->DeclaratieIdentificatie->Dagtekening = "2026-04-03";
     a->bericht->Header->RetourCode.v = code0001;
     a->bericht->Header->RetourCode.n = 1;
     a->bericht->DeclaratieAntwoord = NULL;
-    s_pass(&env, a); /* JW323-000002 (DEC202603002, May) is afgewezen */
-    bi->Identificatie = "JW323-000003";
-    s_pass(&env, m);
-    /* ... and the resent one counts: May again is refused. */
+    s_pass(&env, a);
     bi->Identificatie = "JW323-000004";
-    s_decl(m)->DeclaratieNummer = "DEC202605009";
-    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026050009";
-    s_prest(m, 0)->ProductPeriode->Begindatum = "2026-01-01";
-    s_prest(m, 0)->ProductPeriode->Einddatum = "2026-01-31";
+    s_decl(m)->DeclaratieNummer = "DEC202604001";
+    p->ProductReferentie->ReferentieNummer = "JPR2026040001";
+    p->ProductPeriode->Begindatum = "2026-04-01";
+    p->ProductPeriode->Einddatum = "2026-04-30";
+    s_periode(m, "2026-04-01", "2026-04-30");
+    s_pass(&env, m);
+    /* ... and April counts: February again is refused. */
+    bi->Identificatie = "JW323-000005";
+    s_decl(m)->DeclaratieNummer = "DEC202602002";
+    p->ProductReferentie->ReferentieNummer = "JPR2026020002";
+    p->ProductPeriode->Begindatum = "2026-01-01";
+    p->ProductPeriode->Einddatum = "2026-01-31";
+    s_periode(m, "2026-02-01", "2026-02-28");
     s_reject(&env, m, "TR318", "8214", "/Bericht/Declaratie/DeclaratiePeriode", s_decl(m));
     gw_msg_destroy(&a);
     gw_msg_destroy(&m);
