@@ -765,7 +765,9 @@ s_msg_index(s_mindex_t *ix, const gw_declaratie_t *d, gw_arena_t *arena)
             ix->n++;
         }
     }
-    qsort(ix->v, ix->n, sizeof(*ix->v), s_cmp_mp);
+    if (ix->n > 1) {
+        qsort(ix->v, ix->n, sizeof(*ix->v), s_cmp_mp);
+    }
     ix->built = 1;
     return GW_OK;
 }
