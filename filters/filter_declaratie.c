@@ -1088,7 +1088,9 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
     if (rc != GW_OK) {
         return rc;
     }
-    /* The writes, in order: (statement, Prestatie index or -1). */
+    /* The writes, in order. 323: the Declaratie (i = 0), then Prestatie i - 1. 325: the outcome
+     * on the whole 323 (i = 0: approve all, or reject all and, i = 1, forget its Prestaties),
+     * then each listed Prestatie i - 1 as afgewezen. */
     int whole = !m.is_323 && s_whole_rejected(&m);
     size_t nw = m.n + 2;
     for (size_t i = 0; i < nw; i++) {
