@@ -27,7 +27,7 @@
  *
  * usage: bench_broker [--gateway PATH] [--quick] [--senders N] [--recipients M]
  *                     [--window W] [--rate R] [--secs S] [--fixture FILE]
- *                     [--log LEVEL] [--sync-normal] [--keep] [--curve]
+ *                     [--log LEVEL] [--sync-normal] [--keep] [--encrypt] [--curve]
  *   (the gateway path may also come from $IJWGW)
  *
  * --curve: after the plain run, the warm-up and throughput phases again on a second
@@ -62,6 +62,8 @@
 #include "gw/keys.h"
 #include "gw/proto.h"
 
+#include "gw_crypt.h"
+
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
 #endif
@@ -73,9 +75,11 @@
 #define DRAIN_TIMEOUT_NS (15 * NS)
 #define NS               1000000000LL
 
-enum { PH_WARM, PH_TPUT, PH_LAT, NPHASE };
-static const char s_phase_letter[NPHASE] = {'W', 'T', 'L'};
-static const char *const s_phase_name[NPHASE] = {"warm-up", "throughput", "latency"};
+enum { PH_WARM, PH_TPUT, PH_LAT, PH_ENC, NPHASE };
+static const char s_phase_letter[NPHASE] = {'W', 'T', 'L', 'E'};
+static const char *const s_phase_name[NPHASE] = {"warm-up", "throughput", "latency",
+                                                 "throughput, encrypted at rest"};
+#define TARGET_ENC_RATIO 0.70 /* at-rest encryption may cost at most 30% of throughput */
 
 typedef struct opts {
     const char *gateway; /* ijwgw binary */
@@ -92,6 +96,8 @@ typedef struct opts {
     int sync_normal;     /* store synchronous=NORMAL instead of FULL */
     int keep;            /* keep the temp folder (store, config, log) */
     int curve;           /* also measure throughput with CURVE on */
+    int encrypt;         /* --encrypt: after the latency phase, turn store_key on (SIGHUP)
+                            and run the throughput phase again: on vs off, same run */
 } opts_t;
 
 /* A JW301 prepared for one (sender, recipient) pair: Afzender and Ontvanger
@@ -143,6 +149,7 @@ struct bench {
     _Atomic int stop; /* recipients: leave */
     int curve;        /* the gateway being run has CURVE on */
     char server_pub[GW_KEY_Z85_LEN + 1];
+    int enc_on;       /* the config written next has store_key */
 };
 
 static int64_t
@@ -498,6 +505,9 @@ s_write_config(bench_t *b, const char *path)
         fprintf(f, "    curve = on\n    server_key = %s/server.key\n    party_keys = %s/keys\n",
                 b->dir, b->dir);
     }
+    if (b->enc_on) {
+        fprintf(f, "    store_key = %s/store.key\n", b->dir);
+    }
     for (int i = 0; i < b->o.senders; i++) {
         fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n",
                 b->snd[i].code, i);
@@ -507,6 +517,43 @@ s_write_config(bench_t *b, const char *path)
                 b->rcp[i].code, i);
     }
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* --encrypt: a key file, the config with store_key, SIGHUP; wait until the gateway logs
+ * the key (gw_broker.c reads store_key at every reload). */
+static int
+s_encrypt_on(bench_t *b)
+{
+    char key[600], cfg[512], logp[512];
+    snprintf(key, sizeof(key), "%s/store.key", b->dir);
+    snprintf(cfg, sizeof(cfg), "%s/ijwgw.conf", b->dir);
+    snprintf(logp, sizeof(logp), "%s/ijwgw.log", b->dir);
+    char *err = NULL;
+    if (gw_keyring_create(key, &err) != GW_OK) {
+        fprintf(stderr, "bench: %s\n", err ? err : "cannot create the store key");
+        gw_free(err);
+        return -1;
+    }
+    b->enc_on = 1;
+    if (s_write_config(b, cfg) != 0 || kill(b->gw_pid, SIGHUP) != 0) {
+        return -1;
+    }
+    if (b->o.log && strcmp(b->o.log, "info") != 0 && strcmp(b->o.log, "debug") != 0) {
+        s_sleep_ns(NS); /* the INFO line below is not logged: give the reload a second */
+        return 0;
+    }
+    for (int i = 0; i < 500; i++) {
+        size_t len = 0;
+        char *text = s_read(logp, &len);
+        int on = text && strstr(text, "store_key file=") != NULL;
+        free(text);
+        if (on) {
+            return 0;
+        }
+        s_sleep_ns(NS / 100);
+    }
+    fprintf(stderr, "bench: the gateway did not turn store_key on after SIGHUP\n");
+    return -1;
 }
 
 static pid_t
@@ -1099,6 +1146,7 @@ s_curve_run(bench_t *b, phase_result_t *res)
         return -1;
     }
     b->curve = 1;
+    b->enc_on = 0; /* compared with the plain run's throughput phase, store_key off */
     if (s_curve_keys(b) != 0) {
         fprintf(stderr, "bench: cannot make CURVE keys in %s\n", b->dir);
         return -1;
@@ -1169,6 +1217,8 @@ s_usage(FILE *f)
           "  --log LEVEL     gateway log level (IJWGW_LOG: error|warn|info|debug; default info)\n"
           "  --sync-normal   store synchronous=NORMAL instead of FULL\n"
           "  --keep          keep the temporary folder (config, store, gateway log)\n"
+          "  --encrypt       also measure throughput with payloads encrypted at rest\n"
+          "                  (store_key on after a reload; reported as a ratio to off)\n"
           "  --curve         also run the throughput phase with CurveZMQ on; print the ratio\n",
           f);
 }
@@ -1198,6 +1248,8 @@ s_parse_args(int argc, char **argv, opts_t *o)
             o->keep = 1;
         } else if (strcmp(a, "--curve") == 0) {
             o->curve = 1;
+        } else if (strcmp(a, "--encrypt") == 0) {
+            o->encrypt = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
             exit(0);
@@ -1307,6 +1359,7 @@ main(int argc, char **argv)
     b->cap[PH_WARM] = (size_t)(150000 * b->o.warm_secs) + (size_t)b->o.window + 16;
     b->cap[PH_TPUT] = (size_t)(150000 * b->o.tput_secs) + (size_t)b->o.window + 16;
     b->cap[PH_LAT] = (size_t)(per_sender_rate * b->o.lat_secs);
+    b->cap[PH_ENC] = b->o.encrypt ? b->cap[PH_TPUT] : 16;
     for (int ph = 0; ph < NPHASE; ph++) {
         for (int i = 0; i < b->o.senders; i++) {
             b->stamp[ph][i] = calloc(b->cap[ph], sizeof(**b->stamp[ph]));
@@ -1343,7 +1396,7 @@ main(int argc, char **argv)
     b->gw_pid = port > 0 ? s_spawn_gateway(b) : -1;
     pthread_t rth[MAX_PARTIES];
     int nrth = 0;
-    phase_result_t warm = {0}, tput = {0}, lat = {0};
+    phase_result_t warm = {0}, tput = {0}, lat = {0}, enc = {0};
     int run_ok = 0;
     double startup = 0;
     int64_t t_start = s_now_ns();
@@ -1370,6 +1423,10 @@ main(int argc, char **argv)
     if (s_run_phase(b, PH_WARM, 0, b->o.warm_secs, &warm) != 0 ||
         s_run_phase(b, PH_TPUT, 0, b->o.tput_secs, &tput) != 0 ||
         s_run_phase(b, PH_LAT, 1, b->o.lat_secs, &lat) != 0) {
+        goto out;
+    }
+    if (b->o.encrypt &&
+        (s_encrypt_on(b) != 0 || s_run_phase(b, PH_ENC, 0, b->o.tput_secs, &enc) != 0)) {
         goto out;
     }
     run_ok = 1;
@@ -1435,6 +1492,18 @@ out:
     if (lat.gw_cpu >= 0) {
         printf("%-52s %10.0f%%\n", "    gateway CPU at this load (of one core)",
                lat.gw_cpu / b->o.lat_secs * 100);
+    }
+    if (b->o.encrypt) {
+        printf("%-52s %10.0f/s\n", "(d) gateway, payloads AES-256-GCM encrypted at rest", enc.rate);
+        printf("%-52s %12.3f   %12s %4s\n", "    ratio encrypted / plain (same run)",
+               enc.rate / tput.rate, ">= 0.70", s_met(enc.rate >= TARGET_ENC_RATIO * tput.rate));
+        double enc_secs = (double)(enc.t_last - enc.t_first) / (double)NS;
+        if (enc.gw_cpu >= 0 && tput.gw_cpu >= 0 && enc.delivered > 0 && enc_secs > 0) {
+            printf("%-52s %10.1f us   (plain %.1f us; %.0f%% of one core)\n",
+                   "    gateway CPU per message, encrypted",
+                   enc.gw_cpu / (double)enc.delivered * 1e6,
+                   tput.gw_cpu / (double)tput.delivered * 1e6, enc.gw_cpu / enc_secs * 100);
+        }
     }
     if (gw_cpu_total >= 0) {
         printf("gateway CPU total %.2f s; run time %.1f s\n", gw_cpu_total,

@@ -9,8 +9,9 @@
  *                 ReferentieAanbieder, ToewijzingNummer and Bsn values, so every
  *                 filter does its real lookups and inserts and every message passes;
  *       and reports chain / pipeline per message (target <= 15 %).
- *   (b) growth    the toewijzing filter alone, on a JW323 (TR338 path) and a JW305
- *                 (TR019), with N synthetic toewijzingen in its table, for N = 10^3 ..
+ *   (b) growth    the toewijzing filter alone, on a JW323 (TR338 path), a JW305
+ *                 (TR019) and a JW317 (TR349: the client's actuele toewijzingen), with
+ *                 N synthetic toewijzingen in its table, for N = 10^3 ..
  *                 10^6 (10^7 with --full): per-lookup time, and last / first.
  * Rounds alternate and the best round of each counts (bench/README.md).
  *
@@ -178,8 +179,10 @@ s_rewrite(item_t *it, uint64_t k)
         case K_IDENT: /* LDT_IdentificatieBericht, max 12 */
             snprintf(s->buf, sizeof(s->buf), "B%011" PRIu64, k);
             break;
-        case K_BSN:
-            snprintf(s->buf, sizeof(s->buf), "%09" PRIu64, 100000000 + k % 800000000);
+        case K_BSN: /* apart from the growth state's Bsns (100000000 + i, i <= 10^7): a
+                       shared Bsn made a synthetic toewijzing an actuele one of the story's
+                       client, and its 317 failed TR349 */
+            snprintf(s->buf, sizeof(s->buf), "%09" PRIu64, 500000000 + k % 400000000);
             break;
         case K_REF: { /* "VOT-" / "WMO-VOW-" (up to the first digit) + story + the
                          original's last 4 (keeps the refs of one 315 apart) */
@@ -441,6 +444,9 @@ s_probe_init(probe_t *p, const char *name, gw_msg_t *msg)
             p->num[p->nnum++] = &c->StartProduct.v[i].ToewijzingNummer;
         }
     }
+    for (size_t i = 0; c->Verzoek && i < c->Verzoek->OngewijzigdProduct.n && p->nnum < 8; i++) {
+        p->num[p->nnum++] = &c->Verzoek->OngewijzigdProduct.v[i].ToewijzingNummer;
+    }
     *p->ontvanger = p->gem;
     *p->bsn = p->bsnbuf;
     for (size_t i = 0; i < p->nnum; i++) {
@@ -646,36 +652,39 @@ main(int argc, char **argv)
         }
         s_commit(st);
     }
-    probe_t p323, p305;
+    probe_t p323, p305, p317;
     s_probe_init(&p323, "JW323", items[4].msg);
     s_probe_init(&p305, "JW305", items[3].msg);
+    s_probe_init(&p317, "JW317", items[5].msg);
     uint64_t ns[5] = {1000, 10000, 100000, 1000000, 10000000};
     size_t npoints = full ? 5 : 4;
-    double t323[5], t305[5], fill_s[5];
+    double t323[5], t305[5], t317[5], fill_s[5];
     int64_t size_b[5];
     size_t refused = 0;
     uint64_t have = 1;
     double bsecs = secs * 0.25;
     printf("\n(b) toewijzing lookups vs state size (random iJw rows; best of 3 rounds of %.2f s)\n",
            bsecs);
-    printf("%12s %14s %14s %12s %10s\n", "toewijzingen", "JW323 TR338", "JW305 TR019", "on disk",
-           "fill");
+    printf("%12s %14s %14s %14s %12s %10s\n", "toewijzingen", "JW323 TR338", "JW305 TR019",
+           "JW317 TR349", "on disk", "fill");
     fflush(stdout);
     for (size_t k = 0; k < npoints; k++) {
         t0 = s_now();
         s_fill(st, have, ns[k] + 1, &proto);
         have = ns[k] + 1;
         fill_s[k] = s_now() - t0;
-        t323[k] = t305[k] = 1e9;
+        t323[k] = t305[k] = t317[k] = 1e9;
         for (int round = 0; round < 3; round++) {
             double a = s_lookup_time(chain, st, &p323, ns[k], diag, bsecs, &refused);
             double b = s_lookup_time(chain, st, &p305, ns[k], diag, bsecs, &refused);
+            double c = s_lookup_time(chain, st, &p317, ns[k], diag, bsecs, &refused);
             t323[k] = a < t323[k] ? a : t323[k];
             t305[k] = b < t305[k] ? b : t305[k];
+            t317[k] = c < t317[k] ? c : t317[k];
         }
         size_b[k] = gw_store_size(st);
-        printf("%12" PRIu64 " %11.2f us %11.2f us %9.1f MB %8.1f s\n", ns[k], t323[k] * 1e6,
-               t305[k] * 1e6, (double)size_b[k] / 1e6, fill_s[k]);
+        printf("%12" PRIu64 " %11.2f us %11.2f us %11.2f us %9.1f MB %8.1f s\n", ns[k],
+               t323[k] * 1e6, t305[k] * 1e6, t317[k] * 1e6, (double)size_b[k] / 1e6, fill_s[k]);
         fflush(stdout);
     }
     gw_chain_destroy(&chain);
@@ -685,6 +694,7 @@ main(int argc, char **argv)
 
     size_t last = npoints - 1;
     double g323 = t323[last] / t323[0], g305 = t305[last] / t305[0];
+    double g317 = t317[last] / t317[0];
     double gn = (double)ns[last] / (double)ns[0];
     /* O(log n): a B-tree lookup at 10^6 rows visits about twice the levels of one at 10^3,
      * plus the step where the table outgrows SQLite's page cache (reads then go to the OS
@@ -694,6 +704,8 @@ main(int argc, char **argv)
            s_met(g323 <= lim));
     printf("%-52s %9.2fx %8s%.0fx  %s\n", "growth JW305 last / first", g305, "<= ", lim,
            s_met(g305 <= lim));
+    printf("%-52s %9.2fx %8s%.0fx  %s\n", "growth JW317 last / first", g317, "<= ", lim,
+           s_met(g317 <= lim));
     printf("    state grew %.0fx (%" PRIu64 " -> %" PRIu64 " toewijzingen, %.1f -> %.1f MB); "
            "lookups refused: %zu (0 expected)\n",
            gn, ns[0], ns[last], (double)size_b[0] / 1e6, (double)size_b[last] / 1e6, refused);

@@ -291,6 +291,9 @@ typedef struct s_parser {
 
 static void s_err(s_parser_t *p, int line, const char *fmt, ...) GW_PRINTF(3, 4);
 
+static void s_err_in(s_parser_t *p, const char *file, int line, const char *fmt, va_list ap)
+    GW_PRINTF(4, 0);
+
 /* Append "file:line: text" (line 0: "file: text"). */
 static void
 s_err_in(s_parser_t *p, const char *file, int line, const char *fmt, va_list ap)

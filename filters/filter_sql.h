@@ -14,6 +14,65 @@
 
 #include "gw/filter.h"
 
+/*
+ * The declaratie filter's tables (filter_declaratie.c owns and writes them). The toewijzing
+ * filter reads declaratie_prestatie for the volume rules on the 323 and TR385 on the 301, so
+ * it runs this DDL too: with no declaratie filter in the chain the tables stay empty.
+ * - declaratie_bericht: one row per accepted 323 (TR333, TR318; TR337, TR371, TR376 on the
+ *   325). afgewezen = 1 once a 325 rejected the whole 323 ("telt als niet verzonden").
+ * - declaratie_prestatie: one row per Prestatie of an accepted 323. status: 0 = no 325 yet,
+ *   1 = goedgekeurd (the 325 answering the 323 did not list it), 2 = afgewezen (listed).
+ * Dates are day numbers, amounts eurocents, twnr the ToewijzingNummer (-1 when absent).
+ * No migration: a store made by a build before declaratie_bericht existed has a
+ * declaratie_prestatie without bsn/status (and a declaratie_nummer table, now unused); the
+ * statements then fail to prepare and both filters answer ERROR until the filter tables
+ * declaratie_nummer and declaratie_prestatie are dropped (their state is lost).
+ */
+#define GW_FSQL_DECLARATIE_DDL                                                                     \
+    "CREATE TABLE IF NOT EXISTS declaratie_bericht("                                               \
+    " family INTEGER NOT NULL,"                                                                    \
+    " aanbieder TEXT NOT NULL,"                                                                    \
+    " ident TEXT NOT NULL,"       /* BerichtIdentificatie/Identificatie */                         \
+    " dagtekening TEXT NOT NULL," /* BerichtIdentificatie/Dagtekening */                           \
+    " gemeente TEXT NOT NULL,"    /* the 323's Ontvanger */                                        \
+    " nummer TEXT NOT NULL,"      /* DeclaratieNummer */                                           \
+    " xsd_basis TEXT NOT NULL,"   /* XsdVersie/BasisschemaXsdVersie */                             \
+    " xsd_bericht TEXT NOT NULL," /* XsdVersie/BerichtXsdVersie */                                 \
+    " begin INTEGER NOT NULL,"    /* DeclaratiePeriode/Begindatum */                               \
+    " eind INTEGER NOT NULL,"     /* DeclaratiePeriode/Einddatum */                                \
+    " afgewezen INTEGER NOT NULL DEFAULT 0,"                                                       \
+    " PRIMARY KEY(family, aanbieder, ident));"                                                     \
+    "CREATE INDEX IF NOT EXISTS declaratie_bericht_nummer"                                         \
+    " ON declaratie_bericht(family, aanbieder, nummer);"                                           \
+    "CREATE INDEX IF NOT EXISTS declaratie_bericht_periode"                                        \
+    " ON declaratie_bericht(family, aanbieder, gemeente, afgewezen, eind);"                        \
+    "CREATE TABLE IF NOT EXISTS declaratie_prestatie("                                             \
+    " family INTEGER NOT NULL,"                                                                    \
+    " aanbieder TEXT NOT NULL,"                                                                    \
+    " gemeente TEXT NOT NULL,"                                                                     \
+    " refnr TEXT NOT NULL,"     /* ProductReferentie/ReferentieNummer */                           \
+    " vorig TEXT NOT NULL,"     /* VorigReferentieNummer, '' when absent */                        \
+    " dc TEXT NOT NULL,"        /* IngediendBedrag/DebetCredit: D or C */                          \
+    " twnr INTEGER NOT NULL,"   /* ToewijzingNummer */                                             \
+    " categorie TEXT NOT NULL," /* ProductCategorie */                                             \
+    " code TEXT NOT NULL,"      /* ProductCode, '' when absent */                                  \
+    " begin INTEGER NOT NULL,"  /* ProductPeriode/Begindatum */                                    \
+    " eind INTEGER NOT NULL,"   /* ProductPeriode/Einddatum */                                     \
+    " volume INTEGER NOT NULL," /* GeleverdVolume */                                               \
+    " eenheid TEXT NOT NULL,"   /* Eenheid */                                                      \
+    " bedrag INTEGER NOT NULL," /* IngediendBedrag/Bedrag */                                       \
+    " declnr TEXT NOT NULL,"    /* DeclaratieNummer */                                             \
+    " ident TEXT NOT NULL,"     /* the 323's BerichtIdentificatie/Identificatie */                 \
+    " bsn TEXT NOT NULL,"       /* the Client's Bsn (TR304 on the 325); never logged */            \
+    " status INTEGER NOT NULL DEFAULT 0,"                                                          \
+    " PRIMARY KEY(family, aanbieder, refnr));"                                                     \
+    "CREATE INDEX IF NOT EXISTS declaratie_prestatie_vorig"                                        \
+    " ON declaratie_prestatie(family, aanbieder, vorig);"                                          \
+    "CREATE INDEX IF NOT EXISTS declaratie_prestatie_key"                                          \
+    " ON declaratie_prestatie(family, aanbieder, twnr, categorie, code, begin, eind);"             \
+    "CREATE INDEX IF NOT EXISTS declaratie_prestatie_ident"                                        \
+    " ON declaratie_prestatie(family, aanbieder, ident);"
+
 typedef struct gw_fsql_stmt {
     sqlite3_stmt **slot; /* where the prepared statement lives in the filter's state */
     const char *sql;     /* its SQL */

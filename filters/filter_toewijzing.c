@@ -4,15 +4,21 @@
  * the cross-message rules that need them (spec §5.4):
  *
  * - 301: TR332 (9332) a ToewijzingNummer is unique per gemeente per wettelijk
- *   domein: the same number of this gemeente must not belong to another client.
+ *   domein: the same number of this gemeente must not belong to another client;
+ *   TR385 (9385) no RedenWijziging 13 on a toewijzing with goedgekeurde prestaties.
  * - 305/307: TR019 (9019) a StartProduct/StopProduct with a ToewijzingNummer
  *   relates to a stored toewijzing.
  * - 323: TR338 (9338), TR304 (8187), TR339 (9339), TR340 (9340), TR341 (9341),
- *   TR307 (9307), TR308 (9308) and TR384 (9384), per Prestatie.
+ *   TR307 (9307), TR308 (9308), TR384 (9384), TR387 (9387), TR388 (9388), TR321
+ *   (9321), TR322 (9322) and TR369 (9369), per Prestatie.
  * - 317 (verzoek om wijziging, VOW): TR349 (9349), TR350 (9350), TR351 (9351),
- *   TR357 (9357), TR373 (9373), TR375 (9375), TR412 (9412) and TR411 (9411),
- *   against the client's actuele toewijzingen (see s_check_317). A 317 records
- *   nothing.
+ *   TR357 (9357), TR373 (9373), TR375 (9375), TR412 (9412), TR411 (9411), TR304
+ *   (8187) and TR361 (9361), against the client's actuele toewijzingen (see
+ *   s_check_317). A 317 records nothing.
+ *
+ * TR322, TR369 and TR385 also read the Prestaties the declaratie filter records
+ * (table declaratie_prestatie, filter_sql.h; this filter creates the tables too,
+ * so it works without that filter, but then finds no Prestaties).
  *
  * Key of a stored toewijzing: (family, gemeente, ToewijzingNummer as a number).
  * The gemeente is the 301's Afzender and the aanbieder its Ontvanger; on 305,
@@ -35,48 +41,56 @@
  * table with it), as in filter_tr056.c.
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw/alloc.h"
+#include "gw/arena.h"
 #include "gw/log.h"
 
 #include "filter_registry.h"
 #include "filter_sql.h"
 
-static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS toewijzing_product("
-                                  " family INTEGER NOT NULL,"
-                                  " gemeente TEXT NOT NULL,"
-                                  " nummer INTEGER NOT NULL,"
-                                  " aanbieder TEXT NOT NULL,"
-                                  " bsn TEXT NOT NULL,"
-                                  " categorie TEXT,"
-                                  " code TEXT,"
-                                  " ingangsdatum TEXT NOT NULL,"
-                                  " einddatum TEXT,"
-                                  " redenwijziging TEXT,"
-                                  " volume TEXT,"
-                                  " eenheid TEXT,"
-                                  " frequentie TEXT,"
-                                  " budget TEXT,"
-                                  " toewijzingsdatum TEXT NOT NULL,"
-                                  " toewijzingstijd TEXT NOT NULL,"
-                                  " stamp TEXT NOT NULL,"
-                                  " PRIMARY KEY(family, gemeente, nummer));"
-                                  "CREATE INDEX IF NOT EXISTS toewijzing_product_client"
-                                  " ON toewijzing_product(family, gemeente, bsn)";
+static const char s_sql_table[] =
+    "CREATE TABLE IF NOT EXISTS toewijzing_product("
+    " family INTEGER NOT NULL,"
+    " gemeente TEXT NOT NULL,"
+    " nummer INTEGER NOT NULL,"
+    " aanbieder TEXT NOT NULL,"
+    " bsn TEXT NOT NULL,"
+    " categorie TEXT,"
+    " code TEXT,"
+    " ingangsdatum TEXT NOT NULL,"
+    " einddatum TEXT,"
+    " redenwijziging TEXT,"
+    " volume TEXT,"
+    " eenheid TEXT,"
+    " frequentie TEXT,"
+    " budget TEXT,"
+    " toewijzingsdatum TEXT NOT NULL,"
+    " toewijzingstijd TEXT NOT NULL,"
+    " stamp TEXT NOT NULL,"
+    " PRIMARY KEY(family, gemeente, nummer));"
+    "CREATE INDEX IF NOT EXISTS toewijzing_product_client"
+    " ON toewijzing_product(family, gemeente, bsn);" GW_FSQL_DECLARATIE_DDL;
 static const char s_sql_find[] =
     "SELECT aanbieder, bsn, categorie, code, ingangsdatum, einddatum, redenwijziging, eenheid,"
     " volume, frequentie, budget"
     " FROM toewijzing_product WHERE family = ?1 AND gemeente = ?2 AND nummer = ?3";
 /* The actuele toewijzingen of one client at one gemeente for one aanbieder (see s_actueel;
- * ?5 is the 317's Dagtekening; LDT_Datum text order is date order). */
+ * ?5 is the 317's Dagtekening; LDT_Datum text order is date order). Served by the client
+ * index, named: without statistics SQLite preferred the primary key on (family, gemeente),
+ * walking every toewijzing of the gemeente (with an ORDER BY to avoid a sort, or as a
+ * covering index in a WITHOUT ROWID table), a scan that grew with the gemeente. */
 static const char s_sql_actueel[] =
-    "SELECT nummer FROM toewijzing_product"
+    "SELECT nummer, aanbieder, bsn, categorie, code, ingangsdatum, einddatum, redenwijziging,"
+    " eenheid, volume, frequentie, budget FROM toewijzing_product"
+    " INDEXED BY toewijzing_product_client"
     " WHERE family = ?1 AND gemeente = ?2 AND bsn = ?3 AND aanbieder = ?4"
     " AND (redenwijziging IS NULL OR redenwijziging <> '13')"
-    " AND (einddatum IS NULL OR einddatum >= ?5)"
-    " ORDER BY nummer";
+    " AND (einddatum IS NULL OR einddatum >= ?5)";
 /* stamp: Toewijzingsdatum + Toewijzingstijd normalised so that text order is time order. */
 static const char s_sql_upsert[] =
     "INSERT INTO toewijzing_product(family, gemeente, nummer, aanbieder, bsn, categorie, code,"
@@ -92,11 +106,32 @@ static const char s_sql_upsert[] =
     " toewijzingstijd = excluded.toewijzingstijd, stamp = excluded.stamp"
     " WHERE excluded.stamp >= toewijzing_product.stamp";
 
+/* The net declared volume (per Eenheid) and amount on one toewijzing, over the Prestaties whose
+ * ProductPeriode begins in [?5, ?6], leaving out those the 325 rejected (status 2): credits
+ * count negative (TR322, TR369). Reads the declaratie filter's table (filter_sql.h). */
+static const char s_sql_sum[] =
+    "SELECT eenheid, SUM(CASE dc WHEN 'C' THEN -volume ELSE volume END),"
+    " SUM(CASE dc WHEN 'C' THEN -bedrag ELSE bedrag END)"
+    " FROM declaratie_prestatie INDEXED BY declaratie_prestatie_key"
+    " WHERE family = ?1 AND aanbieder = ?2 AND twnr = ?3 AND gemeente = ?4 AND status <> 2"
+    " AND begin BETWEEN ?5 AND ?6 GROUP BY eenheid";
+/* A goedgekeurde (status 1), not credited debet on one toewijzing (TR385). */
+static const char s_sql_approved[] =
+    "SELECT 1 FROM declaratie_prestatie d INDEXED BY declaratie_prestatie_key"
+    " WHERE d.family = ?1 AND d.aanbieder = ?2"
+    " AND d.twnr = ?3 AND d.gemeente = ?4 AND d.dc = 'D' AND d.status = 1"
+    " AND NOT EXISTS(SELECT 1 FROM declaratie_prestatie c INDEXED BY declaratie_prestatie_vorig"
+    " WHERE c.family = d.family"
+    " AND c.aanbieder = d.aanbieder AND c.vorig = d.refnr AND c.dc = 'C' AND c.status <> 2)"
+    " LIMIT 1";
+
 typedef struct s_state {
-    sqlite3 *db;           /* handle the statements were prepared on (borrowed) */
-    sqlite3_stmt *find;    /* s_sql_find */
-    sqlite3_stmt *upsert;  /* s_sql_upsert */
-    sqlite3_stmt *actueel; /* s_sql_actueel */
+    sqlite3 *db;            /* handle the statements were prepared on (borrowed) */
+    sqlite3_stmt *find;     /* s_sql_find */
+    sqlite3_stmt *upsert;   /* s_sql_upsert */
+    sqlite3_stmt *actueel;  /* s_sql_actueel */
+    sqlite3_stmt *sum;      /* s_sql_sum */
+    sqlite3_stmt *approved; /* s_sql_approved */
 } s_state_t;
 
 /* A stored toewijzing as the checks need it. Fields are "" when NULL in the store. */
@@ -114,7 +149,7 @@ typedef struct s_row {
     char budget[24];       /* Budget or "" */
 } s_row_t;
 
-#define S_NSTMTS 3
+#define S_NSTMTS 5
 
 /* The statement table of this state, for filter_sql.h. */
 static void
@@ -123,6 +158,8 @@ s_stmts(s_state_t *st, gw_fsql_stmt_t v[S_NSTMTS])
     v[0] = (gw_fsql_stmt_t){&st->find, s_sql_find};
     v[1] = (gw_fsql_stmt_t){&st->upsert, s_sql_upsert};
     v[2] = (gw_fsql_stmt_t){&st->actueel, s_sql_actueel};
+    v[3] = (gw_fsql_stmt_t){&st->sum, s_sql_sum};
+    v[4] = (gw_fsql_stmt_t){&st->approved, s_sql_approved};
 }
 
 static void
@@ -164,6 +201,23 @@ s_nummer(const char *s, int64_t *out)
     return s && gw_model_int(s, out) == GW_OK;
 }
 
+/* Read the columns of s_sql_find (from column `first` on) into row. */
+static void
+s_read_row(sqlite3_stmt *s, int first, s_row_t *row)
+{
+    s_col(s, first + 0, row->aanbieder, sizeof(row->aanbieder));
+    s_col(s, first + 1, row->bsn, sizeof(row->bsn));
+    s_col(s, first + 2, row->categorie, sizeof(row->categorie));
+    s_col(s, first + 3, row->code, sizeof(row->code));
+    s_col(s, first + 4, row->ingangsdatum, sizeof(row->ingangsdatum));
+    s_col(s, first + 5, row->einddatum, sizeof(row->einddatum));
+    s_col(s, first + 6, row->reden, sizeof(row->reden));
+    s_col(s, first + 7, row->eenheid, sizeof(row->eenheid));
+    s_col(s, first + 8, row->volume, sizeof(row->volume));
+    s_col(s, first + 9, row->frequentie, sizeof(row->frequentie));
+    s_col(s, first + 10, row->budget, sizeof(row->budget));
+}
+
 /* Look (family, gemeente, nummer) up once. @returns SQLITE_DONE (with *found and row) or
  * the SQLite error. */
 static int
@@ -181,17 +235,7 @@ s_find_once(s_state_t *st, int family, const char *gemeente, int64_t nummer, s_r
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st->find);
         if (rc == SQLITE_ROW) {
-            s_col(st->find, 0, row->aanbieder, sizeof(row->aanbieder));
-            s_col(st->find, 1, row->bsn, sizeof(row->bsn));
-            s_col(st->find, 2, row->categorie, sizeof(row->categorie));
-            s_col(st->find, 3, row->code, sizeof(row->code));
-            s_col(st->find, 4, row->ingangsdatum, sizeof(row->ingangsdatum));
-            s_col(st->find, 5, row->einddatum, sizeof(row->einddatum));
-            s_col(st->find, 6, row->reden, sizeof(row->reden));
-            s_col(st->find, 7, row->eenheid, sizeof(row->eenheid));
-            s_col(st->find, 8, row->volume, sizeof(row->volume));
-            s_col(st->find, 9, row->frequentie, sizeof(row->frequentie));
-            s_col(st->find, 10, row->budget, sizeof(row->budget));
+            s_read_row(st->find, 0, row);
             *found = 1;
             rc = SQLITE_DONE;
         }
@@ -223,6 +267,99 @@ s_find(s_state_t *st, sqlite3 *db, int family, const char *gemeente, int64_t num
         gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=find rc=%d err=\"%s\"", src,
                sqlite3_errmsg(db));
         s_forget(st); /* re-prepare (and re-create the table) on the next message */
+        return gw_fsql_rc(src);
+    }
+    return GW_OK;
+}
+
+/* ---- the declaratie filter's Prestaties (TR322, TR369, TR385) ---- */
+
+/* Which Prestaties: of one toewijzing, with a ProductPeriode beginning in [wb, we]. */
+typedef struct s_dkey {
+    int family;
+    const char *aanbieder; /* AGB code */
+    const char *gemeente;  /* gemeente code */
+    int64_t nummer;        /* ToewijzingNummer */
+    int32_t wb, we;        /* window on ProductPeriode/Begindatum (days) */
+} s_dkey_t;
+
+/* What they add up to. */
+typedef struct s_net {
+    int64_t volume; /* net GeleverdVolume, in the unit of s_unit (credits negative) */
+    int64_t bedrag; /* net IngediendBedrag, eurocents (credits negative) */
+    int found;      /* s_sql_approved: a row */
+} s_net_t;
+
+/* The factor that turns a volume in Eenheid e into the comparison unit of a toewijzing in
+ * Eenheid t: minutes when the toewijzing is in hours (04; IV081 lets an aanbieder declare
+ * hours in minutes, 01), else t itself. 0 when e does not fit t (TR341 reports that). */
+static int64_t
+s_unit(const char *e, const char *t)
+{
+    if (strcmp(t, "04") == 0) {
+        return strcmp(e, "01") == 0 ? 1 : strcmp(e, "04") == 0 ? 60 : 0;
+    }
+    return strcmp(e, t) == 0 ? 1 : 0;
+}
+
+/* Run s_sql_sum (approved 0, with the toewijzing's Eenheid t) or s_sql_approved once.
+ * @returns SQLITE_DONE (with *out) or the SQLite error. */
+static int
+s_dquery_once(s_state_t *st, int approved, const s_dkey_t *k, const char *t, s_net_t *out)
+{
+    sqlite3_stmt *s = approved ? st->approved : st->sum;
+    memset(out, 0, sizeof(*out));
+    int rc = sqlite3_bind_int(s, 1, k->family);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(s, 2, k->aanbieder, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_int64(s, 3, k->nummer);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(s, 4, k->gemeente, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK && !approved) {
+        rc = sqlite3_bind_int(s, 5, k->wb);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_bind_int(s, 6, k->we);
+        }
+    }
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && approved) {
+            out->found = 1;
+            rc = SQLITE_DONE;
+        } else if (rc == SQLITE_ROW) {
+            const unsigned char *e = sqlite3_column_text(s, 0);
+            out->volume += sqlite3_column_int64(s, 1) * s_unit(e ? (const char *)e : "", t);
+            out->bedrag += sqlite3_column_int64(s, 2);
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+/* s_dquery_once with the retry of s_find. @returns GW_OK (with *out) or a gw_rc_t. */
+static int
+s_dquery(s_state_t *st, sqlite3 *db, int approved, const s_dkey_t *k, const char *t, s_net_t *out)
+{
+    int rc = s_ready(st, db);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    int src = s_dquery_once(st, approved, k, t, out);
+    if (src != SQLITE_DONE) {
+        s_forget(st);
+        if (s_ready(st, db) == GW_OK) {
+            src = s_dquery_once(st, approved, k, t, out);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        gw_log(GW_LOG_ERROR, "toewijzing_sqlite", "step=prestaties rc=%d err=\"%s\"", src,
+               sqlite3_errmsg(db));
+        s_forget(st);
         return gw_fsql_rc(src);
     }
     return GW_OK;
@@ -334,6 +471,41 @@ s_diag(gw_diag_t *diag, const char *rule, const char *code, const char *path, co
 }
 
 /*
+ * TR385 (9385), 301: "Indien de toewijzing goedgekeurde (niet gecrediteerde) prestatiesregels
+ * met gelijk ToewijzingNummer heeft, is het niet toegestaan deze toewijzing te verwijderen met
+ * RedenWijziging waarde 13 (verwijderd)." Read against the declaratie filter's Prestaties
+ * (filter_sql.h): a debet on this ToewijzingNummer, declared by this aanbieder (Ontvanger) to
+ * this gemeente (Afzender), that the 325 on its 323 approved (status 1: goedgekeurd means a
+ * 325 was received that did not reject it; one still waiting for its 325 does not count),
+ * and that no credit (unless that credit was rejected) has credited. Needs the declaratie
+ * filter in the chain; without it nothing is ever goedgekeurd here.
+ * @returns 1 when reported, 0 when not, -1 on failure (logged).
+ */
+static int
+s_check_tr385(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, gw_diag_t *diag,
+              const gw_toegewezen_product_t *tp, size_t i, int64_t nummer)
+{
+    const gw_header_t *h = msg->bericht->Header;
+    s_dkey_t k = {(int)msg->type->family, h->Ontvanger, h->Afzender, nummer, 0, 0};
+    s_net_t net;
+    if (s_dquery(st, db, 1, &k, "", &net) != GW_OK) {
+        return -1;
+    }
+    if (!net.found) {
+        return 0;
+    }
+    char path[128];
+    snprintf(path, sizeof(path),
+             "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[%zu]/RedenWijziging", i + 1);
+    if (!s_diag(diag, "TR385", "9385", path, tp,
+                "De toewijzing heeft goedgekeurde, niet gecrediteerde prestaties en mag niet "
+                "verwijderd worden met RedenWijziging 13")) {
+        return -1;
+    }
+    return 1;
+}
+
+/*
  * TR332 (9332), 301: "Ieder ToegewezenProduct binnen één gemeente heeft een uniek nummer per
  * wettelijk domein." Read as: a ToewijzingNummer this gemeente already used (in this
  * family) must belong to the same client (Bsn). Resending the number for the same client is
@@ -361,6 +533,15 @@ s_check_301(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
         int found = 0;
         if (s_find(st, db, (int)msg->type->family, h->Afzender, nummer, &row, &found) != GW_OK) {
             return GW_VERDICT_ERROR;
+        }
+        if (tp->RedenWijziging && strcmp(tp->RedenWijziging, "13") == 0 && h->Ontvanger) {
+            int r = s_check_tr385(st, db, msg, diag, tp, i, nummer);
+            if (r < 0) {
+                return GW_VERDICT_ERROR;
+            }
+            if (r > 0) {
+                v = GW_VERDICT_REJECT;
+            }
         }
         if (!found || strcmp(row.bsn, c->Bsn) == 0) {
             continue;
@@ -468,6 +649,260 @@ s_prest_diag(s_prest_t *pc, const char *rule, const char *code, const char *sub,
     pc->rejected = 1;
 }
 
+/* ---- 323: the ProductPeriode's month and the volumes ---- */
+
+/* First and last day of the calendar month of day. */
+static void
+s_month(int32_t day, int32_t *first, int32_t *last)
+{
+    int y = 0, m = 0, d = 0;
+    gw_model_date_parts(day, &y, &m, &d);
+    *first = day - (d - 1);
+    *last = gw_model_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+}
+
+/* The Monday-to-Sunday week of a day number (1970-01-01 was a Thursday), rounding down. */
+static int64_t
+s_week(int32_t day)
+{
+    int64_t x = (int64_t)day + 3;
+    return x >= 0 ? x / 7 : -((-x + 6) / 7);
+}
+
+/*
+ * The volume an Omvang (Volume per Frequentie) allows over the days [b, e], in its own Eenheid;
+ * -1 when the Frequentie is not one of WMO757. The conversion follows IV076/IV077 ("Volume bij
+ * frequentie per week"), whose text is not in our reference: the reading chosen is the
+ * generous one, so that the gateway never refuses a volume the gemeente may accept:
+ * - 1 per dag: Volume for every day of [b, e];
+ * - 2 per week: Volume for every calendar week (Monday to Sunday) that [b, e] touches, even
+ *   partly (a 31-day month touches 5 or 6 weeks); uncertain, IV076/IV077 may prescribe a
+ *   pro-rata conversion (Volume x days / 7) that allows less;
+ * - 4 per maand: Volume for every calendar month [b, e] touches (not pro rata for a month the
+ *   toewijzing covers only partly; uncertain likewise);
+ * - 6 totaal binnen geldigheidsduur: Volume, once.
+ */
+static int64_t
+s_allowed(int64_t volume, const char *frequentie, int32_t b, int32_t e)
+{
+    if (strcmp(frequentie, "1") == 0) {
+        return volume * ((int64_t)e - b + 1);
+    }
+    if (strcmp(frequentie, "2") == 0) {
+        return volume * (s_week(e) - s_week(b) + 1);
+    }
+    if (strcmp(frequentie, "4") == 0) {
+        int by = 0, bm = 0, bd = 0, ey = 0, em = 0, ed = 0;
+        gw_model_date_parts(b, &by, &bm, &bd);
+        gw_model_date_parts(e, &ey, &em, &ed);
+        return volume * ((int64_t)(ey * 12 + em) - (by * 12 + bm) + 1);
+    }
+    if (strcmp(frequentie, "6") == 0) {
+        return volume;
+    }
+    return -1;
+}
+
+/* One Prestatie of the 323, parsed once for the volume rules (s_msg_index). */
+typedef struct s_mp {
+    int64_t nummer;      /* ToewijzingNummer */
+    int32_t begin;       /* ProductPeriode/Begindatum */
+    int64_t volume;      /* GeleverdVolume, negative for a credit */
+    int64_t bedrag;      /* IngediendBedrag/Bedrag, negative for a credit */
+    const char *eenheid; /* Eenheid ("" when absent) */
+} s_mp_t;
+
+/* This message's Prestaties, sorted by (nummer, begin), built on first need. */
+typedef struct s_mindex {
+    s_mp_t *v;
+    size_t n;
+    int built;
+} s_mindex_t;
+
+static int
+s_cmp_mp(const void *a, const void *b)
+{
+    const s_mp_t *x = a, *y = b;
+    if (x->nummer != y->nummer) {
+        return x->nummer < y->nummer ? -1 : 1;
+    }
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* Build ix from the 323 d (arena memory). @returns GW_OK or GW_ENOMEM. Prestaties whose
+ * fields do not parse are left out. */
+static int
+s_msg_index(s_mindex_t *ix, const gw_declaratie_t *d, gw_arena_t *arena)
+{
+    if (ix->built) {
+        return GW_OK;
+    }
+    size_t n = 0;
+    for (size_t ci = 0; ci < d->Client.n; ci++) {
+        n += d->Client.v[ci].Prestatie.n;
+    }
+    ix->v = n ? gw_arena_alloc(arena, n * sizeof(*ix->v)) : NULL;
+    if (n && !ix->v) {
+        return GW_ENOMEM;
+    }
+    for (size_t ci = 0; ci < d->Client.n; ci++) {
+        const gw_client_t *c = &d->Client.v[ci];
+        for (size_t pi = 0; pi < c->Prestatie.n; pi++) {
+            const gw_prestatie_t *p = &c->Prestatie.v[pi];
+            const gw_bedrag_t *ib = p->IngediendBedrag;
+            s_mp_t *x = &ix->v[ix->n];
+            if (!s_nummer(p->ToewijzingNummer, &x->nummer) || !p->ProductPeriode ||
+                gw_model_date(p->ProductPeriode->Begindatum, &x->begin) != GW_OK || !ib ||
+                gw_model_int(p->GeleverdVolume, &x->volume) != GW_OK ||
+                gw_model_int(ib->Bedrag, &x->bedrag) != GW_OK) {
+                continue;
+            }
+            if (strcmp(s_str(ib->DebetCredit), "C") == 0) {
+                x->volume = -x->volume;
+                x->bedrag = -x->bedrag;
+            }
+            x->eenheid = s_str(p->Eenheid);
+            ix->n++;
+        }
+    }
+    if (ix->n > 1) {
+        qsort(ix->v, ix->n, sizeof(*ix->v), s_cmp_mp);
+    }
+    ix->built = 1;
+    return GW_OK;
+}
+
+/* Add this message's Prestaties on toewijzing k->nummer whose ProductPeriode begins in the
+ * window of k to *net (volume in the unit of s_unit for Eenheid t, credits negative). A
+ * binary search and the matching run: no quadratic work on a large 323. */
+static void
+s_msg_net(const s_mindex_t *ix, const s_dkey_t *k, const char *t, s_net_t *net)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const s_mp_t *x = &ix->v[mid];
+        if (x->nummer < k->nummer || (x->nummer == k->nummer && x->begin < k->wb)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (size_t i = lo; i < ix->n && ix->v[i].nummer == k->nummer && ix->v[i].begin <= k->we; i++) {
+        net->volume += ix->v[i].volume * s_unit(ix->v[i].eenheid, t);
+        net->bedrag += ix->v[i].bedrag;
+    }
+}
+
+/*
+ * The volume rules on a debet Prestatie (pc, ProductPeriode [pb, pe]) whose toewijzing (row,
+ * number nummer) is this aanbieder's. Credits are not checked: they only lower the totals.
+ * Volumes compare in the toewijzing's Eenheid, or in minutes for an hour toewijzing (IV081);
+ * a Prestatie whose Eenheid does not fit (TR341) is not compared.
+ * - TR321 (9321): with an Omvang, GeleverdVolume fits what the Omvang allows over the
+ *   ProductPeriode (clipped to the toewijzing's period), see s_allowed.
+ * - TR322 (9322): with an Omvang, the net sum of GeleverdVolume of all Prestaties on this
+ *   toewijzing (stored ones of this aanbieder at this gemeente, minus those the 325 rejected,
+ *   credits subtracted, plus all of this message, credits too) fits the Omvang. For Frequentie
+ *   6 the sum runs over the whole toewijzing; for the others over the Prestaties beginning in
+ *   the calendar month of this one (a ProductPeriode lies within one month, OP367), against
+ *   what the Omvang allows over that month clipped to the toewijzing. Not reported when
+ *   TR321 already was.
+ * - TR369 (9369): with a Budget (then there is no Omvang, CD077/CD078), the net sum over the
+ *   whole toewijzing, computed likewise, fits the Budget. Uncertain: the rule says "de som van
+ *   GeleverdVolume", but Budget is an amount in eurocents and a volume in hours or pieces
+ *   cannot be compared with it; the net sum of IngediendBedrag (eurocents) is compared instead,
+ *   which for Eenheid 83 (euro's) is the delivered volume in money.
+ * @returns GW_OK, or a gw_rc_t when the store failed (logged).
+ */
+static int
+s_check_volume(s_state_t *st, sqlite3 *db, const gw_msg_t *msg, s_mindex_t *ix, s_prest_t *pc,
+               const s_row_t *row, int64_t nummer, int32_t pb, int32_t pe)
+{
+    const gw_prestatie_t *p = pc->p;
+    const gw_header_t *h = msg->bericht->Header;
+    if (!p->IngediendBedrag || strcmp(s_str(p->IngediendBedrag->DebetCredit), "D") != 0) {
+        return GW_OK;
+    }
+    int64_t tvol = 0, budget = 0, vol = 0;
+    int omvang = row->eenheid[0] && gw_model_int(row->volume, &tvol) == GW_OK;
+    int has_budget = !omvang && row->budget[0] && gw_model_int(row->budget, &budget) == GW_OK;
+    int32_t ti = 0, te = INT32_MAX;
+    if ((!omvang && !has_budget) || gw_model_date(row->ingangsdatum, &ti) != GW_OK ||
+        (row->einddatum[0] && gw_model_date(row->einddatum, &te) != GW_OK)) {
+        return GW_OK;
+    }
+    s_dkey_t k = {(int)msg->type->family, h->Afzender, h->Ontvanger, nummer, INT32_MIN, INT32_MAX};
+    int64_t mul = strcmp(row->eenheid, "04") == 0 ? 60 : 1;
+    if (omvang) {
+        int64_t unit = s_unit(s_str(p->Eenheid), row->eenheid);
+        if (unit == 0 || gw_model_int(p->GeleverdVolume, &vol) != GW_OK) {
+            return GW_OK;
+        }
+        int32_t b = pb > ti ? pb : ti, e = pe < te ? pe : te;
+        int64_t allowed = b <= e ? s_allowed(tvol, row->frequentie, b, e) : -1;
+        if (allowed >= 0 && vol * unit > allowed * mul) {
+            s_prest_diag(pc, "TR321", "9321", "GeleverdVolume", 0,
+                         "Het ingediende volume overschrijdt het toegewezen volume");
+            return GW_OK;
+        }
+        if (strcmp(row->frequentie, "6") != 0) {
+            s_month(pb, &k.wb, &k.we);
+        }
+    }
+    s_net_t net;
+    int rc = s_dquery(st, db, 0, &k, row->eenheid, &net);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    rc = s_msg_index(ix, msg->bericht->Declaratie, msg->arena);
+    if (rc != GW_OK) {
+        gw_log(GW_LOG_ERROR, "toewijzing_nomem", "type=%s", msg->type->name);
+        return rc;
+    }
+    s_msg_net(ix, &k, row->eenheid, &net);
+    if (omvang) {
+        int32_t b = k.wb > ti ? k.wb : ti, e = k.we < te ? k.we : te;
+        int64_t allowed = b <= e ? s_allowed(tvol, row->frequentie, b, e) : -1;
+        if (allowed >= 0 && net.volume > allowed * mul) {
+            s_prest_diag(pc, "TR322", "9322", "GeleverdVolume", 0,
+                         "De som van de ingediende volumes overschrijdt het toegewezen volume");
+        }
+    } else if (net.bedrag > budget) {
+        s_prest_diag(pc, "TR369", "9369", "IngediendBedrag/Bedrag", 0,
+                     "Budget is meegegeven, maar de som van de ingediende Prestaties past niet "
+                     "binnen het toegewezen Budget");
+    }
+    return GW_OK;
+}
+
+/*
+ * TR387 (9387) / TR388 (9388): the ProductPeriode begins on the first day of its calendar
+ * month unless the toewijzing's Ingangsdatum lies later in that month, and ends on the last
+ * day of its month unless the toewijzing's Einddatum lies earlier in that month. Where the
+ * exception holds, any day passes (TR307/TR308 keep the ProductPeriode inside the toewijzing).
+ */
+static void
+s_check_month(s_prest_t *pc, const s_row_t *row, int32_t pb, int32_t pe)
+{
+    int32_t first = 0, last = 0, ti = 0, te = 0;
+    s_month(pb, &first, &last);
+    int later = gw_model_date(row->ingangsdatum, &ti) == GW_OK && ti > first && ti <= last;
+    if (pb != first && !later) {
+        s_prest_diag(pc, "TR387", "9387", "ProductPeriode/Begindatum", 0,
+                     "Begindatum van de ProductPeriode is niet eerste dag van de kalendermaand en "
+                     "Ingangsdatum van de toewijzing ligt niet later in deze maand");
+    }
+    s_month(pe, &first, &last);
+    int earlier = row->einddatum[0] && gw_model_date(row->einddatum, &te) == GW_OK && te >= first &&
+                  te < last;
+    if (pe != last && !earlier) {
+        s_prest_diag(pc, "TR388", "9388", "ProductPeriode/Einddatum", 0,
+                     "Einddatum van de ProductPeriode is niet laatste dag van de kalendermaand en "
+                     "Einddatum van de toewijzing ligt niet eerder in deze maand");
+    }
+}
+
 /*
  * The 323 rules, per Prestatie, against the stored (latest, IV013) version of the
  * toewijzing with the Prestatie's ToewijzingNummer of this gemeente (Ontvanger):
@@ -486,6 +921,8 @@ s_prest_diag(s_prest_t *pc, const char *rule, const char *code, const char *sub,
  * - TR384 (9384): not on a toewijzing whose RedenWijziging is 13 (verwijderd). Credits are
  *   declaraties too and are checked like debets (uncertain: a credit on a since-deleted
  *   toewijzing is rejected; TR385 should prevent that state).
+ * - TR387 (9387) / TR388 (9388): the ProductPeriode's month boundaries (s_check_month).
+ * - TR321 (9321), TR322 (9322), TR369 (9369): volumes and budget (s_check_volume).
  * One diagnostic per violated rule per Prestatie; every rule is evaluated.
  */
 static gw_verdict_t
@@ -498,6 +935,7 @@ s_check_323(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
     }
     int family = (int)msg->type->family;
     int rejected = 0;
+    s_mindex_t ix = {NULL, 0, 0}; /* the message's Prestaties, for the volume rules */
     for (size_t ci = 0; ci < d->Client.n; ci++) {
         const gw_client_t *c = &d->Client.v[ci];
         for (size_t pi = 0; pi < c->Prestatie.n; pi++) {
@@ -557,6 +995,13 @@ s_check_323(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
                                  "Het is niet toegestaan te declareren op een toewijzing met "
                                  "RedenWijziging 13 (Verwijderd)");
                 }
+                if (pp && gw_model_date(pp->Begindatum, &pb) == GW_OK &&
+                    gw_model_date(pp->Einddatum, &pe) == GW_OK && pb <= pe) {
+                    s_check_month(&pc, &row, pb, pe);
+                    if (s_check_volume(st, db, msg, &ix, &pc, &row, nummer, pb, pe) != GW_OK) {
+                        return GW_VERDICT_ERROR;
+                    }
+                }
             }
             if (pc.failed) {
                 return GW_VERDICT_ERROR;
@@ -613,14 +1058,37 @@ s_actueel(const s_row_t *row, const char *aanbieder, const char *bsn, const char
            (!row->einddatum[0] || strcmp(row->einddatum, dagtekening) >= 0);
 }
 
-/* Count the actuele toewijzingen of the 317's client that its Verzoek does not list, once.
- * @returns SQLITE_DONE (with *missing) or the SQLite error. */
+/* The actuele toewijzingen a 317 lists, as s_missing read them: the product rules use these
+ * rows instead of looking each number up again (one statement per 317 instead of one per
+ * product). */
+typedef struct s_act {
+    int64_t *nummer; /* ToewijzingNummer */
+    s_row_t *row;    /* its stored row */
+    size_t n, cap;
+} s_act_t;
+
+/* The cached row of nummer, or NULL. */
+static const s_row_t *
+s_act_find(const s_act_t *a, int64_t nummer)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->nummer[i] == nummer) {
+            return &a->row[i];
+        }
+    }
+    return NULL;
+}
+
+/* Count the actuele toewijzingen of the 317's client that its Verzoek does not list, and keep
+ * the rows of those it does list in *act, once. @returns SQLITE_DONE (with *missing) or the
+ * SQLite error. */
 static int
 s_missing_once(s_state_t *st, int family, const gw_header_t *h, const char *bsn,
-               const char *dagtekening, const gw_verzoek_t *vz, size_t *missing)
+               const char *dagtekening, const gw_verzoek_t *vz, size_t *missing, s_act_t *act)
 {
     sqlite3_stmt *s = st->actueel;
     *missing = 0;
+    act->n = 0;
     int rc = sqlite3_bind_int(s, 1, family);
     const char *txt[] = {h->Ontvanger, bsn, h->Afzender, dagtekening};
     for (int i = 0; rc == SQLITE_OK && i < 4; i++) {
@@ -628,8 +1096,16 @@ s_missing_once(s_state_t *st, int family, const gw_header_t *h, const char *bsn,
     }
     while (rc == SQLITE_OK || rc == SQLITE_ROW) {
         rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW && !s_listed(vz, sqlite3_column_int64(s, 0))) {
+        if (rc != SQLITE_ROW) {
+            continue;
+        }
+        int64_t nummer = sqlite3_column_int64(s, 0);
+        if (!s_listed(vz, nummer)) {
             (*missing)++;
+        } else if (act->n < act->cap) {
+            act->nummer[act->n] = nummer;
+            s_read_row(s, 1, &act->row[act->n]);
+            act->n++;
         }
     }
     sqlite3_reset(s);
@@ -640,17 +1116,17 @@ s_missing_once(s_state_t *st, int family, const gw_header_t *h, const char *bsn,
 /* s_missing_once with the retry of s_find. @returns GW_OK (with *missing) or a gw_rc_t. */
 static int
 s_missing(s_state_t *st, sqlite3 *db, int family, const gw_header_t *h, const char *bsn,
-          const char *dagtekening, const gw_verzoek_t *vz, size_t *missing)
+          const char *dagtekening, const gw_verzoek_t *vz, size_t *missing, s_act_t *act)
 {
     int rc = s_ready(st, db);
     if (rc != GW_OK) {
         return rc;
     }
-    int src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing);
+    int src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing, act);
     if (src != SQLITE_DONE) {
         s_forget(st);
         if (s_ready(st, db) == GW_OK) {
-            src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing);
+            src = s_missing_once(st, family, h, bsn, dagtekening, vz, missing, act);
         }
     }
     if (src != SQLITE_DONE) {
@@ -741,6 +1217,71 @@ s_check_te_wijzigen(s_vow_t *vc, const gw_vow_product_t *vp, const s_row_t *row,
     }
 }
 
+/* One product of a 317 with its zorgperiode (TR361). */
+typedef struct s_span {
+    const char *categorie; /* Product Categorie */
+    const char *code;      /* Product Code, "" = aspecifiek */
+    int32_t begin, end;    /* zorgperiode (days); end INT32_MAX when open */
+    const void *cls;       /* the gw_vow_product_t */
+    char path[160];        /* its path */
+} s_span_t;
+
+/* The zorgperiode of an OngewijzigdProduct (te 0) or TeWijzigenProduct (te 1) whose actuele
+ * toewijzing is row: the toewijzing's product, from its Ingangsdatum to its Einddatum, or for
+ * a TeWijzigenProduct to the Einddatum it asks for (absent: the toewijzing's). A toewijzing
+ * without Product (generiek) gets categorie "" and is skipped by s_check_tr361. */
+static void
+s_span_of_row(s_span_t *sp, const gw_vow_product_t *vp, const s_row_t *row, const char *path,
+              int te)
+{
+    memset(sp, 0, sizeof(*sp));
+    sp->categorie = row->categorie;
+    sp->code = row->code;
+    sp->cls = vp;
+    snprintf(sp->path, sizeof(sp->path), "%s", path);
+    sp->begin = INT32_MIN;
+    sp->end = INT32_MAX;
+    const char *eind = te && vp->Einddatum ? vp->Einddatum : row->einddatum;
+    if (gw_model_date(row->ingangsdatum, &sp->begin) != GW_OK ||
+        (eind[0] && gw_model_date(eind, &sp->end) != GW_OK)) {
+        sp->categorie = ""; /* not comparable */
+    }
+}
+
+/*
+ * TR361 (9361), 317: "Een Product mag alleen vaker in verzoek om wijziging voorkomen als de
+ * zorgperiodes elkaar niet overlappen." The products are those of the OngewijzigdProducten and
+ * TeWijzigenProducten (from their stored actuele toewijzing, see s_span_of_row) and of the
+ * NieuwProducten (their Product, GewensteIngangsdatum to Einddatum or open). A product is
+ * Categorie plus Code (both aspecifiek: Categorie alone); a generiek one (no Product) is never
+ * "the same product". Every product whose zorgperiode overlaps that of an earlier one (document
+ * order: Ongewijzigd, TeWijzigen, Nieuw) gets a diagnostic at its element, cls that product.
+ * Products whose toewijzing failed TR350/TR351/TR304 are left out.
+ * @returns 1 when something was reported, 0 when not, -1 on OOM.
+ */
+static int
+s_check_tr361(gw_diag_t *diag, const s_span_t *v, size_t n)
+{
+    int reported = 0;
+    for (size_t j = 1; j < n; j++) {
+        if (!v[j].categorie[0]) {
+            continue;
+        }
+        for (size_t i = 0; i < j; i++) {
+            if (strcmp(v[i].categorie, v[j].categorie) == 0 && strcmp(v[i].code, v[j].code) == 0 &&
+                v[i].begin <= v[j].end && v[j].begin <= v[i].end) {
+                if (!s_diag(diag, "TR361", "9361", v[j].path, v[j].cls,
+                            "Het product komt vaker voor met overlappende zorgperiodes")) {
+                    return -1;
+                }
+                reported = 1;
+                break;
+            }
+        }
+    }
+    return reported;
+}
+
 /*
  * The 317 rules, against the client's actuele toewijzingen at this gemeente (Ontvanger) for
  * this aanbieder (Afzender). Reading of "actueel": the stored version (the latest, IV013) of
@@ -767,8 +1308,12 @@ s_check_te_wijzigen(s_vow_t *vc, const gw_vow_product_t *vp, const s_row_t *row,
  *   (aspecifiek). So exactly one of them is reported, at the Omvang.
  * - TR411 (9411): no Omvang while the toewijzing's Product has a Code. The Omvang is absent,
  *   so the path is the TeWijzigenProduct itself.
+ * - TR304 (8187): the toewijzing of an OngewijzigdProduct/TeWijzigenProduct is this
+ *   aanbieder's but another client's (Bsn): reported at /Bericht/Client/Bsn, cls the product,
+ *   instead of TR350/TR351 (the number does exist, it is the Bsn that does not fit).
+ * - TR361 (9361): the same product twice with overlapping zorgperiodes (s_check_tr361).
  * Paths of the other product rules are the offending element, cls the gw_vow_product_t. The
- * NieuwProducten refer to no toewijzing and are not checked here.
+ * NieuwProducten refer to no toewijzing and are only checked by TR361.
  */
 static gw_verdict_t
 s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
@@ -785,7 +1330,16 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
     int rejected = 0;
 
     size_t missing = 0;
-    if (s_missing(st, db, family, h, c->Bsn, dagtekening, vz, &missing) != GW_OK) {
+    s_act_t act = {NULL, NULL, 0, vz->OngewijzigdProduct.n + vz->TeWijzigenProduct.n};
+    if (act.cap > 0) {
+        act.nummer = gw_arena_alloc(msg->arena, act.cap * sizeof(*act.nummer));
+        act.row = gw_arena_alloc(msg->arena, act.cap * sizeof(*act.row));
+        if (!act.nummer || !act.row) {
+            gw_log(GW_LOG_ERROR, "toewijzing_nomem", "type=%s", msg->type->name);
+            return GW_VERDICT_ERROR;
+        }
+    }
+    if (s_missing(st, db, family, h, c->Bsn, dagtekening, vz, &missing, &act) != GW_OK) {
         return GW_VERDICT_ERROR;
     }
     if (missing > 0) {
@@ -797,6 +1351,13 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
         rejected = 1;
     }
 
+    size_t ntotal = vz->OngewijzigdProduct.n + vz->TeWijzigenProduct.n + vz->NieuwProduct.n;
+    s_span_t *spans = ntotal ? gw_arena_alloc(msg->arena, ntotal * sizeof(*spans)) : NULL;
+    size_t nspans = 0;
+    if (ntotal && !spans) {
+        gw_log(GW_LOG_ERROR, "toewijzing_nomem", "type=%s", msg->type->name);
+        return GW_VERDICT_ERROR;
+    }
     for (int te = 0; te < 2; te++) {
         size_t n = te ? vz->TeWijzigenProduct.n : vz->OngewijzigdProduct.n;
         const gw_vow_product_t *list = te ? vz->TeWijzigenProduct.v : vz->OngewijzigdProduct.v;
@@ -809,11 +1370,23 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
             int64_t nummer = 0;
             s_row_t row;
             int found = 0;
-            if (s_nummer(vp->ToewijzingNummer, &nummer) &&
-                s_find(st, db, family, h->Ontvanger, nummer, &row, &found) != GW_OK) {
+            int have = s_nummer(vp->ToewijzingNummer, &nummer);
+            const s_row_t *cached = have ? s_act_find(&act, nummer) : NULL;
+            if (cached) {
+                row = *cached;
+                found = 1;
+            } else if (have &&
+                       s_find(st, db, family, h->Ontvanger, nummer, &row, &found) != GW_OK) {
                 return GW_VERDICT_ERROR;
             }
-            if (!found || !s_actueel(&row, h->Afzender, c->Bsn, dagtekening)) {
+            if (found && strcmp(row.aanbieder, h->Afzender) == 0 && strcmp(row.bsn, c->Bsn) != 0) {
+                if (!s_diag(diag, "TR304", "8187", "/Bericht/Client/Bsn", vp,
+                            "Bsn moet overeenkomen met Bsn van een Client (de toewijzing met dit "
+                            "ToewijzingNummer hoort niet bij deze client)")) {
+                    return GW_VERDICT_ERROR;
+                }
+                vc.rejected = 1;
+            } else if (!found || !s_actueel(&row, h->Afzender, c->Bsn, dagtekening)) {
                 if (te) {
                     s_vow_diag(&vc, "TR351", "9351", "ToewijzingNummer",
                                "TeWijzigenProduct is niet gerelateerd aan een actuele toewijzing "
@@ -823,8 +1396,11 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
                                "OngewijzigdProduct is niet gerelateerd aan een actueel "
                                "toegewezen product op basis van het toewijzingnummer");
                 }
-            } else if (te) {
-                s_check_te_wijzigen(&vc, vp, &row, dagtekening);
+            } else {
+                if (te) {
+                    s_check_te_wijzigen(&vc, vp, &row, dagtekening);
+                }
+                s_span_of_row(&spans[nspans++], vp, &row, vc.base, te);
             }
             if (vc.failed) {
                 return GW_VERDICT_ERROR;
@@ -832,7 +1408,29 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
             rejected |= vc.rejected;
         }
     }
-    return rejected ? GW_VERDICT_REJECT : GW_VERDICT_PASS;
+    for (size_t i = 0; i < vz->NieuwProduct.n; i++) {
+        const gw_vow_product_t *vp = &vz->NieuwProduct.v[i];
+        s_span_t *sp = &spans[nspans];
+        if (!vp->Product || !vp->Product->Categorie ||
+            gw_model_date(vp->GewensteIngangsdatum, &sp->begin) != GW_OK) {
+            continue; /* generiek (no Product): nothing to compare */
+        }
+        sp->end = INT32_MAX;
+        if (vp->Einddatum && gw_model_date(vp->Einddatum, &sp->end) != GW_OK) {
+            continue;
+        }
+        sp->categorie = vp->Product->Categorie;
+        sp->code = s_str(vp->Product->Code);
+        sp->cls = vp;
+        snprintf(sp->path, sizeof(sp->path),
+                 "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]", i + 1);
+        nspans++;
+    }
+    int r361 = s_check_tr361(diag, spans, nspans);
+    if (r361 < 0) {
+        return GW_VERDICT_ERROR;
+    }
+    return rejected || r361 ? GW_VERDICT_REJECT : GW_VERDICT_PASS;
 }
 
 static gw_verdict_t

@@ -29,6 +29,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_crypt.h"
 #include "gw_events.h"
 #include "gw_lock.h"
 #include "gw_notify.h"
@@ -581,7 +582,8 @@ s_filter_reject(gw_broker_t *self, gw_worker_result_t *r)
            rule);
     s_emit(self, &(gw_event_t){.kind = GW_EV_REJECTED, .party = r->peer, .type = type,
                                .code = rule, .corr_id = r->id, .afzender = r->check.afzender,
-                               .ident = r->check.ident, .dagtekening = r->check.dagtekening});
+                               .ident = r->check.ident, .dagtekening = r->check.dagtekening,
+                               .msg = r->msg});
     const gw_msgtype_t *ans = gw_msgtype_answer(type);
     gw_msg_t *ret = NULL;
     char *xml = NULL;
@@ -1008,12 +1010,21 @@ typedef struct pump {
     int attempts[512];
     size_t nsent;
     int blocked;
+    int64_t unreadable[16]; /* deliveries whose stored payload failed to open: dead-lettered */
+    size_t nunreadable;
 } pump_t;
 
 static int
 s_pump_one(void *arg, const gw_store_delivery_t *d)
 {
     pump_t *pu = arg;
+    if (d->unreadable) { /* never sent: logged and dead-lettered after the walk */
+        gw_log(GW_LOG_ERROR, "payload_unreadable",
+               "party=%s delivery=%" PRId64 " msg=%" PRId64 " key=%" PRIu32 " reason=\"%s\"",
+               pu->p->code, d->delivery_id, d->msg_id, d->key_id, d->unreadable);
+        pu->unreadable[pu->nunreadable++] = d->delivery_id;
+        return pu->nunreadable == sizeof(pu->unreadable) / sizeof(pu->unreadable[0]);
+    }
     if (d->attempts == 0) {
         if (pu->room <= 0) {
             return 1; /* window full: keep order, wait for DACKs */
@@ -1118,6 +1129,12 @@ s_pump(gw_broker_t *self, party_state_t *p, int64_t now)
                gw_store_last_error(self->store));
         return;
     }
+    for (size_t i = 0; i < pu.nunreadable; i++) {
+        if (s_tx(self) == GW_OK && gw_store_dead_letter(self->store, pu.unreadable[i]) == GW_OK) {
+            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .party = p->code, .count = 1,
+                                       .delivery_id = pu.unreadable[i], .code = "unreadable"});
+        }
+    }
     if (pu.nsent == 0) {
         return;
     }
@@ -1193,14 +1210,14 @@ s_curve_start(gw_broker_t *self, char *why, size_t whysz)
         return GW_ECONFIG;
     }
     char *err = NULL;
-    gw_keyring_t *ring = gw_keyring_load(self->config, &err);
+    gw_partykeys_t *ring = gw_partykeys_load(self->config, &err);
     if (!ring) {
         snprintf(why, whysz, "party keys:\n%.460s", err ? err : "?");
         gw_free(err);
         gw_keys_wipe(&kp);
         return GW_ECONFIG;
     }
-    size_t nkeys = gw_keyring_count(ring), keyless = gw_keyring_keyless(ring);
+    size_t nkeys = gw_partykeys_count(ring), keyless = gw_partykeys_keyless(ring);
     self->zap = gw_zap_new(self->zctx, &ring, &err);
     if (!self->zap) {
         snprintf(why, whysz, "%.480s", err ? err : "cannot start the ZAP handler");
@@ -1230,7 +1247,7 @@ s_curve_start(gw_broker_t *self, char *why, size_t whysz)
 /* A reload's new registry: parties whose verified key is gone lose their connection's
  * standing at once (no deliveries), and their next message is refused (s_authentic). */
 static void
-s_curve_reload(gw_broker_t *self, gw_keyring_t **ring_p)
+s_curve_reload(gw_broker_t *self, gw_partykeys_t **ring_p)
 {
     gw_zap_swap(self->zap, ring_p);
     self->key_gen++;
@@ -1262,6 +1279,43 @@ s_log_party_refusals(const gw_broker_t *self)
 }
 
 /* ------------------------------------------------------------ housekeeping ---- */
+
+/* Encryption at rest: the store key file (re)read at start and at every reload, so a
+ * rotated key (ijwctl storekey rotate) seals new payloads from the reload on. */
+static int
+s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
+{
+    gw_keyring_t *kr = NULL;
+    int created = 0, sealed = 1;
+    char *kerr = NULL;
+    /* At start, a missing key file is made for a store that holds no sealed payload yet (a
+     * new one, or one from before encryption); otherwise it was lost and must be restored.
+     * The check reads the store only when the key file is missing. */
+    if (!at_start && !self->config->store_key[0]) {
+        return GW_OK; /* turning encryption off takes effect at restart: keep reading */
+    }
+    int may_create = 0;
+    if (at_start && self->config->store_key[0] && !gw_keyring_exists(self->config->store_key)) {
+        may_create = gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
+    }
+    int rc = gw_keyring_for_store(self->config->store_key, may_create, &kr, &created, &kerr);
+    if (rc != GW_OK) {
+        snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        gw_free(kerr);
+        return rc;
+    }
+    if (created) {
+        gw_log(GW_LOG_WARN, "store_key_created",
+               "file=%s note=\"new key file for a new store: back it up\"",
+               self->config->store_key);
+    }
+    if (kr) {
+        gw_log(GW_LOG_INFO, "store_key", "file=%s active=%" PRIu32 " keys=%zu",
+               self->config->store_key, gw_keyring_active(kr), gw_keyring_count(kr));
+    }
+    gw_store_set_keys(self->store, &kr);
+    return GW_OK;
+}
 
 static void
 s_reload(gw_broker_t *self)
@@ -1301,10 +1355,10 @@ s_reload(gw_broker_t *self)
         next->curve = self->config->curve;
         snprintf(next->server_key, sizeof(next->server_key), "%s", self->config->server_key);
     }
-    gw_keyring_t *ring = NULL;
+    gw_partykeys_t *ring = NULL;
     if (self->zap) {
         char *kerr = NULL;
-        ring = gw_keyring_load(next, &kerr);
+        ring = gw_partykeys_load(next, &kerr);
         if (!ring) {
             gw_log(GW_LOG_ERROR, "reload_failed", "file=%s keeping=previous reason=party_keys",
                    self->config->path);
@@ -1325,13 +1379,13 @@ s_reload(gw_broker_t *self)
             fprintf(stderr, "%s\n", ferr);
         }
         gw_free(ferr);
-        gw_keyring_destroy(&ring);
+        gw_partykeys_destroy(&ring);
         gw_config_destroy(&next);
         return;
     }
     if (s_parties_from(self, next) != GW_OK) {
         gw_chain_destroy(&chain);
-        gw_keyring_destroy(&ring);
+        gw_partykeys_destroy(&ring);
         gw_config_destroy(&next);
         return;
     }
@@ -1343,6 +1397,10 @@ s_reload(gw_broker_t *self)
     self->strip_mask = s_strip_mask(next);
     if (ring) {
         s_curve_reload(self, &ring);
+    }
+    char kwhy[512];
+    if (s_store_keys(self, 0, kwhy, sizeof(kwhy)) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "store_key_reload_failed", "keeping=previous error=\"%s\"", kwhy);
     }
     gw_log(GW_LOG_INFO, "reloaded", "file=%s parties=%zu", next->path, next->nparties);
     s_emit(self, &(gw_event_t){.kind = GW_EV_RELOADED});
@@ -1364,6 +1422,14 @@ s_recount(gw_broker_t *self)
         p->inflight = n;
         p->want_pump = 1;
     }
+}
+
+/* One DEAD event per expired delivery (gw_store_expire_each). */
+static void
+s_expired(void *arg, int64_t delivery_id)
+{
+    s_emit(arg, &(gw_event_t){.kind = GW_EV_DEAD, .count = 1, .delivery_id = delivery_id,
+                              .code = "expired"});
 }
 
 /* TICK, with every party's queue for the metrics (gw_events.h). */
@@ -1423,11 +1489,10 @@ s_housekeeping(gw_broker_t *self, int64_t now)
             }
         }
         if (s_tx(self) == GW_OK &&
-            gw_store_expire(self->store, now, self->config->delivery_timeout_ms, &moved) ==
-                GW_OK &&
+            gw_store_expire_each(self->store, now, self->config->delivery_timeout_ms, s_expired,
+                                 self, &moved) == GW_OK &&
             moved > 0) {
             gw_log(GW_LOG_WARN, "dead_lettered", "count=%zu", moved);
-            s_emit(self, &(gw_event_t){.kind = GW_EV_DEAD, .count = (int64_t)moved, .now_ms = now});
             s_recount(self);
         }
         /* The in-memory backlog counts are estimates (a repeated DACK, a requeue by
@@ -1490,6 +1555,9 @@ gw_broker_new(gw_config_t **config_p, char **err)
     if (!self->store) {
         snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
         gw_free(serr);
+        goto fail;
+    }
+    if (s_store_keys(self, 1, why, sizeof(why)) != GW_OK) {
         goto fail;
     }
     char *kerr = NULL;

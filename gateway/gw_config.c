@@ -146,6 +146,12 @@ static const gw_directive_t s_gateway_directives[] = {
      s_bevrijdingsdag_choices},
     {"closed_days", GW_CT_DATES, GWF(closed_days), "", 0, GW_FSIZE(gw_config_t, closed_days) - 1,
      0, NULL},
+    {"store_key", GW_CT_STRING, GWF(store_key), "", 0, GW_FSIZE(gw_config_t, store_key) - 1, 0,
+     NULL},
+    {"audit_log", GW_CT_STRING, GWF(audit_log), "", 0, GW_FSIZE(gw_config_t, audit_log) - 1, 0,
+     NULL},
+    {"audit_key", GW_CT_STRING, GWF(audit_key), "", 0, GW_FSIZE(gw_config_t, audit_key) - 1, 0,
+     NULL},
 };
 
 /* The `party CODE` section. */
@@ -1297,7 +1303,7 @@ s_key_line(gw_conf_parser_t *p, const char *s, size_t n)
         d = s_find_directive(sec->directives, sec->ndirectives, key, &idx);
     }
     if (!d) {
-        char valid[512];
+        char valid[512]; /* every key of the section, comma-separated */
         size_t o = 0;
         size_t other_idx;
         valid[0] = '\0';

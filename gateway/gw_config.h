@@ -96,6 +96,9 @@ typedef struct gw_config {
     int goede_vrijdag;          /* 1: Goede Vrijdag is not a werkdag; default closed */
     int bevrijdingsdag;         /* gw_cal_bevrijdingsdag_t for 5 May; default closed */
     char closed_days[2048];     /* extra closed days, "YYYY-MM-DD ..." */
+    char store_key[1024];       /* key file for payload encryption at rest; "" = off */
+    char audit_log[1024];       /* append-only audit trail; "" = off */
+    char audit_key[1024];       /* key file with the client-reference secret; "" = store_key's */
     gw_party_conf_t *parties;   /* registered parties */
     size_t nparties;
     gw_filter_conf_t *filters;  /* filter chain positions, in file order */

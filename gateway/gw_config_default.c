@@ -18,6 +18,8 @@ const char gw_config_default_text[] = "# ijwgw embedded default (demo) configura
                                       "    server_key = /tmp/ijwgw-demo/server.key\n"
                                       "    party_keys = /tmp/ijwgw-demo/keys\n"
                                       "    http = 127.0.0.1:9464\n"
+                                      "    store_key = /tmp/ijwgw-demo/store.key\n"
+                                      "    audit_log = /tmp/ijwgw-demo/audit.log\n"
                                       "\n"
                                       "party 0363\n"
                                       "    kind = gemeente\n"

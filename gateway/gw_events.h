@@ -29,7 +29,9 @@ typedef enum gw_event_kind {
     GW_EV_REFUSED,      /* answered with ERROR: identity, protocol, size, queue, store... */
     GW_EV_SENT,         /* DELIVER sent to its recipient (attempt >= 1) */
     GW_EV_DELIVERED,    /* the recipient acknowledged a delivery (DACK, in the transaction) */
-    GW_EV_DEAD,         /* deliveries moved to the dead letters (in the transaction) */
+    GW_EV_DEAD,         /* a delivery moved to the dead letters (in the transaction): one event
+                           per delivery, count 1, code "expired" or "unreadable" (its stored
+                           payload failed to decrypt: it was not sent) */
     GW_EV_CONNECTED,    /* a party said its first frame */
     GW_EV_DISCONNECTED, /* a party said BYE or fell silent */
     GW_EV_COMMITTED,    /* the batch's transaction committed */
@@ -45,16 +47,17 @@ typedef struct gw_event {
                                  DELIVERED), the party (CONNECTED, DISCONNECTED); else NULL */
     const char *recipient;    /* ACCEPTED, DUPLICATE: the party it is routed to */
     const gw_msgtype_t *type; /* the message type, when known */
-    const char *code;         /* REJECTED: the first failing rule id; REFUSED: the error code */
+    const char *code;         /* REJECTED: the first failing rule id; REFUSED: the error code;
+                                 DEAD: why ("expired", "unreadable") */
     const char *corr_id;      /* the sender's correlation id (SUBMIT id), when there is one */
     int64_t msg_id;           /* ACCEPTED, DUPLICATE, SENT: the stored message id */
-    int64_t delivery_id;      /* SENT, DELIVERED: the delivery id */
+    int64_t delivery_id;      /* SENT, DELIVERED, DEAD: the delivery id */
     int64_t answers;          /* ACCEPTED retourbericht: msg id of the heenbericht it answers */
-    int64_t count;            /* DEAD: how many deliveries; SENT: the attempt number */
+    int64_t count;            /* DEAD: 1; SENT: the attempt number */
     const char *afzender;     /* header identity of the message, when known (never a BSN) */
     const char *ident;        /* BerichtIdentificatie/Identificatie */
     const char *dagtekening;  /* Dagtekening, YYYY-MM-DD */
-    const gw_msg_t *msg;      /* ACCEPTED: the decoded model, or NULL */
+    const gw_msg_t *msg;      /* ACCEPTED, REJECTED by a filter: the decoded model, or NULL */
     void *db;                 /* the store's sqlite3 handle (for sinks with tables) */
     const gw_config_t *config;/* the current configuration generation */
     const gw_chain_t *chain;  /* the current filter chain (gw_chain_stats), or NULL */

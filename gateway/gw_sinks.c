@@ -11,12 +11,16 @@
 #include "gw_events.h"
 #include "gw_monitor.h"
 
+/* gw_audit_sink.c */
+int gw_audit_sink_create(const gw_config_t *cfg, void *db, gw_sink_t *sink, char **err);
+
 typedef int (*sink_create_fn)(const gw_config_t *cfg, void *db, gw_sink_t *sink, char **err);
 
 /* One line per sink kind; order = the order they see events. */
 static const sink_create_fn s_sink_kinds[] = {
     gw_deadline_sink_create, /* answers owed and overdue (docs/deadlines.md) */
     gw_monitor_sink_create,  /* metrics + status page (http = host:port) */
+    gw_audit_sink_create,    /* audit_log: the tamper-evident audit trail */
 };
 
 int

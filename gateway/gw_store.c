@@ -18,6 +18,8 @@
 
 #include "gw/alloc.h"
 
+#include "gw_crypt.h"
+
 #define S_SCHEMA_VERSION  2
 #define S_BUSY_TIMEOUT_MS 5000
 #define S_PARTY_MAX       64         /* longest party code (gw_store_find_heen's sender[65]) */
@@ -53,13 +55,17 @@ enum {
     S_DEPTHS,
     S_BACKLOG,
     S_INFLIGHT,
+    S_NEXT_MSG_ID,
+    S_NEXT_DELIVERY_ID,
+    S_KILL,
+    S_EXPIRE_IDS,
     S_COUNT
 };
 
 /* Columns of S_DUE and S_DEAD (same shape). */
 #define S_DELIVERY_COLUMNS                                                                         \
     "d.id, d.msg_id, d.recipient, m.sender, m.type, coalesce(d.payload, m.payload), d.attempts, "  \
-    "d.created_ms, d.state"
+    "d.created_ms, d.state, d.payload IS NOT NULL"
 #define S_DELIVERY_FROM " FROM deliveries d JOIN messages m ON m.id = d.msg_id"
 
 /* The SQL of every statement. "state <> 'delivered'" terms select the partial index
@@ -74,11 +80,14 @@ static const char *const s_sql[S_COUNT] = {
     [S_PAGE_COUNT] = "PRAGMA page_count",
     [S_DEDUP] = "SELECT id FROM messages WHERE sender = ?1 AND type = ?2 AND ident = ?3 AND "
                 "dagtekening = ?4",
+    /* id ?11 / ?5: NULL lets SQLite choose; an encrypted payload's AAD names its row id,
+     * so with a key the id is chosen first (S_NEXT_*_ID, inside the transaction). */
     [S_INSERT_MSG] = "INSERT INTO messages (sender, recipient, type, afzender, ident, dagtekening, "
-                     "answers, payload, len, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                     "?9, ?10)",
+                     "answers, payload, len, received_ms, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                     "?8, ?9, ?10, ?11)",
     [S_INSERT_DELIVERY] = "INSERT INTO deliveries (msg_id, recipient, payload, state, attempts, "
-                          "created_ms, next_attempt_ms) VALUES (?1, ?2, ?3, 'pending', 0, ?4, 0)",
+                          "created_ms, next_attempt_ms, id) VALUES (?1, ?2, ?3, 'pending', 0, ?4, "
+                          "0, ?5)",
     /* Two index range scans on deliveries_due merged in id order (MERGE UNION ALL). */
     [S_DUE] = "SELECT " S_DELIVERY_COLUMNS S_DELIVERY_FROM
               " WHERE d.recipient = ?1 AND d.state <> 'delivered' AND d.state = 'pending'"
@@ -113,6 +122,12 @@ static const char *const s_sql[S_COUNT] = {
                   "state <> 'delivered' AND state IN ('pending', 'inflight')",
     [S_INFLIGHT] = "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND "
                    "state <> 'delivered' AND state = 'inflight'",
+    [S_NEXT_MSG_ID] = "SELECT coalesce(max(id), 0) + 1 FROM messages",
+    [S_NEXT_DELIVERY_ID] = "SELECT coalesce(max(id), 0) + 1 FROM deliveries",
+    [S_KILL] = "UPDATE deliveries SET state = 'dead' WHERE id = ?1 AND state <> 'delivered' AND "
+               "state IN ('pending', 'inflight')",
+    [S_EXPIRE_IDS] = "SELECT id FROM deliveries WHERE state <> 'delivered' AND "
+                     "state IN ('pending', 'inflight') AND created_ms < ?1 ORDER BY id",
 };
 
 /* Schema version 1. */
@@ -195,7 +210,12 @@ struct gw_store {
     int64_t size_added;        /* estimated bytes put since that read */
     int puts_since_size;       /* puts since that read */
     int tx_lost;               /* SQLite rolled the group transaction back after an error */
-    char err[256];             /* gw_store_last_error() */
+    gw_keyring_t *keys;        /* at-rest encryption (gw_store_set_keys); NULL = plaintext */
+    uint8_t *seal;             /* scratch for a sealed payload being written */
+    size_t seal_cap;
+    uint8_t *open; /* scratch for the payload of the delivery being walked */
+    size_t open_cap;
+    char err[256]; /* gw_store_last_error() */
 };
 
 /* One step of the schema upgrade path: brings the schema from to - 1 to to. */
@@ -735,6 +755,14 @@ gw_store_close(gw_store_t **self_p)
     /* Closing the last connection checkpoints the WAL into the database file. */
     sqlite3_close(self->db);
     self->db = NULL;
+    gw_keyring_destroy(&self->keys);
+    gw_free(self->seal);
+    self->seal = NULL;
+    if (self->open) {
+        gw_cleanse(self->open, self->open_cap);
+        gw_free(self->open);
+        self->open = NULL;
+    }
     gw_free(self);
     *self_p = NULL;
 }
@@ -826,12 +854,163 @@ s_dedup(gw_store_t *self, gw_store_msg_t *m, int *found)
     return GW_OK;
 }
 
+/* ------------------------------------------------------------ at rest ---- */
+
+void
+gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p)
+{
+    gw_keyring_destroy(&self->keys);
+    if (keys_p) {
+        self->keys = *keys_p;
+        *keys_p = NULL;
+    }
+}
+
+int
+gw_store_has_sealed(gw_store_t *self, int *any)
+{
+    int64_t v = 1;
+    int rc = s_query_int(self,
+                         "SELECT EXISTS (SELECT 1 FROM messages WHERE substr(payload, 1, 1) = "
+                         "x'00') OR EXISTS (SELECT 1 FROM deliveries WHERE payload IS NOT NULL "
+                         "AND substr(payload, 1, 1) = x'00')",
+                         &v);
+    *any = v != 0;
+    return rc;
+}
+
+/* The id SQLite would give the next row of a table (max + 1, inside the transaction). */
+static int
+s_next_id(gw_store_t *self, int idx, int64_t *id)
+{
+    sqlite3_stmt *st = self->st[idx];
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW) {
+        return s_sqlerr(self, "next id", src);
+    }
+    return GW_OK;
+}
+
+/* The associated data that binds a sealed payload to its row: a message's payload to its
+ * id and type, a delivery's own payload (wire-tap copy) to its id and its message's id.
+ * A payload copied into another row fails the GCM tag check there. */
+static size_t
+s_aad(char *buf, size_t cap, char kind, int64_t id, int64_t msg_id, const char *type)
+{
+    int n = kind == 'm'
+                ? snprintf(buf, cap, "ijwgw/1 msg %lld %s", (long long)id, type ? type : "")
+                : snprintf(buf, cap, "ijwgw/1 dlv %lld %lld", (long long)id, (long long)msg_id);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static int
+s_grow(uint8_t **buf, size_t *cap, size_t want)
+{
+    if (*cap >= want) {
+        return GW_OK;
+    }
+    size_t ncap = want < 4096 ? 4096 : want + want / 4;
+    uint8_t *b = gw_malloc(ncap);
+    if (!b) {
+        return GW_ENOMEM;
+    }
+    if (*buf) {
+        gw_cleanse(*buf, *cap);
+        gw_free(*buf);
+    }
+    *buf = b;
+    *cap = ncap;
+    return GW_OK;
+}
+
+/* Seal *payload for row (kind, id) with the active key; on GW_OK *payload and *len name the
+ * sealed copy in self->seal (valid until the next seal). */
+static int
+s_seal(gw_store_t *self, char kind, int64_t id, int64_t msg_id, const char *type,
+       const void **payload, size_t *len)
+{
+    char aad[128];
+    size_t alen = s_aad(aad, sizeof(aad), kind, id, msg_id, type);
+    if (s_grow(&self->seal, &self->seal_cap, *len + GW_SEAL_OVERHEAD) != GW_OK) {
+        s_seterr(self, "seal: out of memory");
+        return GW_ENOMEM;
+    }
+    if (gw_keyring_seal(self->keys, aad, alen, *len ? *payload : "", *len, self->seal) != GW_OK) {
+        s_seterr(self, "seal: AES-256-GCM encryption failed");
+        return GW_EIO;
+    }
+    *payload = self->seal;
+    *len += GW_SEAL_OVERHEAD;
+    return GW_OK;
+}
+
+/* A plaintext row (key id 0) read while a key is configured must look like XML (a '<',
+ * white space, a UTF-8 or UTF-16 byte order mark, or UTF-16BE "<" first), so a sealed
+ * payload whose header was damaged is reported, not delivered as bytes. */
+static int
+s_plain_ok(const uint8_t *p, size_t len)
+{
+    return len == 0 || p[0] == '<' || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' ||
+           p[0] == 0xEF || p[0] == 0xFE || p[0] == 0xFF || (len > 1 && p[0] == 0 && p[1] == '<');
+}
+
+/* Fill d->payload/len from the stored blob: opened when sealed. On failure d->payload is ""
+ * with len 0 and d->unreadable says why (never data). */
+static void
+s_open_payload(gw_store_t *self, gw_store_delivery_t *d, const uint8_t *blob, size_t blen, int own)
+{
+    d->key_id = gw_sealed_key_id(blob, blen);
+    d->unreadable = NULL;
+    d->payload = blob ? (const void *)blob : "";
+    d->len = blob ? blen : 0;
+    if (d->key_id == 0) {
+        if (self->keys && blob && !s_plain_ok(blob, blen)) {
+            d->unreadable = "stored payload is neither sealed nor XML (damaged header)";
+            d->payload = "";
+            d->len = 0;
+        }
+        return;
+    }
+    d->payload = "";
+    d->len = 0;
+    if (s_grow(&self->open, &self->open_cap, blen) != GW_OK) {
+        d->unreadable = "out of memory";
+        return;
+    }
+    char aad[128];
+    size_t alen = s_aad(aad, sizeof(aad), own ? 'd' : 'm', own ? d->delivery_id : d->msg_id,
+                        d->msg_id, d->type);
+    size_t n = 0;
+    const char *why = NULL;
+    if (gw_keyring_open(self->keys, aad, alen, blob, blen, self->open, &n, &why) != GW_OK) {
+        d->unreadable = why;
+        return;
+    }
+    d->payload = self->open;
+    d->len = n;
+}
+
 /* Insert one delivery row; payload NULL with len 0 means "the message's payload". */
 static int
 s_insert_delivery(gw_store_t *self, int64_t msg_id, const char *recipient, const void *payload,
                   size_t len, int64_t created_ms, int own_payload)
 {
     sqlite3_stmt *st = self->st[S_INSERT_DELIVERY];
+    if (own_payload && self->keys) {
+        int64_t id = 0;
+        int rc = s_next_id(self, S_NEXT_DELIVERY_ID, &id);
+        if (rc == GW_OK) {
+            rc = s_seal(self, 'd', id, msg_id, NULL, &payload, &len);
+        }
+        if (rc != GW_OK) {
+            return rc;
+        }
+        sqlite3_bind_int64(st, 5, id);
+    }
     sqlite3_bind_int64(st, 1, msg_id);
     s_bind_text(st, 2, recipient);
     if (own_payload) {
@@ -857,6 +1036,19 @@ static int
 s_insert_message(gw_store_t *self, gw_store_msg_t *m)
 {
     sqlite3_stmt *st = self->st[S_INSERT_MSG];
+    const void *payload = m->payload;
+    size_t stored_len = m->len;
+    if (self->keys) {
+        int64_t id = 0;
+        int rc = s_next_id(self, S_NEXT_MSG_ID, &id);
+        if (rc == GW_OK) {
+            rc = s_seal(self, 'm', id, 0, m->type, &payload, &stored_len);
+        }
+        if (rc != GW_OK) {
+            return rc;
+        }
+        sqlite3_bind_int64(st, 11, id);
+    }
     s_bind_text(st, 1, m->sender);
     s_bind_text(st, 2, m->recipient);
     s_bind_text(st, 3, m->type);
@@ -864,7 +1056,7 @@ s_insert_message(gw_store_t *self, gw_store_msg_t *m)
     s_bind_text(st, 5, m->ident);
     s_bind_text(st, 6, m->dagtekening);
     sqlite3_bind_int64(st, 7, m->answers);
-    s_bind_blob(st, 8, m->payload, m->len);
+    s_bind_blob(st, 8, payload, stored_len);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)m->len);
     sqlite3_bind_int64(st, 10, m->received_ms);
     int src = sqlite3_step(st);
@@ -967,11 +1159,8 @@ s_walk(gw_store_t *self, sqlite3_stmt *st, const char *op, gw_store_delivery_cb 
         d.recipient = (const char *)sqlite3_column_text(st, 2);
         d.sender = (const char *)sqlite3_column_text(st, 3);
         d.type = (const char *)sqlite3_column_text(st, 4);
-        d.payload = sqlite3_column_blob(st, 5);
-        d.len = (size_t)sqlite3_column_bytes(st, 5);
-        if (!d.payload) {
-            d.payload = "";
-        }
+        const uint8_t *blob = sqlite3_column_blob(st, 5);
+        size_t blen = (size_t)sqlite3_column_bytes(st, 5);
         d.attempts = sqlite3_column_int(st, 6);
         d.created_ms = sqlite3_column_int64(st, 7);
         d.state = (const char *)sqlite3_column_text(st, 8);
@@ -979,7 +1168,12 @@ s_walk(gw_store_t *self, sqlite3_stmt *st, const char *op, gw_store_delivery_cb 
             src = SQLITE_NOMEM;
             break;
         }
-        if (cb(arg, &d) != 0) {
+        s_open_payload(self, &d, blob, blen, sqlite3_column_int(st, 9));
+        int stop = cb(arg, &d);
+        if (d.payload == self->open) {
+            gw_cleanse(self->open, d.len); /* plaintext does not outlive the callback */
+        }
+        if (stop != 0) {
             src = SQLITE_DONE;
             break;
         }
@@ -1127,6 +1321,68 @@ gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms, size_t *mo
     rc = s_update(self, S_EXPIRE, "expire", &n);
     if (moved) {
         *moved = (size_t)n;
+    }
+    return rc;
+}
+
+int
+gw_store_expire_each(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
+                     void (*cb)(void *arg, int64_t delivery_id), void *arg, size_t *moved)
+{
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    if (moved) {
+        *moved = 0;
+    }
+    int rc = s_can_write(self);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    sqlite3_stmt *st = self->st[S_EXPIRE_IDS];
+    sqlite3_bind_int64(st, 1, now_ms - max_age_ms);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            int64_t *b = gw_realloc(ids, ncap * sizeof(*ids));
+            if (!b) {
+                src = SQLITE_NOMEM;
+                break;
+            }
+            ids = b;
+            cap = ncap;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE) {
+        gw_free(ids);
+        return s_ioerr(self, "expire", src);
+    }
+    rc = gw_store_expire(self, now_ms, max_age_ms, moved);
+    if (rc == GW_OK && cb) {
+        for (size_t i = 0; i < n; i++) {
+            cb(arg, ids[i]);
+        }
+    }
+    gw_free(ids);
+    return rc;
+}
+
+int
+gw_store_dead_letter(gw_store_t *self, int64_t delivery_id)
+{
+    int64_t n = 0;
+    int rc = s_can_write(self);
+    if (rc != GW_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(self->st[S_KILL], 1, delivery_id);
+    rc = s_update(self, S_KILL, "dead letter", &n);
+    if (rc == GW_OK && n == 0) {
+        s_seterr(self, "dead letter: no pending or in-flight delivery %lld",
+                 (long long)delivery_id);
+        rc = GW_EINVAL;
     }
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "gw/err.h"
 
 typedef struct gw_store gw_store_t;
+typedef struct gw_keyring gw_keyring_t; /* gw_crypt.h */
 
 typedef struct gw_store_opts {
     int sync_normal;    /* 1: PRAGMA synchronous=NORMAL (faster, WAL-safe against app crash,
@@ -54,6 +55,10 @@ typedef struct gw_store_delivery {
     int attempts;          /* sends so far */
     int64_t created_ms;
     const char *state;     /* "pending", "inflight", "delivered", "dead" */
+    uint32_t key_id;       /* 0: stored as plaintext; else the store key that sealed it */
+    const char *unreadable; /* NULL; or why the stored payload cannot be read (GCM tag failure,
+                               unknown key, no key configured), and payload is "" with len 0.
+                               A static text, never data. Callers must not send it. */
 } gw_store_delivery_t;
 
 typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
@@ -68,6 +73,18 @@ void gw_store_close(gw_store_t **self_p);
 /** The schema version (PRAGMA user_version) this code reads and writes. A read-write open
  * upgrades an older store to it, one transaction per version; a newer store is refused. */
 int gw_store_schema_version(void);
+
+/**
+ * Encrypt payloads at rest from now on with the keyring's active key (AES-256-GCM, the
+ * row bound in the AAD); rows sealed with its older keys, and plaintext rows, stay
+ * readable. NULL turns sealing off (sealed rows then read as unreadable).
+ * Ownership: takes *keys_p (NULL afterwards); a previous keyring is destroyed.
+ */
+void gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p);
+
+/** Does the store hold any sealed payload (*any 1/0)? Reads every payload's first byte:
+ * O(data), for start-up decisions only. @returns GW_OK, GW_EIO. */
+GW_NODISCARD int gw_store_has_sealed(gw_store_t *self, int *any);
 
 /** The store's SQLite connection (a sqlite3 *), for filters that keep state in tables of
  * their own (gw/filter.h). Borrowed for the store's life; never BEGIN/COMMIT on it. */
@@ -139,6 +156,13 @@ GW_NODISCARD int gw_store_retry_now(gw_store_t *self, const char *recipient, int
 /** Move deliveries not delivered within max_age_ms of their creation to the dead-letter state. */
 GW_NODISCARD int gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
                                  size_t *moved);
+/** As gw_store_expire, and cb(arg, id) for each delivery it moved, after the move. */
+GW_NODISCARD int gw_store_expire_each(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
+                                      void (*cb)(void *arg, int64_t delivery_id), void *arg,
+                                      size_t *moved);
+/** Move one pending or in-flight delivery to the dead letters now (an unreadable payload).
+ * @returns GW_OK, GW_EINVAL (no such undelivered delivery), GW_EIO. */
+GW_NODISCARD int gw_store_dead_letter(gw_store_t *self, int64_t delivery_id);
 /** Walk dead-lettered deliveries (oldest first). */
 GW_NODISCARD int gw_store_dead(gw_store_t *self, gw_store_delivery_cb cb, void *arg);
 /** Requeue one dead delivery (delivery_id > 0) or all (0) as pending, created now. */

@@ -34,7 +34,7 @@ struct gw_zap {
     int started;
     atomic_int stop;
     pthread_mutex_t lock; /* guards ring and generation */
-    gw_keyring_t *ring;   /* current generation */
+    gw_partykeys_t *ring;   /* current generation */
     uint64_t generation;
     atomic_uint_fast64_t refused;
     atomic_uint_fast64_t accepted; /* handshakes approved (gw_zap_handshakes) */
@@ -129,7 +129,7 @@ s_decide(gw_zap_t *self, zmq_msg_t *f, size_t n, char *party, size_t pcap, char 
         return 0;
     }
     pthread_mutex_lock(&self->lock);
-    const char *owner = gw_keyring_party(self->ring, z85);
+    const char *owner = gw_partykeys_party(self->ring, z85);
     if (owner) {
         snprintf(party, pcap, "%s", owner);
     }
@@ -219,13 +219,13 @@ s_run(void *arg)
 }
 
 gw_zap_t *
-gw_zap_new(void *zctx, gw_keyring_t **ring_p, char **err)
+gw_zap_new(void *zctx, gw_partykeys_t **ring_p, char **err)
 {
-    gw_keyring_t *ring = *ring_p;
+    gw_partykeys_t *ring = *ring_p;
     *ring_p = NULL;
     gw_zap_t *self = gw_calloc(1, sizeof(*self));
     if (!self) {
-        gw_keyring_destroy(&ring);
+        gw_partykeys_destroy(&ring);
         if (err) {
             *err = gw_strdup("out of memory");
         }
@@ -271,30 +271,30 @@ gw_zap_destroy(gw_zap_t **self_p)
     if (self->rep) {
         zmq_close(self->rep);
     }
-    gw_keyring_destroy(&self->ring);
+    gw_partykeys_destroy(&self->ring);
     pthread_mutex_destroy(&self->lock);
     gw_free(self);
     *self_p = NULL;
 }
 
 void
-gw_zap_swap(gw_zap_t *self, gw_keyring_t **ring_p)
+gw_zap_swap(gw_zap_t *self, gw_partykeys_t **ring_p)
 {
-    gw_keyring_t *old;
+    gw_partykeys_t *old;
     pthread_mutex_lock(&self->lock);
     old = self->ring;
     self->ring = *ring_p;
     self->generation++;
     pthread_mutex_unlock(&self->lock);
     *ring_p = NULL;
-    gw_keyring_destroy(&old);
+    gw_partykeys_destroy(&old);
 }
 
 int
 gw_zap_allows(gw_zap_t *self, const char *z85, const char *party)
 {
     pthread_mutex_lock(&self->lock);
-    const char *owner = gw_keyring_party(self->ring, z85);
+    const char *owner = gw_partykeys_party(self->ring, z85);
     int ok = owner && strcmp(owner, party) == 0;
     pthread_mutex_unlock(&self->lock);
     return ok;

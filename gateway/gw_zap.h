@@ -3,7 +3,7 @@
  * owning a REP socket on inproc://zeromq.zap.01 in the broker's context, bound
  * before the ROUTER so no handshake is ever unauthenticated. For each CURVE
  * handshake it looks the client's public key up in the current key registry
- * (gw_keyring.h) and answers 200 when the key is registered, 400 otherwise.
+ * (gw_partykeys.h) and answers 200 when the key is registered, 400 otherwise.
  * The reply's User-Id is the party owning the key and its metadata carries the
  * key as "X-Key", so the broker checks every message (zmq_msg_gets) against
  * the routing id it came with and against the registry of the moment: a key
@@ -33,7 +33,7 @@
 
 #include "gw/keys.h"
 
-#include "gw_keyring.h"
+#include "gw_partykeys.h"
 
 #define GW_ZAP_DOMAIN   "ijwgw" /* ZMQ_ZAP_DOMAIN of the gateway's endpoint */
 #define GW_ZAP_KEY_PROP "X-Key" /* message property holding the client's Z85 key */
@@ -45,11 +45,11 @@ typedef struct gw_zap gw_zap_t;
  * Ownership: takes *ring_p (NULLed, also on failure).
  * @returns the handler, or NULL with *err (heap, gw_free).
  */
-gw_zap_t *gw_zap_new(void *zctx, gw_keyring_t **ring_p, char **err);
+gw_zap_t *gw_zap_new(void *zctx, gw_partykeys_t **ring_p, char **err);
 /** Stop the thread and close its socket (before zmq_ctx_term). */
 void gw_zap_destroy(gw_zap_t **self_p);
 /** Swap in a new registry generation (SIGHUP). Ownership: takes *ring_p. */
-void gw_zap_swap(gw_zap_t *self, gw_keyring_t **ring_p);
+void gw_zap_swap(gw_zap_t *self, gw_partykeys_t **ring_p);
 /** 1 when key z85 is registered for party in the current generation. */
 int gw_zap_allows(gw_zap_t *self, const char *z85, const char *party);
 /** Generation counter: changes at every gw_zap_swap (so callers can cache checks). */

@@ -15,7 +15,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
-#include "gw_keyring.h"
+#include "gw_partykeys.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
@@ -125,15 +125,15 @@ main(int argc, char **argv)
         /* CURVE: every party's key file must parse and no key may belong to two parties. */
         if (cfg->curve) {
             char *kerr = NULL;
-            gw_keyring_t *ring = gw_keyring_load(cfg, &kerr);
+            gw_partykeys_t *ring = gw_partykeys_load(cfg, &kerr);
             if (!ring) {
                 fprintf(stderr, "ijwgw: party keys rejected:\n%s\n", kerr ? kerr : "?");
                 ok = 0;
             } else {
                 printf("ijwgw: CURVE on: %zu party keys, %zu parties without a key\n",
-                       gw_keyring_count(ring), gw_keyring_keyless(ring));
+                       gw_partykeys_count(ring), gw_partykeys_keyless(ring));
             }
-            gw_keyring_destroy(&ring);
+            gw_partykeys_destroy(&ring);
             gw_free(kerr);
         }
         printf("ijwgw: configuration %s: %s (%zu parties, %zu filters, endpoint %s, store %s)\n",

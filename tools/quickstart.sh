@@ -100,6 +100,8 @@ demo)
     build/tools/ijwctl recv -p platform -t 1 -o /tmp/ijwgw-demo/platform || true
     echo
     build/tools/ijwctl queues
+    echo "-- payloads are encrypted at rest; the audit trail is hash-chained (no payloads, no BSNs):"
+    build/tools/ijwctl audit verify /tmp/ijwgw-demo/audit.log || true
     echo
     echo "-- metrics (Prometheus) at http://127.0.0.1:9464/metrics; status page at http://127.0.0.1:9464/status"
     sleep 1 # the metrics publish a snapshot every second

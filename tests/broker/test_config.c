@@ -148,6 +148,8 @@ test_config_default_text_parses(void **state)
     assert_string_equal(cfg->path, "<default>");
     assert_string_equal(cfg->endpoint, "tcp://127.0.0.1:5570");
     assert_string_equal(cfg->store, "/tmp/ijwgw-demo/store.db");
+    assert_string_equal(cfg->store_key, "/tmp/ijwgw-demo/store.key"); /* made at first start */
+    assert_string_equal(cfg->audit_log, "/tmp/ijwgw-demo/audit.log");
     assert_int_equal(cfg->nparties, 5);
 
     const gw_party_conf_t *a = gw_config_party(cfg, "0363");
@@ -191,6 +193,8 @@ test_config_example_file_parses(void **state)
     assert_int_equal(cfg->heartbeat_ms, 5000);
     assert_int_equal(cfg->sync_normal, 0);
     assert_int_equal(cfg->store_max_bytes, 0);
+    assert_string_equal(cfg->store_key, "");
+    assert_string_equal(cfg->audit_log, "");
     assert_true(cfg->nparties >= 3);
     const gw_party_conf_t *p = gw_config_party(cfg, "65656055");
     assert_non_null(p);
@@ -471,7 +475,7 @@ test_config_unknown_key_lists_valid_keys(void **state)
                    "max_message_size, delivery_timeout, retry_initial, retry_max, queue_limit, "
                    "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, curve, "
                    "server_key, party_keys, http, deadlines, clock_offset, goede_vrijdag, "
-                   "bevrijdingsdag, closed_days)");
+                   "bevrijdingsdag, closed_days, store_key, audit_log, audit_key)");
     s_expect_error(ONE_PARTY "    colour = red\n",
                    "t.conf:3: unknown key 'colour' in section 'party' (valid: kind, name, tap, "
                    "tap_strip_freetext, max_message_size, rate, queue_limit)");

@@ -1,6 +1,6 @@
 /*
  * CURVE key files (gateway/gw_keys.c), the party key registry
- * (gateway/gw_keyring.c) and the message-flow table (gateway/gw_acl.c), with
+ * (gateway/gw_partykeys.c) and the message-flow table (gateway/gw_acl.c), with
  * real files in a temporary directory.
  */
 #include <dirent.h>
@@ -14,7 +14,7 @@
 
 #include "gw_acl.h"
 #include "gw_config.h"
-#include "gw_keyring.h"
+#include "gw_partykeys.h"
 #include "unittest.h"
 
 static char s_dir[256];
@@ -174,18 +174,18 @@ test_keyring_maps_each_key_to_its_party(void **state)
     s_write("0363.pub", text);
     gw_config_t *cfg = s_config();
     char *err = NULL;
-    gw_keyring_t *r = gw_keyring_load(cfg, &err);
+    gw_partykeys_t *r = gw_partykeys_load(cfg, &err);
     if (!r) {
         fail_msg("%s", err ? err : "?");
     }
-    assert_int_equal(gw_keyring_count(r), 3);
-    assert_int_equal(gw_keyring_keyless(r), 1); /* platform has no .pub */
-    assert_string_equal(gw_keyring_party(r, g.public_key), "0363");
-    assert_string_equal(gw_keyring_party(r, g2.public_key), "0363");
-    assert_string_equal(gw_keyring_party(r, a.public_key), "42420001");
-    assert_null(gw_keyring_party(r, stranger.public_key));
-    assert_null(gw_keyring_party(r, ""));
-    gw_keyring_destroy(&r);
+    assert_int_equal(gw_partykeys_count(r), 3);
+    assert_int_equal(gw_partykeys_keyless(r), 1); /* platform has no .pub */
+    assert_string_equal(gw_partykeys_party(r, g.public_key), "0363");
+    assert_string_equal(gw_partykeys_party(r, g2.public_key), "0363");
+    assert_string_equal(gw_partykeys_party(r, a.public_key), "42420001");
+    assert_null(gw_partykeys_party(r, stranger.public_key));
+    assert_null(gw_partykeys_party(r, ""));
+    gw_partykeys_destroy(&r);
     assert_null(r);
     gw_config_destroy(&cfg);
 }
@@ -201,7 +201,7 @@ test_keyring_key_of_two_parties_is_an_error(void **state)
     s_write("42420001.pub", text);
     gw_config_t *cfg = s_config();
     char *err = NULL;
-    assert_null(gw_keyring_load(cfg, &err));
+    assert_null(gw_partykeys_load(cfg, &err));
     assert_non_null(err);
     assert_non_null(strstr(err, "42420001.pub:2: this public key is also registered for party "
                                 "0363"));
@@ -209,7 +209,7 @@ test_keyring_key_of_two_parties_is_an_error(void **state)
     gw_free(err);
     /* A broken .pub is an error too, with its line. */
     s_write("42420001.pub", "public_key = nope\n");
-    assert_null(gw_keyring_load(cfg, &err));
+    assert_null(gw_partykeys_load(cfg, &err));
     assert_non_null(strstr(err, "42420001.pub:1:"));
     gw_free(err);
     gw_config_destroy(&cfg);
@@ -222,7 +222,7 @@ test_keyring_missing_directory_is_an_error(void **state)
     gw_config_t *cfg = s_config();
     snprintf(cfg->party_keys, sizeof(cfg->party_keys), "%s/nope", s_dir);
     char *err = NULL;
-    assert_null(gw_keyring_load(cfg, &err));
+    assert_null(gw_partykeys_load(cfg, &err));
     assert_non_null(strstr(err, "party_keys"));
     assert_non_null(strstr(err, "no such directory"));
     gw_free(err);

@@ -102,6 +102,32 @@ check "store version: current" $?
 "$ijwctl" store downgrade -s "$tmp/s.db" >/dev/null 2>&1
 [ $? -eq 2 ]
 check "store: unknown subcommand is a usage error" $?
+# storekey and audit (cmd_audit.c)
+"$ijwctl" storekey new "$tmp/k" -a "$tmp/audit.log" >/dev/null 2>&1 &&
+    [ "$(stat -c %a "$tmp/k")" = 600 ] && grep -q "^active 1$" "$tmp/k"
+check "storekey new: mode 600, key 1 active" $?
+"$ijwctl" storekey new "$tmp/k" >/dev/null 2>&1
+[ $? -eq 2 ]
+check "storekey new never overwrites a key file" $?
+"$ijwctl" storekey rotate "$tmp/k" -a "$tmp/audit.log" >/dev/null 2>&1 &&
+    "$ijwctl" storekey list "$tmp/k" | grep -q "^2 *active" &&
+    "$ijwctl" storekey list "$tmp/k" | grep -q "^1 *read-only"
+check "storekey rotate: key 2 active, key 1 kept" $?
+chmod 644 "$tmp/k"
+"$ijwctl" storekey list "$tmp/k" 2>&1 | grep -q "group and others must have no access"
+check "storekey: a readable key file is refused" $?
+"$ijwctl" audit verify "$tmp/audit.log" | grep -q "OK, 2 entries" &&
+    grep -q "ev=admin action=storekey_rotate" "$tmp/audit.log"
+check "audit: admin actions are chained and verify" $?
+sed -i 's/action=storekey_new/action=storekey_old/' "$tmp/audit.log"
+"$ijwctl" audit verify "$tmp/audit.log" | grep -q "BROKEN at line 1: edited"
+[ $? -eq 0 ] && ! "$ijwctl" audit verify "$tmp/audit.log" >/dev/null
+check "audit verify: an edited entry is reported, exit non-zero" $?
+
+"$ijwctl" backup --store "$tmp/s.db" "$tmp/b2.db" -a "$tmp/admin.log" >/dev/null 2>&1 &&
+    grep -q " ev=admin action=backup target=$tmp/b2.db result=messages:0 " "$tmp/admin.log" &&
+    "$ijwctl" audit verify "$tmp/admin.log" >/dev/null
+check "backup: audited as an admin action (-a)" $?
 
 "$ijwctl" overdue --store "$tmp/none.db" --at 2026-02-30 >"$tmp/od.out" 2>&1
 [ $? -eq 2 ] && grep -q "not a date" "$tmp/od.out"

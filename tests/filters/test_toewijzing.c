@@ -14,10 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "filter_env.h"
 #include "gw_chain.h"
 #include "unittest.h"
-
-#include "filter_env.h"
 
 
 static gw_codec_t *s_codec;
@@ -401,14 +400,14 @@ static void
 m_begin(gw_msg_t *m, gw_prestatie_t *p)
 {
     (void)m;
-    p->ProductPeriode->Begindatum = "2026-01-31";
+    p->ProductPeriode->Begindatum = "2026-01-01";
 }
 
 static void
 m_eind(gw_msg_t *m, gw_prestatie_t *p)
 {
     (void)m;
-    p->ProductPeriode->Einddatum = "2026-08-01";
+    p->ProductPeriode->Einddatum = "2026-08-31";
 }
 
 static void
@@ -587,9 +586,9 @@ test_toewijzing_317_lists_and_relations(void **state)
     /* Ending on the Dagtekening still counts as actueel. */
     m->bericht->Header->BerichtIdentificatie->Dagtekening = "2026-07-31";
     assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
-    /* Another client's 317 naming it: not an actuele toewijzing of that client. */
+    /* Another client's 317 naming it: TR304, the toewijzing is not this client's. */
     m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900018");
-    s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR304", "8187", "/Bericht/Client/Bsn",
                  &vz->OngewijzigdProduct.v[0]);
     gw_msg_destroy(&m);
 
@@ -805,6 +804,264 @@ test_toewijzing_survives_rolled_back_first_transaction(void **state)
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* ---- 317: TR304, TR361 ---- */
+
+static void
+test_toewijzing_tr304_317_bsn_of_toewijzing(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_317_begin(&t, "tr304v.db", NULL);
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_verzoek_t *vz = m->bericht->Client->Verzoek;
+    /* 12345001 is this aanbieder's toewijzing, but of another client. */
+    m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900018");
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR304", "8187", "/Bericht/Client/Bsn",
+                 &vz->OngewijzigdProduct.v[0]);
+    m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900006");
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_tr361_overlapping_products(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_317_begin(&t, "tr361.db", NULL);
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_vow_product_t *np = &m->bericht->Client->Verzoek->NieuwProduct.v[0];
+    /* The new product is 45/45A48 from 2026-06-01, inside 12345001 (2026-02-01..07-31). */
+    np->Product->Categorie = "45";
+    np->Product->Code = "45A48";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR361", "9361",
+                 "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[1]", np);
+    /* After the toewijzing ends it does not overlap; another code is another product. */
+    np->GewensteIngangsdatum = "2026-08-01";
+    np->Einddatum = "2026-12-31";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    np->GewensteIngangsdatum = "2026-06-01";
+    np->Einddatum = "2026-07-31";
+    np->Product->Code = "45A49";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+/* ---- 323: TR387, TR388, volumes ---- */
+
+static void
+test_toewijzing_tr387_tr388_month_bounds(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_323_begin(&t, "tr387.db");
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    p->ProductPeriode->Begindatum = "2026-03-02";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR387", "9387", P1 "/ProductPeriode/Begindatum", p);
+    p->ProductPeriode->Begindatum = "2026-03-01";
+    p->ProductPeriode->Einddatum = "2026-03-30";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR388", "9388", P1 "/ProductPeriode/Einddatum", p);
+
+    /* A newer version runs 2026-02-10..2026-07-20: its first and last month are partial. */
+    gw_filter_ctx_t gem = t.ctx;
+    gem.peer = "0363";
+    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingsdatum = "2026-01-25";
+    tp->Ingangsdatum = "2026-02-10";
+    tp->Einddatum = "2026-07-20";
+    assert_int_equal(s_submit(t.c, v2, t.diag, &gem), GW_VERDICT_PASS);
+    p->ProductPeriode->Begindatum = "2026-02-10";
+    p->ProductPeriode->Einddatum = "2026-02-28";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    p->ProductPeriode->Begindatum = "2026-07-01";
+    p->ProductPeriode->Einddatum = "2026-07-20";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&v2);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_tr321_volume_of_one_prestatie(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_323_begin(&t, "tr321.db"); /* 16 uur per maand */
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
+    p->GeleverdVolume = "17";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR321", "9321", P1 "/GeleverdVolume", p);
+    p->GeleverdVolume = "16";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    /* In minutes on the hour toewijzing (IV081): 960 fit, 961 do not. */
+    p->Eenheid = "01";
+    p->GeleverdVolume = "960";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    p->GeleverdVolume = "961";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR321", "9321", P1 "/GeleverdVolume", p);
+
+    /* 4 uur per week: March 2026 (Sunday 1 .. Tuesday 31) touches six weeks, so 24. */
+    gw_filter_ctx_t gem = t.ctx;
+    gem.peer = "0363";
+    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingsdatum = "2026-01-25";
+    tp->Omvang->Volume = "4";
+    tp->Omvang->Frequentie = "2";
+    assert_int_equal(s_submit(t.c, v2, t.diag, &gem), GW_VERDICT_PASS);
+    p->Eenheid = "04";
+    p->GeleverdVolume = "24";
+    assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
+    p->GeleverdVolume = "25";
+    s_reject_one(t.c, m, t.diag, &t.ctx, "TR321", "9321", P1 "/GeleverdVolume", p);
+    gw_msg_destroy(&v2);
+    gw_msg_destroy(&m);
+    s_323_end(&t);
+}
+
+/* A chain of toewijzing and declaratie (which records the Prestaties and the 325 outcomes),
+ * with jw301 (mutated by f) stored. */
+static void
+s_decl_begin(t_323_t *t, const char *dbname, t_301_fn f)
+{
+    t->db = ft_db_open(dbname);
+    gw_chain_spec_t spec[2] = {{.name = "toewijzing", .line = 1, .opts = {FT_FILE, NULL, 0}},
+                               {.name = "declaratie", .line = 2, .opts = {FT_FILE, NULL, 0}}};
+    t->c = gw_chain_new(spec, 2, NULL);
+    assert_non_null(t->c);
+    t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
+    t->diag = gw_diag_new();
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    if (f) {
+        f(&m->bericht->Client->ToegewezenProduct.v[0]);
+    }
+    assert_int_equal(s_submit(t->c, m, t->diag, &t->ctx), GW_VERDICT_PASS);
+    gw_msg_destroy(&m);
+    t->ctx.peer = "42420001";
+}
+
+static void
+m_totaal_20(gw_toegewezen_product_t *tp)
+{
+    tp->Omvang->Volume = "20";
+    tp->Omvang->Frequentie = "6";
+}
+
+static void
+m_budget(gw_toegewezen_product_t *tp)
+{
+    tp->Omvang = NULL;
+    tp->Budget = "200000";
+}
+
+/* Run the credit 323 (credit of March + April debet) with only its April debet: expect the
+ * rule on it; then the whole message passes (the credit nets March out). */
+static void
+s_april_alone_then_with_credit(t_323_t *t, const char *rule, const char *code, const char *sub)
+{
+    gw_msg_t *c = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_client_t *cl = &c->bericht->Declaratie->Client.v[0];
+    gw_prestatie_t *v = cl->Prestatie.v;
+    cl->Prestatie.v = &v[1];
+    cl->Prestatie.n = 1;
+    char path[160];
+    snprintf(path, sizeof(path), P1 "%s", sub);
+    s_reject_one(t->c, c, t->diag, &t->ctx, rule, code, path, &v[1]);
+    cl->Prestatie.v = v;
+    cl->Prestatie.n = 2;
+    if (s_submit(t->c, c, t->diag, &t->ctx) != GW_VERDICT_PASS) {
+        ut_print_diag(t->diag);
+        fail_msg("credit 323 did not pass");
+    }
+    gw_msg_destroy(&c);
+}
+
+static void
+test_toewijzing_tr322_running_total_net_of_credits(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_decl_begin(&t, "tr322.db", m_totaal_20);      /* 20 uur in total */
+    s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
+    s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
+    /* April 12 on top of March 14 is 26; with March credited it is 12. */
+    s_april_alone_then_with_credit(&t, "TR322", "9322", "/GeleverdVolume");
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_tr322_per_month_net_of_credits(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_decl_begin(&t, "tr322m.db", NULL);            /* 16 uur per maand */
+    s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
+    s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
+    /* A second debet of 16 for March in the April declaratie: 14 + 16 > 16 ... */
+    gw_msg_t *c = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_client_t *cl = &c->bericht->Declaratie->Client.v[0];
+    gw_prestatie_t *d = &cl->Prestatie.v[1];
+    d->ProductPeriode->Begindatum = "2026-03-01";
+    d->ProductPeriode->Einddatum = "2026-03-31";
+    d->GeleverdVolume = "16";
+    d->ProductTarief = "9850";
+    d->IngediendBedrag->Bedrag = "157600";
+    c->bericht->Declaratie->TotaalIngediendBedrag->TotaalBedrag = "19700";
+    c->bericht->Declaratie->TotaalIngediendBedrag->DebetCredit = "D";
+    cl->Prestatie.v = d;
+    cl->Prestatie.n = 1;
+    s_reject_one(t.c, c, t.diag, &t.ctx, "TR322", "9322", P1 "/GeleverdVolume", d);
+    /* ... but with the March 14 credited in the same message it is 16. */
+    cl->Prestatie.v = d - 1;
+    cl->Prestatie.n = 2;
+    if (s_submit(t.c, c, t.diag, &t.ctx) != GW_VERDICT_PASS) {
+        ut_print_diag(t.diag);
+        fail_msg("credit and re-declaration did not pass");
+    }
+    gw_msg_destroy(&c);
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_tr369_budget(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_decl_begin(&t, "tr369.db", m_budget);         /* Budget 200000 eurocent, no Omvang */
+    s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 137900 */
+    s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx);
+    /* April 118800 on top is 256700; with March credited it is 118800. */
+    s_april_alone_then_with_credit(&t, "TR369", "9369", "/IngediendBedrag/Bedrag");
+    s_323_end(&t);
+}
+
+static void
+test_toewijzing_tr385_delete_with_goedgekeurde_prestaties(void **state)
+{
+    (void)state;
+    t_323_t t;
+    s_decl_begin(&t, "tr385.db", NULL);
+    gw_filter_ctx_t gem = t.ctx;
+    gem.peer = "0363";
+    s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx);
+    s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* March goedgekeurd */
+    gw_msg_t *del = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_toegewezen_product_t *tp = &del->bericht->Client->ToegewezenProduct.v[0];
+    tp->Toewijzingsdatum = "2026-05-20";
+    tp->RedenWijziging = "13";
+    s_reject_one(t.c, del, t.diag, &gem, "TR385", "9385",
+                 "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[1]/RedenWijziging", tp);
+    /* Credited; the April debet has no 325 yet, so is not goedgekeurd: deleting is allowed. */
+    s_pass(t.c, "valid/jw323-credit.xml", t.diag, &t.ctx);
+    assert_int_equal(s_submit(t.c, del, t.diag, &gem), GW_VERDICT_PASS);
+    gw_msg_destroy(&del);
+    s_323_end(&t);
+}
+
 /* ---- main ---- */
 
 int
@@ -832,6 +1089,21 @@ main(void)
         cmocka_unit_test_setup_teardown(test_toewijzing_317_omvang_on_toewijzing_without_code,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_317_wmo, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr304_317_bsn_of_toewijzing, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr361_overlapping_products, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr387_tr388_month_bounds, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr321_volume_of_one_prestatie, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_per_month_net_of_credits, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr369_budget, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr385_delete_with_goedgekeurde_prestaties,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_survives_rolled_back_first_transaction,
                                         s_setup, s_teardown),
     };

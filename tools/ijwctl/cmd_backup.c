@@ -27,6 +27,7 @@ typedef struct args {
     int npos;
     int no_backup;         /* store upgrade --no-backup */
     const char *backup_to; /* store upgrade --backup FILE */
+    char audit[1024];      /* audit log for the admin entry: -a FILE, or CONFIG's audit_log */
 } args_t;
 
 static int
@@ -43,6 +44,8 @@ s_args(int argc, char **argv, args_t *a, int maxpos, const char *usage)
             direct = argv[++i];
         } else if (strcmp(o, "--backup") == 0 && has_val) {
             a->backup_to = argv[++i];
+        } else if (strcmp(o, "-a") == 0 && has_val) {
+            snprintf(a->audit, sizeof(a->audit), "%s", argv[++i]);
         } else if (strcmp(o, "--no-backup") == 0) {
             a->no_backup = 1;
         } else if (o[0] == '-' && o[1] != '\0') {
@@ -64,7 +67,19 @@ s_args(int argc, char **argv, args_t *a, int maxpos, const char *usage)
         return 0;
     }
     char ep[256];
+    if (!a->audit[0] && ijwctl_config_paths(cfg, NULL, 0, a->audit, sizeof(a->audit)) != 0) {
+        return -1;
+    }
     return ijwctl_conf(cfg, ep, sizeof(ep), a->store, sizeof(a->store));
+}
+
+/* The admin entry of a store command in the audit trail (cmd_audit.c). */
+static int
+s_audited(const args_t *a, const char *action, const char *target, const gw_store_check_t *c)
+{
+    char detail[64];
+    snprintf(detail, sizeof(detail), "messages:%" PRId64, c ? c->messages : 0);
+    return ijwctl_audit_admin(a->audit, action, target, c ? detail : "ok") == 0 ? 0 : 2;
 }
 
 static void
@@ -91,7 +106,7 @@ ijwctl_backup(int argc, char **argv)
         return 2;
     }
     s_print_check("backup", a.pos[0], &c);
-    return 0;
+    return s_audited(&a, "backup", a.pos[0], &c);
 }
 
 /* The store's lock, or NULL after printing why (a gateway runs on it). */
@@ -135,7 +150,7 @@ ijwctl_restore(int argc, char **argv)
                "(or now: ijwctl store upgrade)\n",
                c.version, gw_store_schema_version());
     }
-    return 0;
+    return s_audited(&a, "restore", a.pos[0], &c);
 }
 
 static int
@@ -215,7 +230,7 @@ s_store_upgrade(const args_t *a)
     }
     gw_store_close(&s);
     printf("store %s: upgraded from schema version %" PRId64 " to %d\n", a->store, from, mine);
-    status = 0;
+    status = s_audited(a, "store_upgrade", a->store, NULL);
 done:
     gw_free(err);
     gw_lock_release(&lock);

@@ -10,6 +10,7 @@
 
 #include "gw/alloc.h"
 #include "gw_config.h"
+#include "gw_crypt.h"
 #include "gw_store.h"
 
 #include "ijwctl.h"
@@ -41,7 +42,12 @@ s_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* -c CONFIG or -s STORE, then the rest. */
+/* The store key file and the audit log of the -c config, or -k / -a with -s. */
+static char s_key_path[1024];
+static char s_audit_path[1024];
+static int s_have_keys; /* the store opens sealed payloads (s_key_path loaded) */
+
+/* -c CONFIG or -s STORE (with -k KEYFILE, -a AUDITLOG), then the rest. */
 static int
 s_store_path(int *argc, char ***argv, char *store, size_t cap)
 {
@@ -52,6 +58,10 @@ s_store_path(int *argc, char ***argv, char *store, size_t cap)
             cfg = (*argv)[i + 1];
         } else if (strcmp((*argv)[i], "-s") == 0) {
             direct = (*argv)[i + 1];
+        } else if (strcmp((*argv)[i], "-k") == 0) {
+            snprintf(s_key_path, sizeof(s_key_path), "%s", (*argv)[i + 1]);
+        } else if (strcmp((*argv)[i], "-a") == 0) {
+            snprintf(s_audit_path, sizeof(s_audit_path), "%s", (*argv)[i + 1]);
         } else {
             fprintf(stderr, "ijwctl: unknown option %s\n", (*argv)[i]);
             return -1;
@@ -65,7 +75,20 @@ s_store_path(int *argc, char ***argv, char *store, size_t cap)
         return 0;
     }
     char ep[256];
-    return ijwctl_conf(cfg, ep, sizeof(ep), store, cap);
+    if (ijwctl_conf(cfg, ep, sizeof(ep), store, cap) != 0) {
+        return -1;
+    }
+    char key[1024], audit[1024];
+    if (ijwctl_config_paths(cfg, key, sizeof(key), audit, sizeof(audit)) != 0) {
+        return -1;
+    }
+    if (!s_key_path[0]) {
+        snprintf(s_key_path, sizeof(s_key_path), "%s", key);
+    }
+    if (!s_audit_path[0]) {
+        snprintf(s_audit_path, sizeof(s_audit_path), "%s", audit);
+    }
+    return 0;
 }
 
 static gw_store_t *
@@ -77,6 +100,18 @@ s_open(const char *path, int readonly)
     if (!s) {
         fprintf(stderr, "ijwctl: cannot open store %s: %s\n", path, err ? err : "?");
         gw_free(err);
+        return NULL;
+    }
+    if (s_key_path[0]) { /* payloads read through the store are opened with these keys */
+        gw_keyring_t *kr = gw_keyring_load(s_key_path, &err);
+        if (!kr) { /* listing needs no payload: go on, without checking the sealed ones */
+            fprintf(stderr, "ijwctl: store_key: %s (encrypted payloads not checked)\n",
+                    err ? err : "?");
+            gw_free(err);
+            return s;
+        }
+        gw_store_set_keys(s, &kr);
+        s_have_keys = 1;
     }
     return s;
 }
@@ -124,8 +159,21 @@ s_dead_row(void *arg, const gw_store_delivery_t *d)
     gmtime_r(&t, &tm);
     char when[32];
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("%-10" PRId64 " %-10" PRId64 " %-8s %-10s -> %-10s %8d %s\n", d->delivery_id, d->msg_id,
-           d->type, d->sender, d->recipient, d->attempts, when);
+    char pl[32];
+    if (d->unreadable && (s_have_keys || !d->key_id)) {
+        snprintf(pl, sizeof(pl), "UNREADABLE");
+    } else if (d->key_id && !s_have_keys) {
+        snprintf(pl, sizeof(pl), "key %" PRIu32 " (unchecked)", d->key_id);
+    } else if (d->key_id) {
+        snprintf(pl, sizeof(pl), "key %" PRIu32, d->key_id);
+    } else {
+        snprintf(pl, sizeof(pl), "plain");
+    }
+    printf("%-10" PRId64 " %-10" PRId64 " %-8s %-10s -> %-10s %8d %s %s\n", d->delivery_id,
+           d->msg_id, d->type, d->sender, d->recipient, d->attempts, when, pl);
+    if (d->unreadable && (s_have_keys || !d->key_id)) {
+        fprintf(stderr, "ijwctl: delivery %" PRId64 ": %s\n", d->delivery_id, d->unreadable);
+    }
     return 0;
 }
 
@@ -163,8 +211,8 @@ ijwctl_dlq(int argc, char **argv)
     int status = 0;
     if (!target) {
         int n = 0;
-        printf("%-10s %-10s %-8s %-10s    %-10s %8s %s\n", "DELIVERY", "MESSAGE", "TYPE", "FROM",
-               "TO", "ATTEMPTS", "CREATED");
+        printf("%-10s %-10s %-8s %-10s    %-10s %8s %-20s %s\n", "DELIVERY", "MESSAGE", "TYPE",
+               "FROM", "TO", "ATTEMPTS", "CREATED", "PAYLOAD");
         status = gw_store_dead(s, s_dead_row, &n) == GW_OK ? 0 : 2;
         printf("%d dead letter(s)\n", n);
     } else {
@@ -196,6 +244,11 @@ ijwctl_dlq(int argc, char **argv)
                    "connected\n",
                    n);
             status = n > 0 ? 0 : 1;
+            char detail[32];
+            snprintf(detail, sizeof(detail), "requeued:%zu", n);
+            if (ijwctl_audit_admin(s_audit_path, "dlq_requeue", target, detail) != 0) {
+                status = 2;
+            }
         }
     }
     gw_store_close(&s);

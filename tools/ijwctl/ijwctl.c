@@ -10,6 +10,7 @@
  *   ijwctl queues | dlq list|requeue    inspect the store (cmd_store.c)
  *   ijwctl backup|restore|store ...     back up, restore, upgrade the store (cmd_backup.c)
  *   ijwctl overdue                      open and overdue deadlines (cmd_deadline.c)
+ *   ijwctl storekey | audit ...         store keys and the audit trail (cmd_audit.c)
  *
  * Output names message types, rule codes, retourcodes and element paths; it
  * never prints a BSN, a name or free text from a message.
@@ -61,12 +62,15 @@ s_usage(FILE *f)
           "       ijwctl replay [-e ENDPOINT] [-c CONFIG] [-t SECONDS] [--answer] DIR|FILE...\n"
           "       ijwctl keygen [-o DIR] NAME...\n"
           "       ijwctl queues [-c CONFIG | -s STORE]\n"
-          "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE]\n"
+          "       ijwctl dlq list|requeue [ID|all] [-c CONFIG | -s STORE [-k KEYFILE]\n"
+          "                   [-a AUDITLOG]]\n"
           "       ijwctl backup [-c CONFIG | -s STORE] OUT\n"
           "       ijwctl restore BACKUP [-c CONFIG | -s STORE]\n"
           "       ijwctl store version|upgrade [-c CONFIG | -s STORE] [--no-backup]\n"
           "       ijwctl overdue [-c CONFIG | --store FILE] [--at YYYY-MM-DD] [--party CODE]\n"
           "                      [--overdue-only] [--late]\n"
+          "       ijwctl storekey new|rotate|list FILE [-a AUDITLOG | -c CONFIG]\n"
+          "       ijwctl audit verify|show [FILE | -c CONFIG]\n"
           "\n"
           "validate: for each FILE print the message type, the verdict, every finding with its\n"
           "rule, retourcode and element path, and how the sender is answered. With --retour the\n"
@@ -578,6 +582,12 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "store") == 0) {
         return ijwctl_store(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "storekey") == 0) {
+        return ijwctl_storekey(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return ijwctl_audit(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         s_usage(stdout);

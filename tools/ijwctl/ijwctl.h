@@ -41,6 +41,16 @@ int ijwctl_store(int argc, char **argv);
 /* cmd_deadline.c: the deadline monitor's open and overdue items */
 int ijwctl_overdue(int argc, char **argv);
 
+/* cmd_audit.c: store keys (encryption at rest) and the audit trail */
+int ijwctl_storekey(int argc, char **argv);
+int ijwctl_audit(int argc, char **argv);
+/* Append an admin entry to the audit log at audit_path ("" or NULL: none). 0 or -1. */
+int ijwctl_audit_admin(const char *audit_path, const char *action, const char *target,
+                       const char *detail);
+/* store_key and audit_log of a config (NULL: the embedded default). 0 or -1. */
+int ijwctl_config_paths(const char *config_path, char *store_key, size_t kcap, char *audit_log,
+                        size_t acap);
+
 /* shared helpers (ijwctl.c) */
 char *ijwctl_read_file(const char *path, size_t *len, char *why, size_t why_len);
 int ijwctl_write_file(const char *path, const char *buf, size_t len);

@@ -1,5 +1,5 @@
-/* The party key registry (gw_keyring.h): a sorted array of (key, party), searched by bsearch. */
-#include "gw_keyring.h"
+/* The party key registry (gw_partykeys.h): a sorted array of (key, party), searched by bsearch. */
+#include "gw_partykeys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,14 +16,14 @@ typedef struct ring_entry {
     int line;                     /* line in its .pub file */
 } ring_entry_t;
 
-struct gw_keyring {
+struct gw_partykeys {
     ring_entry_t *v; /* sorted by key */
     size_t n, cap;
     size_t keyless; /* parties without a key file */
 };
 
 typedef struct ring_load {
-    gw_keyring_t *ring;
+    gw_partykeys_t *ring;
     const char *party;
     int oom;
 } ring_load_t;
@@ -32,7 +32,7 @@ static int
 s_add(void *arg, const char *z85, int line)
 {
     ring_load_t *l = arg;
-    gw_keyring_t *r = l->ring;
+    gw_partykeys_t *r = l->ring;
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 16;
         ring_entry_t *v = gw_realloc(r->v, cap * sizeof(*v));
@@ -75,14 +75,14 @@ s_append(char **errs, const char *line)
     *errs = n;
 }
 
-gw_keyring_t *
-gw_keyring_load(const gw_config_t *cfg, char **err)
+gw_partykeys_t *
+gw_partykeys_load(const gw_config_t *cfg, char **err)
 {
     char *errs = NULL;
     if (err) {
         *err = NULL;
     }
-    gw_keyring_t *r = gw_calloc(1, sizeof(*r));
+    gw_partykeys_t *r = gw_calloc(1, sizeof(*r));
     if (!r) {
         goto oom;
     }
@@ -143,13 +143,13 @@ gw_keyring_load(const gw_config_t *cfg, char **err)
         } else {
             gw_free(errs);
         }
-        gw_keyring_destroy(&r);
+        gw_partykeys_destroy(&r);
         return NULL;
     }
     return r;
 oom:
     gw_free(errs);
-    gw_keyring_destroy(&r);
+    gw_partykeys_destroy(&r);
     if (err) {
         *err = gw_strdup("out of memory while loading the party keys");
     }
@@ -157,7 +157,7 @@ oom:
 }
 
 void
-gw_keyring_destroy(gw_keyring_t **self_p)
+gw_partykeys_destroy(gw_partykeys_t **self_p)
 {
     if (!self_p || !*self_p) {
         return;
@@ -174,7 +174,7 @@ s_key_cmp(const void *key, const void *elem)
 }
 
 const char *
-gw_keyring_party(const gw_keyring_t *self, const char *z85)
+gw_partykeys_party(const gw_partykeys_t *self, const char *z85)
 {
     if (!self || !z85 || self->n == 0) {
         return NULL;
@@ -184,13 +184,13 @@ gw_keyring_party(const gw_keyring_t *self, const char *z85)
 }
 
 size_t
-gw_keyring_count(const gw_keyring_t *self)
+gw_partykeys_count(const gw_partykeys_t *self)
 {
     return self ? self->n : 0;
 }
 
 size_t
-gw_keyring_keyless(const gw_keyring_t *self)
+gw_partykeys_keyless(const gw_partykeys_t *self)
 {
     return self ? self->keyless : 0;
 }

@@ -8,8 +8,8 @@
  * and hands it to the ZAP handler (gw_zap.h); removing a key from a .pub file
  * and reloading revokes it.
  */
-#ifndef GW_KEYRING_H
-#define GW_KEYRING_H
+#ifndef GW_PARTYKEYS_H
+#define GW_PARTYKEYS_H
 
 #include <stddef.h>
 
@@ -17,22 +17,22 @@
 
 #include "gw_config.h"
 
-typedef struct gw_keyring gw_keyring_t;
+typedef struct gw_partykeys gw_partykeys_t;
 
 /**
  * Build the registry of cfg's parties from cfg->party_keys.
  * @returns the registry, or NULL with *err (heap, gw_free; one "FILE:LINE: why" per line).
  */
-gw_keyring_t *gw_keyring_load(const gw_config_t *cfg, char **err);
-void gw_keyring_destroy(gw_keyring_t **self_p);
+gw_partykeys_t *gw_partykeys_load(const gw_config_t *cfg, char **err);
+void gw_partykeys_destroy(gw_partykeys_t **self_p);
 /**
  * The party owning key z85, or NULL.
- * Ownership: borrowed, valid until gw_keyring_destroy.
+ * Ownership: borrowed, valid until gw_partykeys_destroy.
  */
-const char *gw_keyring_party(const gw_keyring_t *self, const char *z85);
+const char *gw_partykeys_party(const gw_partykeys_t *self, const char *z85);
 /** Number of registered keys. */
-size_t gw_keyring_count(const gw_keyring_t *self);
+size_t gw_partykeys_count(const gw_partykeys_t *self);
 /** Number of configured parties that have no key. */
-size_t gw_keyring_keyless(const gw_keyring_t *self);
+size_t gw_partykeys_keyless(const gw_partykeys_t *self);
 
 #endif
