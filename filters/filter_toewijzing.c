@@ -1219,9 +1219,9 @@ s_check_te_wijzigen(s_vow_t *vc, const gw_vow_product_t *vp, const s_row_t *row,
 
 /* One product of a 317 with its zorgperiode (TR361). */
 typedef struct s_span {
-    const char *categorie; /* Product Categorie */
-    const char *code;      /* Product Code, "" = aspecifiek */
-    int32_t begin, end;    /* zorgperiode (days); end INT32_MAX when open */
+    char categorie[16];  /* Product Categorie (a copy: rows live on the caller's stack) */
+    char code[16];       /* Product Code, "" = aspecifiek */
+    int32_t begin, end;  /* zorgperiode (days); end INT32_MAX when open */
     const void *cls;       /* the gw_vow_product_t */
     char path[160];        /* its path */
 } s_span_t;
@@ -1235,8 +1235,8 @@ s_span_of_row(s_span_t *sp, const gw_vow_product_t *vp, const s_row_t *row, cons
               int te)
 {
     memset(sp, 0, sizeof(*sp));
-    sp->categorie = row->categorie;
-    sp->code = row->code;
+    snprintf(sp->categorie, sizeof(sp->categorie), "%s", row->categorie);
+    snprintf(sp->code, sizeof(sp->code), "%s", row->code);
     sp->cls = vp;
     snprintf(sp->path, sizeof(sp->path), "%s", path);
     sp->begin = INT32_MIN;
@@ -1244,7 +1244,7 @@ s_span_of_row(s_span_t *sp, const gw_vow_product_t *vp, const s_row_t *row, cons
     const char *eind = te && vp->Einddatum ? vp->Einddatum : row->einddatum;
     if (gw_model_date(row->ingangsdatum, &sp->begin) != GW_OK ||
         (eind[0] && gw_model_date(eind, &sp->end) != GW_OK)) {
-        sp->categorie = ""; /* not comparable */
+        sp->categorie[0] = '\0'; /* not comparable */
     }
 }
 
@@ -1419,8 +1419,8 @@ s_check_317(s_state_t *st, const gw_msg_t *msg, gw_diag_t *diag, sqlite3 *db)
         if (vp->Einddatum && gw_model_date(vp->Einddatum, &sp->end) != GW_OK) {
             continue;
         }
-        sp->categorie = vp->Product->Categorie;
-        sp->code = s_str(vp->Product->Code);
+        snprintf(sp->categorie, sizeof(sp->categorie), "%s", vp->Product->Categorie);
+        snprintf(sp->code, sizeof(sp->code), "%s", s_str(vp->Product->Code));
         sp->cls = vp;
         snprintf(sp->path, sizeof(sp->path),
                  "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[%zu]", i + 1);
