@@ -52,7 +52,11 @@ demo)
     echo "== 1. the codec: validate the sample messages and build their retourberichten"
     build/tools/ijwctl demo
     echo
-    echo "== 2. the gateway: ijwgw on its embedded default config, parties replay the samples"
+    echo "== 2. a region profile: dry-run two toewijzingen against West-Brabant Oost's contract register"
+    build/tools/ijwctl rules test --region wbo --today 2027-03-01 tests/fixtures/regions/wbo/301-sggz.xml \
+        tests/fixtures/regions/wbo/301-sggz-stuks.xml | grep -E "^tests|REJECT|ACCEPTED|^[0-9]" || true
+    echo
+    echo "== 3. the gateway: ijwgw on its embedded default config, parties replay the samples"
     rm -rf /tmp/ijwgw-demo
     # CurveZMQ is on: a key pair per demo party, public halves where the gateway reads them
     # (party_keys of the default config); the gateway makes its own key pair at first start.
