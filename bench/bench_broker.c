@@ -28,10 +28,13 @@
  * usage: bench_broker [--gateway PATH] [--quick] [--senders N] [--recipients M]
  *                     [--window W] [--rate R] [--secs S] [--fixture FILE]
  *                     [--log LEVEL] [--sync-normal] [--keep] [--encrypt] [--curve]
+ *                     [--security]
  *   (the gateway path may also come from $IJWGW)
  *
  * --curve: after the plain run, the warm-up and throughput phases again on a second
  * gateway with CurveZMQ on (a key pair per party), and the ratio CURVE on / off.
+ * --security: the same with everything issue 5 adds on at once: CurveZMQ, payloads
+ * AES-256-GCM encrypted at rest and the hash-chained audit trail; ratio on / off.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -96,6 +99,7 @@ typedef struct opts {
     int sync_normal;     /* store synchronous=NORMAL instead of FULL */
     int keep;            /* keep the temp folder (store, config, log) */
     int curve;           /* also measure throughput with CURVE on */
+    int security;        /* also measure throughput with CURVE, store_key and audit_log on */
     int encrypt;         /* --encrypt: after the latency phase, turn store_key on (SIGHUP)
                             and run the throughput phase again: on vs off, same run */
 } opts_t;
@@ -150,6 +154,7 @@ struct bench {
     int curve;        /* the gateway being run has CURVE on */
     char server_pub[GW_KEY_Z85_LEN + 1];
     int enc_on;       /* the config written next has store_key */
+    int audit_on;     /* the config written next has audit_log */
 };
 
 static int64_t
@@ -507,6 +512,9 @@ s_write_config(bench_t *b, const char *path)
     }
     if (b->enc_on) {
         fprintf(f, "    store_key = %s/store.key\n", b->dir);
+    }
+    if (b->audit_on) {
+        fprintf(f, "    audit_log = %s/audit.log\n", b->dir);
     }
     for (int i = 0; i < b->o.senders; i++) {
         fprintf(f, "party %s\n    kind = gemeente\n    name = \"Bench gemeente %d\"\n",
@@ -1133,7 +1141,7 @@ s_curve_keys(bench_t *b)
 /* --curve: warm-up and throughput again on a fresh gateway with CURVE on (a new folder
  * replaces the plain run's, which is removed unless --keep). 0, or -1 after saying why. */
 static int
-s_curve_run(bench_t *b, phase_result_t *res)
+s_curve_run(bench_t *b, phase_result_t *res, int all_security)
 {
     if (!b->o.keep) {
         s_remove_dir(b->dir);
@@ -1146,10 +1154,23 @@ s_curve_run(bench_t *b, phase_result_t *res)
         return -1;
     }
     b->curve = 1;
-    b->enc_on = 0; /* compared with the plain run's throughput phase, store_key off */
+    /* Compared with the plain run's throughput phase (store_key and audit_log off); with
+     * all_security, at-rest encryption and the audit trail are on from the start. */
+    b->enc_on = all_security;
+    b->audit_on = all_security;
     if (s_curve_keys(b) != 0) {
         fprintf(stderr, "bench: cannot make CURVE keys in %s\n", b->dir);
         return -1;
+    }
+    if (all_security) {
+        char key[600];
+        char *err = NULL;
+        snprintf(key, sizeof(key), "%s/store.key", b->dir);
+        if (gw_keyring_create(key, &err) != GW_OK) {
+            fprintf(stderr, "bench: %s\n", err ? err : "cannot create the store key");
+            gw_free(err);
+            return -1;
+        }
     }
     for (int ph = PH_WARM; ph <= PH_TPUT; ph++) {
         atomic_store(&b->delivered[ph], 0);
@@ -1219,7 +1240,8 @@ s_usage(FILE *f)
           "  --keep          keep the temporary folder (config, store, gateway log)\n"
           "  --encrypt       also measure throughput with payloads encrypted at rest\n"
           "                  (store_key on after a reload; reported as a ratio to off)\n"
-          "  --curve         also run the throughput phase with CurveZMQ on; print the ratio\n",
+          "  --curve         also run the throughput phase with CurveZMQ on; print the ratio\n"
+          "  --security      also run it with CurveZMQ, encryption at rest and the audit trail\n",
           f);
 }
 
@@ -1248,6 +1270,8 @@ s_parse_args(int argc, char **argv, opts_t *o)
             o->keep = 1;
         } else if (strcmp(a, "--curve") == 0) {
             o->curve = 1;
+        } else if (strcmp(a, "--security") == 0) {
+            o->security = 1;
         } else if (strcmp(a, "--encrypt") == 0) {
             o->encrypt = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -1512,7 +1536,7 @@ out:
     if (b->o.curve) {
         phase_result_t ct;
         fflush(stdout);
-        if (s_curve_run(b, &ct) != 0) {
+        if (s_curve_run(b, &ct, 0) != 0) {
             goto cleanup;
         }
         printf("%-52s %10.0f/s\n", "(d) gateway with CURVE on (same phases, new gateway)", ct.rate);
@@ -1522,6 +1546,21 @@ out:
         if (ct.gw_cpu >= 0 && csecs > 0 && ct.delivered > 0) {
             printf("%-52s %10.1f us   (%.0f%% of one core)\n", "    gateway CPU per message",
                    ct.gw_cpu / (double)ct.delivered * 1e6, ct.gw_cpu / csecs * 100);
+        }
+    }
+    if (b->o.security) {
+        phase_result_t st;
+        fflush(stdout);
+        if (s_curve_run(b, &st, 1) != 0) {
+            goto cleanup;
+        }
+        printf("%-52s %10.0f/s\n", "(e) gateway, CURVE + encrypted at rest + audit trail", st.rate);
+        printf("%-52s %12.3f   %12s %4s\n", "    ratio security on / off (same run)",
+               st.rate / tput.rate, ">= 0.70", s_met(st.rate >= 0.70 * tput.rate));
+        double ssecs = (double)(st.t_last - st.t_first) / (double)NS;
+        if (st.gw_cpu >= 0 && ssecs > 0 && st.delivered > 0) {
+            printf("%-52s %10.1f us   (%.0f%% of one core)\n", "    gateway CPU per message",
+                   st.gw_cpu / (double)st.delivered * 1e6, st.gw_cpu / ssecs * 100);
         }
     }
     status = 0;

@@ -35,6 +35,8 @@ struct gw_audit {
     int64_t seq;          /* last entry's seq; 0 = empty file */
     char head[S_HEX + 1]; /* last entry's hash; zeros for an empty file */
     off_t size;           /* file size after our last append or read of the tail */
+    int defer_sync;       /* appends leave fdatasync to gw_audit_sync() */
+    int dirty;            /* written since the last fdatasync */
 };
 
 GW_PRINTF(2, 3)
@@ -212,11 +214,34 @@ gw_audit_close(gw_audit_t **self_p)
     }
     gw_audit_t *self = *self_p;
     if (self->fd >= 0) {
+        if (gw_audit_sync(self, NULL) != GW_OK) {
+            gw_log(GW_LOG_ERROR, "audit_sync_failed", "file=%s", self->path);
+        }
         close(self->fd);
     }
     gw_free(self->path);
     gw_free(self);
     *self_p = NULL;
+}
+
+void
+gw_audit_defer_sync(gw_audit_t *self, int on)
+{
+    self->defer_sync = on;
+}
+
+int
+gw_audit_sync(gw_audit_t *self, char **err)
+{
+    if (!self->dirty) {
+        return GW_OK;
+    }
+    if (fdatasync(self->fd) != 0) {
+        s_err(err, "%s: fdatasync: %s", self->path, strerror(errno));
+        return GW_EIO;
+    }
+    self->dirty = 0;
+    return GW_OK;
 }
 
 int
@@ -326,7 +351,9 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
         }
         off += (size_t)w;
     }
-    if (fdatasync(self->fd) != 0) {
+    if (self->defer_sync) {
+        self->dirty = 1;
+    } else if (fdatasync(self->fd) != 0) {
         s_err(err, "%s: fdatasync: %s", self->path, strerror(errno));
         goto done;
     }
