@@ -1062,6 +1062,7 @@ s_reload(gw_broker_t *self)
     /* What the open socket, store and codecs were built with stays until a restart. */
     if (strcmp(next->endpoint, self->config->endpoint) != 0 ||
         strcmp(next->store, self->config->store) != 0 ||
+        strcmp(next->node, self->config->node) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
         next->sync_normal != self->config->sync_normal ||
@@ -1071,6 +1072,7 @@ s_reload(gw_broker_t *self)
                "http changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
+        snprintf(next->node, sizeof(next->node), "%s", self->config->node);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
@@ -1148,9 +1150,31 @@ s_emit_tick(gw_broker_t *self, int64_t now)
     gw_free(q);
 }
 
+/* Another node (or this one) committed a delivery for party: pump it if it is here. */
+static void
+s_woken(void *arg, const char *party)
+{
+    gw_broker_t *self = arg;
+    party_state_t *p = s_party(self, party);
+    if (p && p->connected) {
+        p->want_pump = 1;
+        p->backlog = -1;
+    }
+}
+
+static void
+s_store_poll(gw_broker_t *self, int64_t now)
+{
+    if (gw_store_poll(self->store, now, s_woken, self) != GW_OK) {
+        gw_log(GW_LOG_WARN, "store_poll_failed", "error=\"%s\"",
+               gw_store_last_error(self->store));
+    }
+}
+
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
+    s_store_poll(self, now);
     gw_chain_tick(self->chain, now);
     s_emit_tick(self, now);
     if (self->reload_flag) {
@@ -1244,17 +1268,22 @@ gw_broker_new(gw_config_t **config_p, char **err)
         goto fail;
     }
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
-                          .max_bytes = self->config->store_max_bytes};
+                          .max_bytes = self->config->store_max_bytes,
+                          .node = self->config->node};
     char *serr = NULL;
-    self->lock = gw_lock_take(self->config->store, &serr);
-    if (!self->lock) {
+    /* A SQLite store has one gateway; a PostgreSQL one is shared by the nodes. */
+    self->lock = gw_store_is_pg(self->config->store) ? NULL
+                                                     : gw_lock_take(self->config->store, &serr);
+    if (!self->lock && !gw_store_is_pg(self->config->store)) {
         snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
         gw_free(serr);
         goto fail;
     }
     self->store = gw_store_open(self->config->store, &so, &serr);
     if (!self->store) {
-        snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
+        char shown[320];
+        snprintf(why, sizeof(why), "store %.300s: %.180s",
+                 gw_store_display(self->config->store, shown, sizeof(shown)), serr ? serr : "?");
         gw_free(serr);
         goto fail;
     }
@@ -1370,8 +1399,9 @@ gw_broker_reload(gw_broker_t *self)
 int
 gw_broker_run(gw_broker_t *self)
 {
+    char shown[1100];
     gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
-           self->config->store, self->nparties);
+           gw_store_display(self->config->store, shown, sizeof(shown)), self->nparties);
     /* Bound and the store open (gw_broker_new): tell the service manager. */
     self->notify = gw_notify_new();
     char what[400];
@@ -1384,11 +1414,14 @@ gw_broker_run(gw_broker_t *self)
     while (!self->stop_flag) {
         int64_t now = s_now_ms();
         long timeout = next_tick > now ? (long)(next_tick - now) : 0;
-        zmq_pollitem_t items[2] = {
+        /* items[2]: another node stored a delivery (PostgreSQL LISTEN; docs/scale-out.md). */
+        int wake_fd = gw_store_wake_fd(self->store);
+        zmq_pollitem_t items[3] = {
             {self->router, 0, ZMQ_POLLIN, 0},
             {gw_worker_socket(self->worker), 0, ZMQ_POLLIN, 0},
+            {NULL, wake_fd, ZMQ_POLLIN, 0},
         };
-        int n = zmq_poll(items, 2, timeout);
+        int n = zmq_poll(items, wake_fd >= 0 ? 3 : 2, timeout);
         if (n < 0) {
             if (zmq_errno() == EINTR) {
                 continue;
@@ -1396,6 +1429,9 @@ gw_broker_run(gw_broker_t *self)
             gw_log(GW_LOG_ERROR, "poll_failed", "error=\"%s\"", zmq_strerror(zmq_errno()));
             status = GW_EIO;
             break;
+        }
+        if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
+            s_store_poll(self, s_now_ms());
         }
         for (int i = 0; i < BATCH; i++) {
             gw_proto_msg_t m;

@@ -15,6 +15,7 @@
 #include "gw_broker.h"
 #include "gw_chain.h"
 #include "gw_config.h"
+#include "gw_store.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
@@ -121,9 +122,10 @@ main(int argc, char **argv)
         gw_chain_destroy(&chain);
         gw_free(ferr);
         gw_free(specs);
+        char shown[1100];
         printf("ijwgw: configuration %s: %s (%zu parties, %zu filters, endpoint %s, store %s)\n",
                cfg->path ? cfg->path : "<default>", ok ? "ok" : "FAILED", cfg->nparties,
-               cfg->nfilters, cfg->endpoint, cfg->store);
+               cfg->nfilters, cfg->endpoint, gw_store_display(cfg->store, shown, sizeof(shown)));
         gw_diag_destroy(&diag);
         gw_codec_destroy(&codec);
         gw_config_destroy(&cfg);

@@ -475,7 +475,7 @@ test_config_unknown_key_lists_valid_keys(void **state)
                    "max_message_size, delivery_timeout, retry_initial, retry_max, queue_limit, "
                    "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, http, "
                    "deadlines, clock_offset, goede_vrijdag, bevrijdingsdag, closed_days, "
-                   "store_key, audit_log, audit_key)");
+                   "store_key, audit_log, audit_key, node)");
     s_expect_error(ONE_PARTY "    colour = red\n",
                    "t.conf:3: unknown key 'colour' in section 'party' (valid: kind, name, tap, "
                    "tap_strip_freetext)");
