@@ -1691,6 +1691,12 @@ gw_store_display(const char *path, char *buf, size_t cap)
 }
 
 int
+gw_store_pg_available(void)
+{
+    return gw_pgstore_available();
+}
+
+int
 gw_store_wake_fd(gw_store_t *self)
 {
     return self->pg ? gw_pgstore_wake_fd(self->pg) : -1;

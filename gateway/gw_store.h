@@ -68,6 +68,9 @@ typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
  * SQLite file (docs/scale-out.md). */
 int gw_store_is_pg(const char *path);
 
+/** 1 when this build has the PostgreSQL backend (meson -Dpostgresql, libpq). */
+int gw_store_pg_available(void);
+
 /** path for logs and messages: a PostgreSQL URL with its password replaced by "***". */
 const char *gw_store_display(const char *path, char *buf, size_t cap);
 

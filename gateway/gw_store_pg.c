@@ -363,6 +363,14 @@ s_party_ok(const char *code)
 
 /* ------------------------------------------------------------ connection ---- */
 
+/* Server notices ("relation ... already exists, skipping") are not errors: not printed. */
+static void
+s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *
 s_connect(gw_pgstore_t *self, const char *what)
 {
@@ -375,6 +383,7 @@ s_connect(gw_pgstore_t *self, const char *what)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, s_notice, NULL);
     /* ACK after COMMIT relies on it; the server default may have been lowered. */
     PGresult *res = PQexec(c, "SET synchronous_commit = on; SET lock_timeout = '30s'; "
                               "SET idle_in_transaction_session_timeout = '60s'");
