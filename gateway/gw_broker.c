@@ -1020,11 +1020,21 @@ s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
     }
     int may_create = 0;
     if (at_start && self->config->store_key[0] && !gw_keyring_exists(self->config->store_key)) {
-        may_create = gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
+        /* Never on a shared PostgreSQL store: every node must read what the others seal,
+         * so the key file is made once and given to all (docs/scale-out.md). */
+        may_create = !gw_store_is_pg(self->config->store) &&
+                     gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
     }
     int rc = gw_keyring_for_store(self->config->store_key, may_create, &kr, &created, &kerr);
     if (rc != GW_OK) {
-        snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        if (gw_store_is_pg(self->config->store) && !gw_keyring_exists(self->config->store_key)) {
+            snprintf(why, cap,
+                     "store_key %.300s does not exist: with a PostgreSQL store every node needs "
+                     "the same key file (make it once: ijwctl storekey new FILE)",
+                     self->config->store_key);
+        } else {
+            snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        }
         gw_free(kerr);
         return rc;
     }

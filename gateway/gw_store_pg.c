@@ -371,6 +371,21 @@ s_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* Session settings, after every (re)connect. 1 on success. */
+static int
+s_session(PGconn *c)
+{
+    PQsetNoticeProcessor(c, s_notice, NULL);
+    /* ACK after COMMIT relies on synchronous_commit (the server default may be lowered).
+     * lock_timeout bounds the wait for another node's batch (the delivery-order lock); a
+     * node stuck inside a transaction is cut off by the server after a minute. */
+    PGresult *res = PQexec(c, "SET synchronous_commit = on; SET lock_timeout = '30s'; "
+                              "SET idle_in_transaction_session_timeout = '60s'");
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
 static PGconn *
 s_connect(gw_pgstore_t *self, const char *what)
 {
@@ -383,13 +398,7 @@ s_connect(gw_pgstore_t *self, const char *what)
         PQfinish(c);
         return NULL;
     }
-    PQsetNoticeProcessor(c, s_notice, NULL);
-    /* ACK after COMMIT relies on it; the server default may have been lowered. */
-    PGresult *res = PQexec(c, "SET synchronous_commit = on; SET lock_timeout = '30s'; "
-                              "SET idle_in_transaction_session_timeout = '60s'");
-    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    if (!ok) {
+    if (!s_session(c)) {
         s_seterr(self, "%s connection: cannot set the session parameters", what);
         PQfinish(c);
         return NULL;
@@ -516,8 +525,10 @@ s_ensure(gw_pgstore_t *self)
         s_seterr(self, "connection to PostgreSQL lost; reconnecting failed");
         return GW_EIO;
     }
-    PGresult *res = PQexec(self->db, "SET synchronous_commit = on");
-    PQclear(res);
+    if (!s_session(self->db)) {
+        s_seterr(self, "store connection: cannot set the session parameters");
+        return GW_EIO;
+    }
     return s_prepare(self);
 }
 

@@ -264,15 +264,36 @@ s_delivery_id(const party_t *p, const char *ident)
 
 /* ------------------------------------------------------------ the cases ---- */
 
+/* A new key file both nodes use (encryption at rest on the shared store). */
+static void
+s_key_file(char *path, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, cap, "%s/ijwgw-pgkey-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    char *err = NULL;
+    if (gw_keyring_create(path, &err) != GW_OK) {
+        fail_msg("key file: %s", err ? err : "?");
+    }
+}
+
 /* (1) Sender on node a, recipient on node b: delivered through PostgreSQL (NOTIFY wakes
- * node b), and the recipient's retourbericht routed back to the sender on node a. */
+ * node b), and the recipient's retourbericht routed back to the sender on node a. The
+ * payloads are sealed with one key file shared by the nodes. */
 static void
 test_pg_two_nodes_route_heen_and_retour(void **state)
 {
     (void)state;
     s_pg_begin();
-    s_node_start(0, NULL);
-    s_node_start(1, NULL);
+    char key[300], extra[400];
+    s_key_file(key, sizeof(key));
+    snprintf(extra, sizeof(extra), "    store_key = %s\n", key);
+    gwconf_t conf = {.gateway_extra = extra};
+    s_node_start(0, &conf);
+    s_node_start(1, &conf);
     s_select(0);
     party_t *g = s_party("0363", 1, 0);
     s_select(1);
@@ -288,6 +309,7 @@ test_pg_two_nodes_route_heen_and_retour(void **state)
     assert_int_equal(s_count(a, GW_CMD_DELIVER, NULL, NULL), 1);
     assert_int_equal(s_count(g, GW_CMD_DELIVER, NULL, NULL), 1);
     s_assert_clean_deliveries();
+    unlink(key);
     W.ok = 1;
     s_pg_end();
 }
