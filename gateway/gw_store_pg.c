@@ -389,7 +389,14 @@ s_session(PGconn *c)
 static PGconn *
 s_connect(gw_pgstore_t *self, const char *what)
 {
-    PGconn *c = PQconnectdb(self->url);
+    /* Defaults first: a setting in the URL overrides them (libpq keeps the last value). A
+     * dead server or network is noticed in about 25 s instead of the kernel's minutes;
+     * until then the broker loop waits (and /healthz reports it). */
+    static const char *const keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "fallback_application_name", "dbname", NULL};
+    const char *const vals[] = {"10", "1", "10", "5", "3", "ijwgw", self->url, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         char one[200];
         snprintf(one, sizeof(one), "%s", c ? PQerrorMessage(c) : "out of memory");

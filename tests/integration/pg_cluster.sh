@@ -7,6 +7,7 @@
 #
 #   pg_cluster.sh start DIR PORT       initdb + pg_ctl start (waits until it accepts)
 #   pg_cluster.sh createdb DIR PORT NAME
+#   pg_cluster.sh restart DIR          pg_ctl restart -m fast (drops every connection)
 #   pg_cluster.sh stop DIR             pg_ctl stop -m fast
 #
 # Exit status 77: no PostgreSQL server is installed (the tests are skipped).
@@ -53,11 +54,14 @@ start)
 createdb)
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$3" -U ijwgw "$4"
     ;;
+restart)
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >/dev/null
+    ;;
 stop)
     as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
 *)
-    echo "usage: pg_cluster.sh start DIR PORT | createdb DIR PORT NAME | stop DIR" >&2
+    echo "usage: pg_cluster.sh start DIR PORT | createdb DIR PORT NAME | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

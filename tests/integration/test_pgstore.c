@@ -404,6 +404,57 @@ test_pg_dedup_across_nodes(void **state)
     s_pg_end();
 }
 
+/* The database server restarts (every connection dropped): the nodes reconnect on their
+ * own. A submit during the gap gets an ERROR (never an ACK for something not stored), a
+ * resend is accepted, and delivery across the nodes resumes. */
+static void
+test_pg_server_restart_is_survived(void **state)
+{
+    (void)state;
+    s_pg_begin();
+    s_node_start(0, NULL);
+    s_node_start(1, NULL);
+    s_select(0);
+    party_t *g = s_party("0363", 1, 0);
+    s_select(1);
+    party_t *a = s_party("42420001", 1, 0);
+    s_submit_ident(g, "RS-1", NULL);
+    s_wait_n(a, GW_CMD_DELIVER, "JW301", 1, "before the restart");
+    char args[400];
+    snprintf(args, sizeof(args), "restart '%s'", PG.dir);
+    assert_int_equal(s_script(args), 0);
+    size_t len = 0;
+    char *xml = s_variant("valid/jw301.xml", "RS-2", &len);
+    int acked = 0, errors = 0;
+    int64_t deadline = s_now() + 20000;
+    while (!acked && s_now() < deadline) {
+        gw_client_result_t r;
+        memset(&r, 0, sizeof(r));
+        int rc = gw_client_submit(g->c, xml, len, &r, 10000);
+        if (rc == GW_OK && r.cmd == GW_CMD_ACK) {
+            acked = 1;
+        } else if (rc == GW_OK && r.cmd == GW_CMD_ERROR) {
+            errors++;
+            s_sleep_ms(200);
+        } else if (rc == GW_OK) {
+            char got[64];
+            snprintf(got, sizeof(got), "%s %s", gw_cmd_name(r.cmd), r.code);
+            gw_client_event_clear(&r);
+            gw_free(xml);
+            fail_msg("RS-2 after the restart: %s", got);
+        }
+        gw_client_event_clear(&r);
+    }
+    gw_free(xml);
+    assert_true(acked);
+    fprintf(stderr, "# %d ERROR answer(s) during the reconnect\n", errors);
+    s_wait_n(a, GW_CMD_DELIVER, "JW301", 2, "after the restart");
+    s_pump_for(300);
+    assert_int_equal(s_count(a, GW_CMD_DELIVER, "JW301", "RS-2"), 1);
+    W.ok = 1;
+    s_pg_end();
+}
+
 /* (4) ijwgw -t refuses what would keep state per node on a PostgreSQL store. */
 static void
 test_pg_config_refuses_sqlite_state(void **state)
@@ -629,6 +680,7 @@ main(void)
         TPG(test_pg_two_nodes_route_heen_and_retour),
         TPG(test_pg_kill9_node_loses_nothing_acknowledged),
         TPG(test_pg_dedup_across_nodes),
+        TPG(test_pg_server_restart_is_survived),
         TPG(test_pg_config_refuses_sqlite_state),
     };
     return cmocka_run_group_tests_name("pgstore", tests, s_pg_group_setup, s_pg_group_teardown);
