@@ -1176,8 +1176,7 @@ static void
 s_store_poll(gw_broker_t *self, int64_t now)
 {
     if (gw_store_poll(self->store, now, s_woken, self) != GW_OK) {
-        gw_log(GW_LOG_WARN, "store_poll_failed", "error=\"%s\"",
-               gw_store_last_error(self->store));
+        gw_log(GW_LOG_WARN, "store_poll_failed", "error=\"%s\"", gw_store_last_error(self->store));
     }
 }
 
@@ -1282,8 +1281,8 @@ gw_broker_new(gw_config_t **config_p, char **err)
                           .node = self->config->node};
     char *serr = NULL;
     /* A SQLite store has one gateway; a PostgreSQL one is shared by the nodes. */
-    self->lock = gw_store_is_pg(self->config->store) ? NULL
-                                                     : gw_lock_take(self->config->store, &serr);
+    self->lock =
+        gw_store_is_pg(self->config->store) ? NULL : gw_lock_take(self->config->store, &serr);
     if (!self->lock && !gw_store_is_pg(self->config->store)) {
         snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
         gw_free(serr);

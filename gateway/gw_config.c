@@ -9,7 +9,6 @@
  * one round. The broker only ever sees a config that passed every check.
  */
 #include "gw_config.h"
-#include "gw_store.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -28,6 +27,7 @@
 #include "gw/err.h"
 
 #include "gw_calendar.h"
+#include "gw_store.h"
 
 #define GW_CONF_MAX_FILE   1048576 /* gw_config_load refuses larger files (1 MiB) */
 #define GW_CONF_MAX_ERRORS 100     /* further errors are counted, not listed */
@@ -1339,7 +1339,7 @@ s_gw_line(const gw_conf_parser_t *p, const char *name)
 
 /* Built-in filters that keep state in the store's SQLite database (gw_filter_ctx_t.db). */
 static const char *const s_sql_state_filters[] = {"declaratie", "startstop", "toewijzing",
-                                                  "tr056", "verzoek", NULL};
+                                                  "tr056",      "verzoek",   NULL};
 
 /* A PostgreSQL store (docs/scale-out.md): what keeps SQL state in the SQLite store cannot
  * run on it yet, and is refused rather than run on per-node state. */

@@ -1662,7 +1662,8 @@ gw_store_find_copy(gw_store_t *self, gw_store_msg_t *m, int *found)
 int
 gw_store_is_pg(const char *path)
 {
-    return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+    return path &&
+           (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
 }
 
 /* "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db". */

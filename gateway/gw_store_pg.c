@@ -23,14 +23,13 @@
 #include "gw_store_pg.h"
 
 #include <endian.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "gw/alloc.h"
 #include "gw/err.h"
@@ -41,8 +40,8 @@
 #define S_LOCK_CLASS    1768585063 /* advisory lock class ("ijwg") */
 #define S_LOCK_SCHEMA   1          /* schema creation and upgrades */
 #define S_PARTY_MAX     64
-#define S_BEAT_EVERY_MS 5000       /* gw_nodes.heartbeat_ms refresh */
-#define S_RETRY_MS      2000       /* reconnect attempts of a lost connection */
+#define S_BEAT_EVERY_MS 5000 /* gw_nodes.heartbeat_ms refresh */
+#define S_RETRY_MS      2000 /* reconnect attempts of a lost connection */
 #define S_MAX_PARAMS    12
 
 enum {
@@ -188,22 +187,22 @@ static const char s_schema_v1[] =
 static const char *const s_migrations[S_PG_SCHEMA + 1] = {NULL, s_schema_v1};
 
 struct gw_pgstore {
-    PGconn *db;              /* every statement */
-    PGconn *listen;          /* LISTEN GW_PG_CHANNEL only; NULL for a readonly store */
-    char *url;               /* connection URL (heap; may hold a password: never logged) */
-    char node[64];           /* this node's id (gw_nodes, gw_presence, gw_messages.node) */
-    int readonly;            /* opts->readonly */
-    int in_tx;               /* a group transaction is open */
-    int tx_lost;             /* a statement failed inside it: commit reports failure */
-    int ordered;             /* this transaction holds the delivery-order lock */
-    gw_keyring_t *keys;      /* at-rest encryption; NULL = plaintext */
-    uint8_t *seal;           /* scratch for a payload being sealed */
+    PGconn *db;         /* every statement */
+    PGconn *listen;     /* LISTEN GW_PG_CHANNEL only; NULL for a readonly store */
+    char *url;          /* connection URL (heap; may hold a password: never logged) */
+    char node[64];      /* this node's id (gw_nodes, gw_presence, gw_messages.node) */
+    int readonly;       /* opts->readonly */
+    int in_tx;          /* a group transaction is open */
+    int tx_lost;        /* a statement failed inside it: commit reports failure */
+    int ordered;        /* this transaction holds the delivery-order lock */
+    gw_keyring_t *keys; /* at-rest encryption; NULL = plaintext */
+    uint8_t *seal;      /* scratch for a payload being sealed */
     size_t seal_cap;
-    uint8_t *open;           /* scratch for the payload of the delivery being walked */
+    uint8_t *open; /* scratch for the payload of the delivery being walked */
     size_t open_cap;
-    int64_t next_beat_ms;    /* next gw_nodes heartbeat */
-    int64_t next_retry_ms;   /* next reconnect attempt of a lost connection */
-    char err[256];           /* gw_pgstore_last_error() */
+    int64_t next_beat_ms;  /* next gw_nodes heartbeat */
+    int64_t next_retry_ms; /* next reconnect attempt of a lost connection */
+    char err[256];         /* gw_pgstore_last_error() */
 };
 
 /* Bound parameters of one statement (text, except bytea payloads in binary). */
@@ -296,8 +295,8 @@ s_run(gw_pgstore_t *self, int idx, const s_params_t *p, int binary, const char *
         *rc = GW_EIO;
         return NULL;
     }
-    PGresult *res = PQexecPrepared(self->db, name, p ? p->n : 0, p ? p->v : NULL,
-                                   p ? p->len : NULL, p ? p->fmt : NULL, binary);
+    PGresult *res = PQexecPrepared(self->db, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+                                   p ? p->fmt : NULL, binary);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         *rc = s_fail(self, op, res);
@@ -392,9 +391,10 @@ s_connect(gw_pgstore_t *self, const char *what)
     /* Defaults first: a setting in the URL overrides them (libpq keeps the last value). A
      * dead server or network is noticed in about 25 s instead of the kernel's minutes;
      * until then the broker loop waits (and /healthz reports it). */
-    static const char *const keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
-                                       "keepalives_interval", "keepalives_count",
-                                       "fallback_application_name", "dbname", NULL};
+    static const char *const keys[] = {"connect_timeout",  "keepalives",
+                                       "keepalives_idle",  "keepalives_interval",
+                                       "keepalives_count", "fallback_application_name",
+                                       "dbname",           NULL};
     const char *const vals[] = {"10", "1", "10", "5", "3", "ijwgw", self->url, NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
@@ -454,8 +454,9 @@ s_schema(gw_pgstore_t *self)
         PQclear(res);
     }
     if (rc == GW_OK && version > S_PG_SCHEMA) {
-        s_seterr(self, "the database has store schema version %d, this ijwgw knows up to %d: "
-                       "upgrade ijwgw",
+        s_seterr(self,
+                 "the database has store schema version %d, this ijwgw knows up to %d: "
+                 "upgrade ijwgw",
                  version, S_PG_SCHEMA);
         rc = GW_EINVAL;
     }
@@ -485,8 +486,8 @@ s_schema(gw_pgstore_t *self)
     }
     char keep[256];
     memcpy(keep, self->err, sizeof(keep));
-    int urc = s_command(self, self->db, "SELECT pg_advisory_unlock(1768585063, 1)",
-                        "schema unlock");
+    int urc =
+        s_command(self, self->db, "SELECT pg_advisory_unlock(1768585063, 1)", "schema unlock");
     if (rc != GW_OK) {
         memcpy(self->err, keep, sizeof(keep));
         return rc;
@@ -1085,8 +1086,8 @@ s_walk(gw_pgstore_t *self, PGresult *res, gw_store_delivery_cb cb, void *arg)
 }
 
 int
-gw_pgstore_due_after(gw_pgstore_t *self, const char *recipient, int64_t after_id,
-                     int64_t now_ms, size_t limit, gw_store_delivery_cb cb, void *arg)
+gw_pgstore_due_after(gw_pgstore_t *self, const char *recipient, int64_t after_id, int64_t now_ms,
+                     size_t limit, gw_store_delivery_cb cb, void *arg)
 {
     if (!recipient || !cb) {
         s_seterr(self, "due: invalid argument");

@@ -3,9 +3,9 @@
  * found none): a postgresql:// store is refused at open with a clear message. The other
  * functions are never reached (no gw_pgstore_t exists), but must link.
  */
-#include "gw_store_pg.h"
-
 #include "gw/alloc.h"
+
+#include "gw_store_pg.h"
 
 int
 gw_pgstore_available(void)
@@ -93,7 +93,8 @@ gw_pgstore_find_copy(gw_pgstore_t *self, gw_store_msg_t *m, int *found)
 }
 
 int
-gw_pgstore_add_delivery(gw_pgstore_t *self, int64_t msg_id, const char *recipient, const void *payload, size_t len, int64_t now_ms)
+gw_pgstore_add_delivery(gw_pgstore_t *self, int64_t msg_id, const char *recipient,
+                        const void *payload, size_t len, int64_t now_ms)
 {
     (void)self;
     (void)msg_id;
@@ -105,7 +106,8 @@ gw_pgstore_add_delivery(gw_pgstore_t *self, int64_t msg_id, const char *recipien
 }
 
 int
-gw_pgstore_due_after(gw_pgstore_t *self, const char *recipient, int64_t after_id, int64_t now_ms, size_t limit, gw_store_delivery_cb cb, void *arg)
+gw_pgstore_due_after(gw_pgstore_t *self, const char *recipient, int64_t after_id, int64_t now_ms,
+                     size_t limit, gw_store_delivery_cb cb, void *arg)
 {
     (void)self;
     (void)recipient;
@@ -127,7 +129,8 @@ gw_pgstore_sent(gw_pgstore_t *self, int64_t delivery_id, int64_t next_attempt_ms
 }
 
 int
-gw_pgstore_ack(gw_pgstore_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms, int *changed)
+gw_pgstore_ack(gw_pgstore_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms,
+               int *changed)
 {
     (void)self;
     (void)delivery_id;
@@ -147,7 +150,8 @@ gw_pgstore_retry_now(gw_pgstore_t *self, const char *recipient, int64_t now_ms)
 }
 
 int
-gw_pgstore_expire_each(gw_pgstore_t *self, int64_t now_ms, int64_t max_age_ms, void (*cb)(void *arg, int64_t delivery_id), void *arg, size_t *moved)
+gw_pgstore_expire_each(gw_pgstore_t *self, int64_t now_ms, int64_t max_age_ms,
+                       void (*cb)(void *arg, int64_t delivery_id), void *arg, size_t *moved)
 {
     (void)self;
     (void)now_ms;
@@ -186,7 +190,8 @@ gw_pgstore_requeue(gw_pgstore_t *self, int64_t delivery_id, int64_t now_ms, size
 }
 
 int
-gw_pgstore_find_heen(gw_pgstore_t *self, const char *heen_type, const char *afzender, const char *ident, const char *dagtekening, int64_t *msg_id, char sender[65])
+gw_pgstore_find_heen(gw_pgstore_t *self, const char *heen_type, const char *afzender,
+                     const char *ident, const char *dagtekening, int64_t *msg_id, char sender[65])
 {
     (void)self;
     (void)heen_type;
@@ -225,7 +230,8 @@ gw_pgstore_wake_fd(gw_pgstore_t *self)
 }
 
 int
-gw_pgstore_poll(gw_pgstore_t *self, int64_t now_ms, void (*cb)(void *arg, const char *party), void *arg)
+gw_pgstore_poll(gw_pgstore_t *self, int64_t now_ms, void (*cb)(void *arg, const char *party),
+                void *arg)
 {
     (void)self;
     (void)now_ms;

@@ -1182,8 +1182,8 @@ static void
 test_config_postgresql_store_accepted(void **state)
 {
     (void)state;
-    gw_config_t *cfg = s_parse_ok(PG_GW "    node = gw-0\n    deadlines = no\n" ONE_PARTY
-                                        "filter contract\n");
+    gw_config_t *cfg =
+        s_parse_ok(PG_GW "    node = gw-0\n    deadlines = no\n" ONE_PARTY "filter contract\n");
     assert_string_equal(cfg->store, "postgresql://ijwgw@db.example/ijwgw");
     assert_string_equal(cfg->node, "gw-0");
     assert_true(gw_store_is_pg(cfg->store));
@@ -1211,8 +1211,8 @@ test_config_postgresql_refuses_sqlite_state(void **state)
     s_expect_error(PG_GW "    deadlines = no\n    node = a/b\n" ONE_PARTY,
                    "t.conf:4: node: 1..63 of [A-Za-z0-9._-]");
     /* a SQLite store keeps all of it */
-    gw_config_t *cfg = s_parse_ok("gateway\n    store = /tmp/x.db\n" ONE_PARTY
-                                  "filter toewijzing\n");
+    gw_config_t *cfg =
+        s_parse_ok("gateway\n    store = /tmp/x.db\n" ONE_PARTY "filter toewijzing\n");
     gw_config_destroy(&cfg);
 }
 

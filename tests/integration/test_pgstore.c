@@ -7,15 +7,14 @@
  * Skipped, with the reason, when no PostgreSQL server is installed or this build has no
  * PostgreSQL backend (CI installs postgresql and libpq-dev: tools/quickstart.sh).
  */
-#include "harness.h"
-
 #include "gw_crypt.h"
+#include "harness.h"
 
 #define NODES 2
 
 static struct {
-    char dir[256];      /* the cluster's temporary directory */
-    char script[512];   /* pg_cluster.sh */
+    char dir[256];    /* the cluster's temporary directory */
+    char script[512]; /* pg_cluster.sh */
     int port;
     int up;             /* the server runs */
     char skip_why[256]; /* why every test is skipped, "" = they run */
@@ -236,8 +235,8 @@ s_wait_n(const party_t *p, gw_cmd_t cmd, const char *type, size_t n, const char 
 {
     want_t w = {p, cmd, type, n};
     if (!s_pump_until(s_has_n, &w, 10000)) {
-        fail_msg("%s: %s has %zu %s %s, expected %zu", what, p->code,
-                 s_count(p, cmd, type, NULL), gw_cmd_name(cmd), type ? type : "", n);
+        fail_msg("%s: %s has %zu %s %s, expected %zu", what, p->code, s_count(p, cmd, type, NULL),
+                 gw_cmd_name(cmd), type ? type : "", n);
     }
 }
 
@@ -566,9 +565,15 @@ test_pg_store_api(void **state)
     gw_store_set_keys(u1, &kr);
     assert_null(kr);
 
-    gw_store_msg_t m = {.sender = "S1", .recipient = "R1", .type = "JW301", .afzender = "S1",
-                        .ident = "API-1", .dagtekening = "2026-01-01", .payload = "<a>one</a>",
-                        .len = 10, .received_ms = 1000};
+    gw_store_msg_t m = {.sender = "S1",
+                        .recipient = "R1",
+                        .type = "JW301",
+                        .afzender = "S1",
+                        .ident = "API-1",
+                        .dagtekening = "2026-01-01",
+                        .payload = "<a>one</a>",
+                        .len = 10,
+                        .received_ms = 1000};
     int dup = -1;
     assert_int_equal(gw_store_begin(u1), GW_OK);
     assert_int_equal(gw_store_put(u1, &m, &dup), GW_OK);
@@ -643,8 +648,8 @@ test_pg_store_api(void **state)
     /* heen lookup and dead letters */
     int64_t heen = 0;
     char sender[65];
-    assert_int_equal(
-        gw_store_find_heen(u2, "JW301", "S1", "API-1", "2026-01-01", &heen, sender), GW_OK);
+    assert_int_equal(gw_store_find_heen(u2, "JW301", "S1", "API-1", "2026-01-01", &heen, sender),
+                     GW_OK);
     assert_int_equal(heen, m.id);
     assert_string_equal(sender, "S1");
     size_t moved = 0;
