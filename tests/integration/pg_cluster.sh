@@ -7,6 +7,7 @@
 #
 #   pg_cluster.sh start DIR PORT       initdb + pg_ctl start (waits until it accepts)
 #   pg_cluster.sh createdb DIR PORT NAME
+#   pg_cluster.sh sql DIR PORT NAME SQL  run SQL in database NAME (psql)
 #   pg_cluster.sh restart DIR          pg_ctl restart -m fast (drops every connection)
 #   pg_cluster.sh stop DIR             pg_ctl stop -m fast
 #
@@ -54,6 +55,10 @@ start)
 createdb)
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$3" -U ijwgw "$4"
     ;;
+sql)
+    as_owner "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$3" -U ijwgw -d "$4" \
+        -c "$5" >/dev/null
+    ;;
 restart)
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >/dev/null
     ;;
@@ -61,7 +66,7 @@ stop)
     as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;
 *)
-    echo "usage: pg_cluster.sh start DIR PORT | createdb DIR PORT NAME | restart DIR | stop DIR" >&2
+    echo "usage: pg_cluster.sh start DIR PORT | createdb DIR PORT NAME | sql DIR PORT NAME SQL | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -39,7 +39,7 @@ s_select(int i)
 static int
 s_script(const char *args)
 {
-    char cmd[1200];
+    char cmd[1200]; /* script path (512) + args (600) */
     snprintf(cmd, sizeof(cmd), "sh '%s' %s", PG.script, args);
     int st = system(cmd);
     return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
@@ -463,6 +463,88 @@ test_pg_server_restart_is_survived(void **state)
     s_pg_end();
 }
 
+/* Two nodes never both deliver to a party: the latest HELLO takes it. The party's old
+ * connection (on node a, still open) gets nothing more; its new one (node b) gets all. */
+static void
+test_pg_latest_hello_holds_the_party(void **state)
+{
+    (void)state;
+    s_pg_begin(1);
+    s_node_start(0, NULL);
+    s_node_start(1, NULL);
+    s_select(0);
+    party_t *old = s_party("42420001", 1, 0);
+    party_t *g = s_party("0363", 1, 0);
+    s_submit_ident(g, "LH-0", NULL);
+    s_wait_n(old, GW_CMD_DELIVER, "JW301", 1, "before the move");
+    s_select(1);
+    party_t *cur = s_party("42420001", 1, 0);
+    enum { N = 6 };
+    char id[32];
+    for (int i = 1; i <= N; i++) {
+        snprintf(id, sizeof(id), "LH-%d", i);
+        s_submit_ident(g, id, NULL); /* accepted by node a, where the old connection is */
+    }
+    s_wait_n(cur, GW_CMD_DELIVER, "JW301", N, "on the node of the latest HELLO");
+    s_pump_for(1000);
+    assert_int_equal(s_count(old, GW_CMD_DELIVER, NULL, NULL), 1);
+    assert_int_equal(s_count(cur, GW_CMD_DELIVER, NULL, NULL), N);
+    s_assert_clean_deliveries();
+    W.ok = 1;
+    s_pg_end();
+}
+
+static void
+s_sql(const char *sql)
+{
+    char args[600];
+    snprintf(args, sizeof(args), "sql '%s' %d t%u \"%s\"", PG.dir, PG.port, PG.ndb, sql);
+    assert_int_equal(s_script(args), 0);
+}
+
+/* Nodes starting together on an empty database: the schema is made once (advisory lock),
+ * every node opens it. A database with a newer schema is refused. */
+static void
+test_pg_schema_made_once_and_newer_refused(void **state)
+{
+    (void)state;
+    s_pg_begin(1);
+    enum { K = 4 };
+    pid_t kids[K];
+    for (int i = 0; i < K; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            char node[16];
+            snprintf(node, sizeof(node), "k%d", i);
+            gw_store_opts_t o = {.node = node};
+            char *err = NULL;
+            gw_store_t *st = gw_store_open(PG.url, &o, &err);
+            if (!st) {
+                fprintf(stderr, "# node %s: %s\n", node, err ? err : "?");
+            }
+            _exit(st ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < K; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    s_sql("INSERT INTO gw_schema_version VALUES (99, 0)");
+    gw_store_opts_t o = {.node = "late"};
+    char *err = NULL;
+    gw_store_t *st = gw_store_open(PG.url, &o, &err);
+    assert_null(st);
+    assert_non_null(err);
+    if (!strstr(err, "schema version 99") || !strstr(err, "upgrade ijwgw")) {
+        fail_msg("unexpected refusal: %s", err);
+    }
+    gw_free(err);
+    W.ok = 1;
+    s_pg_end();
+}
+
 /* (4) ijwgw -t refuses what would keep state per node on a PostgreSQL store. */
 static void
 test_pg_config_refuses_sqlite_state(void **state)
@@ -695,6 +777,8 @@ main(void)
         TPG(test_pg_kill9_node_loses_nothing_acknowledged),
         TPG(test_pg_dedup_across_nodes),
         TPG(test_pg_server_restart_is_survived),
+        TPG(test_pg_latest_hello_holds_the_party),
+        TPG(test_pg_schema_made_once_and_newer_refused),
         TPG(test_pg_config_refuses_sqlite_state),
     };
     return cmocka_run_group_tests_name("pgstore", tests, s_pg_group_setup, s_pg_group_teardown);
