@@ -1050,39 +1050,70 @@ s_be32(const char *p)
     return (int32_t)be32toh(v);
 }
 
-/* Walk a binary S_DUE/S_DEAD result. */
+/* One row of a binary S_DUE/S_DEAD result to the callback. *stop: the callback's answer. */
 static int
-s_walk(gw_pgstore_t *self, PGresult *res, gw_store_delivery_cb cb, void *arg)
+s_walk_row(gw_pgstore_t *self, const PGresult *res, gw_store_delivery_cb cb, void *arg, int *stop)
 {
-    int n = PQntuples(res);
-    for (int r = 0; r < n; r++) {
-        if (PQgetlength(res, r, 0) != 8 || PQgetlength(res, r, 1) != 8 ||
-            PQgetlength(res, r, 6) != 4 || PQgetlength(res, r, 7) != 8 ||
-            PQgetlength(res, r, 9) != 1) {
-            s_seterr(self, "due: unexpected column format");
-            return GW_EIO;
-        }
-        gw_store_delivery_t d;
-        d.delivery_id = s_be64(PQgetvalue(res, r, 0));
-        d.msg_id = s_be64(PQgetvalue(res, r, 1));
-        d.recipient = PQgetvalue(res, r, 2); /* libpq NUL-terminates binary values too */
-        d.sender = PQgetvalue(res, r, 3);
-        d.type = PQgetvalue(res, r, 4);
-        const uint8_t *blob = (const uint8_t *)PQgetvalue(res, r, 5);
-        size_t blen = (size_t)PQgetlength(res, r, 5);
-        d.attempts = s_be32(PQgetvalue(res, r, 6));
-        d.created_ms = s_be64(PQgetvalue(res, r, 7));
-        d.state = PQgetvalue(res, r, 8);
-        s_open_payload(self, &d, blob, blen, PQgetvalue(res, r, 9)[0] != 0);
-        int stop = cb(arg, &d);
-        if (d.payload == self->open) {
-            gw_cleanse(self->open, d.len); /* plaintext does not outlive the callback */
-        }
-        if (stop != 0) {
-            break;
-        }
+    if (PQnfields(res) != 10 || PQgetlength(res, 0, 0) != 8 || PQgetlength(res, 0, 1) != 8 ||
+        PQgetlength(res, 0, 6) != 4 || PQgetlength(res, 0, 7) != 8 || PQgetlength(res, 0, 9) != 1) {
+        s_seterr(self, "due: unexpected column format");
+        return GW_EIO;
+    }
+    gw_store_delivery_t d;
+    d.delivery_id = s_be64(PQgetvalue(res, 0, 0));
+    d.msg_id = s_be64(PQgetvalue(res, 0, 1));
+    d.recipient = PQgetvalue(res, 0, 2); /* libpq NUL-terminates binary values too */
+    d.sender = PQgetvalue(res, 0, 3);
+    d.type = PQgetvalue(res, 0, 4);
+    const uint8_t *blob = (const uint8_t *)PQgetvalue(res, 0, 5);
+    size_t blen = (size_t)PQgetlength(res, 0, 5);
+    d.attempts = s_be32(PQgetvalue(res, 0, 6));
+    d.created_ms = s_be64(PQgetvalue(res, 0, 7));
+    d.state = PQgetvalue(res, 0, 8);
+    s_open_payload(self, &d, blob, blen, PQgetvalue(res, 0, 9)[0] != 0);
+    *stop = cb(arg, &d);
+    if (d.payload == self->open) {
+        gw_cleanse(self->open, d.len); /* plaintext does not outlive the callback */
     }
     return GW_OK;
+}
+
+/* Run S_DUE or S_DEAD in single-row mode, so one payload at a time is in memory (up to 512
+ * rows of up to max_message_size each would otherwise be one result). Rows after the
+ * callback said stop are read and dropped: the connection must be drained either way. */
+static int
+s_walk(gw_pgstore_t *self, int idx, const s_params_t *p, const char *op, gw_store_delivery_cb cb,
+       void *arg)
+{
+    char name[16];
+    snprintf(name, sizeof(name), "s%d", idx);
+    if (self->in_tx && self->tx_lost) {
+        s_seterr(self, "%s: the group transaction failed earlier; commit or roll back", op);
+        return GW_EIO;
+    }
+    if (!PQsendQueryPrepared(self->db, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+                             p ? p->fmt : NULL, 1)) {
+        return s_fail(self, op, NULL);
+    }
+    int rc = GW_OK;
+    if (!PQsetSingleRowMode(self->db)) {
+        s_seterr(self, "%s: cannot read row by row", op);
+        rc = GW_EIO;
+    }
+    int stop = 0;
+    PGresult *res;
+    while ((res = PQgetResult(self->db)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            if (rc == GW_OK && !stop) {
+                rc = s_walk_row(self, res, cb, arg, &stop);
+            }
+        } else if (st != PGRES_TUPLES_OK && rc == GW_OK) {
+            rc = s_fail(self, op, res);
+        }
+        PQclear(res);
+    }
+    return rc;
 }
 
 int
@@ -1102,14 +1133,7 @@ gw_pgstore_due_after(gw_pgstore_t *self, const char *recipient, int64_t after_id
     s_int(&p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
     s_int(&p, after_id);
     s_text(&p, self->node);
-    int rc = GW_OK;
-    PGresult *res = s_run(self, S_DUE, &p, 1, "due", &rc);
-    if (!res) {
-        return rc;
-    }
-    rc = s_walk(self, res, cb, arg);
-    PQclear(res);
-    return rc;
+    return s_walk(self, S_DUE, &p, "due", cb, arg);
 }
 
 int
@@ -1119,14 +1143,7 @@ gw_pgstore_dead(gw_pgstore_t *self, gw_store_delivery_cb cb, void *arg)
         s_seterr(self, "dead: invalid argument");
         return GW_EINVAL;
     }
-    int rc = GW_OK;
-    PGresult *res = s_run(self, S_DEAD, NULL, 1, "dead", &rc);
-    if (!res) {
-        return rc;
-    }
-    rc = s_walk(self, res, cb, arg);
-    PQclear(res);
-    return rc;
+    return s_walk(self, S_DEAD, NULL, "dead", cb, arg);
 }
 
 /* ------------------------------------------------------------ state changes ---- */

@@ -772,6 +772,9 @@ test_pg_store_api(void **state)
     size_t moved = 0;
     assert_int_equal(gw_store_expire(u2, 100000000, 1000, &moved), GW_OK);
     assert_int_equal(moved, 1);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(gw_store_dead(u1, s_seen, &s), GW_OK); /* any node lists them */
+    assert_int_equal(s.n, 1);
     size_t requeued = 0;
     assert_int_equal(gw_store_requeue(u2, 0, 7000, &requeued), GW_OK);
     assert_int_equal(requeued, 1);
