@@ -1160,7 +1160,8 @@ s_emit_tick(gw_broker_t *self, int64_t now)
     gw_free(q);
 }
 
-/* Another node (or this one) committed a delivery for party: pump it if it is here. */
+/* Another node (or this one) committed a delivery for party: pump it if it is here. The
+ * backlog estimate is left alone: it is recounted with the expiry (EXPIRE_EVERY_MS). */
 static void
 s_woken(void *arg, const char *party)
 {
@@ -1168,7 +1169,6 @@ s_woken(void *arg, const char *party)
     party_state_t *p = s_party(self, party);
     if (p && p->connected) {
         p->want_pump = 1;
-        p->backlog = -1;
     }
 }
 
