@@ -1019,6 +1019,10 @@ gw_pgstore_add_delivery(gw_pgstore_t *self, int64_t msg_id, const char *recipien
         s_seterr(self, "add delivery: invalid argument");
         return GW_EINVAL;
     }
+    int own = !self->in_tx; /* the order lock is a transaction's: take one of our own */
+    if (own && (rc = gw_pgstore_begin(self)) != GW_OK) {
+        return rc;
+    }
     rc = s_order(self);
     int inserted = 0;
     if (rc == GW_OK) {
@@ -1028,6 +1032,16 @@ gw_pgstore_add_delivery(gw_pgstore_t *self, int64_t msg_id, const char *recipien
     if (rc == GW_OK && !inserted) {
         s_seterr(self, "add delivery: no message %lld", (long long)msg_id);
         rc = GW_EINVAL;
+    }
+    if (own) {
+        char keep[256];
+        memcpy(keep, self->err, sizeof(keep));
+        int crc = rc == GW_OK ? gw_pgstore_commit(self) : gw_pgstore_rollback(self);
+        if (rc == GW_OK) {
+            rc = crc;
+        } else {
+            memcpy(self->err, keep, sizeof(keep));
+        }
     }
     return rc;
 }
