@@ -36,9 +36,7 @@
 
 #include "gw_crypt.h"
 
-#define S_PG_SCHEMA     1          /* version of the PostgreSQL schema this code uses */
-#define S_LOCK_CLASS    1768585063 /* advisory lock class ("ijwg") */
-#define S_LOCK_SCHEMA   1          /* schema creation and upgrades */
+#define S_PG_SCHEMA     1 /* version of the PostgreSQL schema this code uses */
 #define S_PARTY_MAX     64
 #define S_BEAT_EVERY_MS 5000 /* gw_nodes.heartbeat_ms refresh */
 #define S_RETRY_MS      2000 /* reconnect attempts of a lost connection */
@@ -76,7 +74,9 @@ enum {
     "d.created_ms, d.state, d.payload IS NOT NULL"
 #define S_FROM " FROM gw_deliveries d JOIN gw_messages m ON m.id = d.msg_id"
 
-/* Statement name is "s<index>". Results are text except S_DUE and S_DEAD (binary). */
+/* Statement name is "s<index>". Results are text except S_DUE and S_DEAD (binary).
+ * Advisory locks: class 1768585063 ("ijwg"), key 1 the schema steps (session lock at
+ * open), key 2 the delivery order (transaction lock, S_ORDER). */
 static const char *const s_sql[S_COUNT] = {
     [S_DEDUP] = "SELECT id FROM gw_messages WHERE sender = $1 AND type = $2 AND ident = $3 AND "
                 "dagtekening = $4",
