@@ -1296,11 +1296,21 @@ s_store_keys(gw_broker_t *self, int at_start, char *why, size_t cap)
     }
     int may_create = 0;
     if (at_start && self->config->store_key[0] && !gw_keyring_exists(self->config->store_key)) {
-        may_create = gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
+        /* Never on a shared PostgreSQL store: every node must read what the others seal,
+         * so the key file is made once and given to all (docs/scale-out.md). */
+        may_create = !gw_store_is_pg(self->config->store) &&
+                     gw_store_has_sealed(self->store, &sealed) == GW_OK && !sealed;
     }
     int rc = gw_keyring_for_store(self->config->store_key, may_create, &kr, &created, &kerr);
     if (rc != GW_OK) {
-        snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        if (gw_store_is_pg(self->config->store) && !gw_keyring_exists(self->config->store_key)) {
+            snprintf(why, cap,
+                     "store_key %.300s does not exist: with a PostgreSQL store every node needs "
+                     "the same key file (make it once: ijwctl storekey new FILE)",
+                     self->config->store_key);
+        } else {
+            snprintf(why, cap, "store_key: %.480s", kerr ? kerr : "?");
+        }
         gw_free(kerr);
         return rc;
     }
@@ -1338,6 +1348,7 @@ s_reload(gw_broker_t *self)
     /* What the open socket, store and codecs were built with stays until a restart. */
     if (strcmp(next->endpoint, self->config->endpoint) != 0 ||
         strcmp(next->store, self->config->store) != 0 ||
+        strcmp(next->node, self->config->node) != 0 ||
         next->max_message_size != self->config->max_message_size ||
         next->store_max_bytes != self->config->store_max_bytes ||
         next->sync_normal != self->config->sync_normal ||
@@ -1348,6 +1359,7 @@ s_reload(gw_broker_t *self)
                "curve and server_key changes take effect at restart\"");
         snprintf(next->endpoint, sizeof(next->endpoint), "%s", self->config->endpoint);
         snprintf(next->store, sizeof(next->store), "%s", self->config->store);
+        snprintf(next->node, sizeof(next->node), "%s", self->config->node);
         next->max_message_size = self->config->max_message_size;
         next->store_max_bytes = self->config->store_max_bytes;
         next->sync_normal = self->config->sync_normal;
@@ -1447,9 +1459,30 @@ s_emit_tick(gw_broker_t *self, int64_t now)
     gw_free(q);
 }
 
+/* Another node (or this one) committed a delivery for party: pump it if it is here. The
+ * backlog estimate is left alone: it is recounted with the expiry (EXPIRE_EVERY_MS). */
+static void
+s_woken(void *arg, const char *party)
+{
+    gw_broker_t *self = arg;
+    party_state_t *p = s_party(self, party);
+    if (p && p->connected) {
+        p->want_pump = 1;
+    }
+}
+
+static void
+s_store_poll(gw_broker_t *self, int64_t now)
+{
+    if (gw_store_poll(self->store, now, s_woken, self) != GW_OK) {
+        gw_log(GW_LOG_WARN, "store_poll_failed", "error=\"%s\"", gw_store_last_error(self->store));
+    }
+}
+
 static void
 s_housekeeping(gw_broker_t *self, int64_t now)
 {
+    s_store_poll(self, now);
     gw_chain_tick(self->chain, now);
     s_emit_tick(self, now);
     if (self->reload_flag) {
@@ -1543,17 +1576,22 @@ gw_broker_new(gw_config_t **config_p, char **err)
         goto fail;
     }
     gw_store_opts_t so = {.sync_normal = self->config->sync_normal,
-                          .max_bytes = self->config->store_max_bytes};
+                          .max_bytes = self->config->store_max_bytes,
+                          .node = self->config->node};
     char *serr = NULL;
-    self->lock = gw_lock_take(self->config->store, &serr);
-    if (!self->lock) {
+    /* A SQLite store has one gateway; a PostgreSQL one is shared by the nodes. */
+    self->lock =
+        gw_store_is_pg(self->config->store) ? NULL : gw_lock_take(self->config->store, &serr);
+    if (!self->lock && !gw_store_is_pg(self->config->store)) {
         snprintf(why, sizeof(why), "%.500s", serr ? serr : "?");
         gw_free(serr);
         goto fail;
     }
     self->store = gw_store_open(self->config->store, &so, &serr);
     if (!self->store) {
-        snprintf(why, sizeof(why), "store %.300s: %.180s", self->config->store, serr ? serr : "?");
+        char shown[320];
+        snprintf(why, sizeof(why), "store %.300s: %.180s",
+                 gw_store_display(self->config->store, shown, sizeof(shown)), serr ? serr : "?");
         gw_free(serr);
         goto fail;
     }
@@ -1673,8 +1711,9 @@ gw_broker_reload(gw_broker_t *self)
 int
 gw_broker_run(gw_broker_t *self)
 {
+    char shown[1100];
     gw_log(GW_LOG_INFO, "ready", "endpoint=%s store=%s parties=%zu", self->endpoint,
-           self->config->store, self->nparties);
+           gw_store_display(self->config->store, shown, sizeof(shown)), self->nparties);
     /* Bound and the store open (gw_broker_new): tell the service manager. */
     self->notify = gw_notify_new();
     char what[400];
@@ -1687,11 +1726,14 @@ gw_broker_run(gw_broker_t *self)
     while (!self->stop_flag) {
         int64_t now = s_now_ms();
         long timeout = next_tick > now ? (long)(next_tick - now) : 0;
-        zmq_pollitem_t items[2] = {
+        /* items[2]: another node stored a delivery (PostgreSQL LISTEN; docs/scale-out.md). */
+        int wake_fd = gw_store_wake_fd(self->store);
+        zmq_pollitem_t items[3] = {
             {self->router, 0, ZMQ_POLLIN, 0},
             {gw_worker_socket(self->worker), 0, ZMQ_POLLIN, 0},
+            {NULL, wake_fd, ZMQ_POLLIN, 0},
         };
-        int n = zmq_poll(items, 2, timeout);
+        int n = zmq_poll(items, wake_fd >= 0 ? 3 : 2, timeout);
         if (n < 0) {
             if (zmq_errno() == EINTR) {
                 continue;
@@ -1699,6 +1741,9 @@ gw_broker_run(gw_broker_t *self)
             gw_log(GW_LOG_ERROR, "poll_failed", "error=\"%s\"", zmq_strerror(zmq_errno()));
             status = GW_EIO;
             break;
+        }
+        if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
+            s_store_poll(self, s_now_ms());
         }
         for (int i = 0; i < BATCH; i++) {
             gw_proto_msg_t m;

@@ -27,6 +27,7 @@
 #include "gw/err.h"
 
 #include "gw_calendar.h"
+#include "gw_store.h"
 
 #define GW_CONF_MAX_FILE   1048576 /* gw_config_load refuses larger files (1 MiB) */
 #define GW_CONF_MAX_ERRORS 100     /* further errors are counted, not listed */
@@ -152,6 +153,8 @@ static const gw_directive_t s_gateway_directives[] = {
      NULL},
     {"audit_key", GW_CT_STRING, GWF(audit_key), "", 0, GW_FSIZE(gw_config_t, audit_key) - 1, 0,
      NULL},
+    /* This node's id on a shared PostgreSQL store (docs/scale-out.md); "" = the host name. */
+    {"node", GW_CT_STRING, GWF(node), "", 0, GW_FSIZE(gw_config_t, node) - 1, 0, NULL},
 };
 
 /* The `party CODE` section. */
@@ -1342,10 +1345,69 @@ s_gw_line(const gw_conf_parser_t *p, const char *name)
     return s_seen_line(s_gateway_directives, GW_NGATEWAY, p->gateway_seen, name);
 }
 
+/* Built-in filters that keep state in the store's SQLite database (gw_filter_ctx_t.db). */
+static const char *const s_sql_state_filters[] = {"declaratie", "startstop", "toewijzing",
+                                                  "tr056",      "verzoek",   NULL};
+
+/* A PostgreSQL store (docs/scale-out.md): what keeps SQL state in the SQLite store cannot
+ * run on it yet, and is refused rather than run on per-node state. */
+static void
+s_pg_check(gw_conf_parser_t *p)
+{
+    const gw_config_t *cfg = p->cfg;
+    int store_line = s_gw_line(p, "store");
+    const char *until = "until its state moves to PostgreSQL (docs/scale-out.md)";
+    for (size_t i = 0; cfg->node[i]; i++) {
+        char c = cfg->node[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.') ||
+            i >= 63) {
+            s_err(p, s_gw_line(p, "node"), "node: 1..63 of [A-Za-z0-9._-]");
+            break;
+        }
+    }
+    if (!gw_store_is_pg(cfg->store)) {
+        return;
+    }
+    if (cfg->deadlines) {
+        int line = s_gw_line(p, "deadlines");
+        s_err(p, line ? line : store_line,
+              "deadlines: the deadline monitor needs the SQLite store %s; with store = "
+              "postgresql://... set 'deadlines = no'",
+              until);
+    }
+    if (cfg->sync_normal) {
+        s_err(p, s_gw_line(p, "store_sync"),
+              "store_sync applies to the SQLite store only (PostgreSQL commits with "
+              "synchronous_commit = on)");
+    }
+    if (cfg->store_max_bytes) {
+        s_err(p, s_gw_line(p, "store_max_size"),
+              "store_max_size applies to the SQLite store only (size a PostgreSQL database with "
+              "the server's quotas)");
+    }
+    for (size_t i = 0; i < cfg->nfilters; i++) {
+        const gw_filter_conf_t *f = &cfg->filters[i];
+        if (f->plugin) {
+            s_err(p, f->line,
+                  "filter '%s': plugin filters may keep state in the SQLite store and need it %s",
+                  f->name, until);
+            continue;
+        }
+        for (size_t k = 0; s_sql_state_filters[k]; k++) {
+            if (strcmp(f->name, s_sql_state_filters[k]) == 0) {
+                s_err(p, f->line, "filter '%s' keeps its state in the SQLite store and needs it %s",
+                      f->name, until);
+            }
+        }
+    }
+}
+
 /* Checks that span several gateway directives. */
 static void
 s_gateway_check(gw_conf_parser_t *p)
 {
+    s_pg_check(p);
     const gw_config_t *cfg = p->cfg;
     char a[32];
     char b[32];

@@ -72,7 +72,8 @@ typedef struct gw_filter_conf {
 typedef struct gw_config {
     char *path;                 /* file it came from ("<default>" for the embedded one) */
     char endpoint[256];         /* ROUTER bind endpoint */
-    char store[1024];           /* SQLite file */
+    char store[1024];           /* SQLite file, or a postgresql:// URL (docs/scale-out.md) */
+    char node[64];              /* node id on a PostgreSQL store; "" = the host name */
     size_t max_message_size;    /* bytes, default 25M (OP179) */
     int64_t delivery_timeout_ms; /* undelivered after this -> dead letter; default 3d */
     int64_t retry_initial_ms;   /* first redelivery after; default 2s */

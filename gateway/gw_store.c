@@ -19,6 +19,7 @@
 #include "gw/alloc.h"
 
 #include "gw_crypt.h"
+#include "gw_store_pg.h"
 
 #define S_SCHEMA_VERSION  2
 #define S_BUSY_TIMEOUT_MS 5000
@@ -200,6 +201,7 @@ typedef struct s_ckpt {
 } s_ckpt_t;
 
 struct gw_store {
+    gw_pgstore_t *pg;          /* the PostgreSQL backend (gw_store_pg.c); NULL: SQLite, below */
     sqlite3 *db;               /* the connection */
     s_ckpt_t ckpt;             /* WAL checkpoints off the commit path (read-write stores) */
     sqlite3_stmt *st[S_COUNT]; /* prepared statements, s_sql order */
@@ -705,6 +707,14 @@ gw_store_open(const char *path, const gw_store_opts_t *opts, char **err)
     if (!self) {
         goto fail;
     }
+    if (gw_store_is_pg(path)) {
+        self->pg = gw_pgstore_open(path, opts, err);
+        if (!self->pg) {
+            gw_free(self);
+            return NULL;
+        }
+        return self;
+    }
     self->readonly = opts->readonly != 0;
     self->max_bytes = opts->max_bytes;
     int flags = SQLITE_OPEN_NOMUTEX | (self->readonly ? SQLITE_OPEN_READONLY
@@ -747,6 +757,7 @@ gw_store_close(gw_store_t **self_p)
         return;
     }
     gw_store_t *self = *self_p;
+    gw_pgstore_close(&self->pg);
     s_ckpt_stop(self);
     for (int i = 0; i < S_COUNT; i++) {
         sqlite3_finalize(self->st[i]);
@@ -773,6 +784,9 @@ gw_store_last_error(const gw_store_t *self)
     if (!self) {
         return "no store";
     }
+    if (self->pg) {
+        return gw_pgstore_last_error(self->pg);
+    }
     return self->err;
 }
 
@@ -781,6 +795,9 @@ gw_store_last_error(const gw_store_t *self)
 int
 gw_store_begin(gw_store_t *self)
 {
+    if (self->pg) {
+        return gw_pgstore_begin(self->pg);
+    }
     int rc = s_writable(self);
     if (rc != GW_OK) {
         return rc;
@@ -796,6 +813,9 @@ gw_store_begin(gw_store_t *self)
 int
 gw_store_commit(gw_store_t *self)
 {
+    if (self->pg) {
+        return gw_pgstore_commit(self->pg);
+    }
     if (self->tx_lost) {
         self->tx_lost = 0;
         s_seterr(self, "commit: the transaction was rolled back after an earlier error");
@@ -817,6 +837,9 @@ gw_store_commit(gw_store_t *self)
 int
 gw_store_rollback(gw_store_t *self)
 {
+    if (self->pg) {
+        return gw_pgstore_rollback(self->pg);
+    }
     self->tx_lost = 0;
     self->puts_since_size = S_SIZE_EVERY; /* the file shrank back: re-read its size */
     if (sqlite3_get_autocommit(self->db)) {
@@ -859,6 +882,10 @@ s_dedup(gw_store_t *self, gw_store_msg_t *m, int *found)
 void
 gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p)
 {
+    if (self->pg) {
+        gw_pgstore_set_keys(self->pg, keys_p);
+        return;
+    }
     gw_keyring_destroy(&self->keys);
     if (keys_p) {
         self->keys = *keys_p;
@@ -869,6 +896,9 @@ gw_store_set_keys(gw_store_t *self, gw_keyring_t **keys_p)
 int
 gw_store_has_sealed(gw_store_t *self, int *any)
 {
+    if (self->pg) {
+        return gw_pgstore_has_sealed(self->pg, any);
+    }
     int64_t v = 1;
     int rc = s_query_int(self,
                          "SELECT EXISTS (SELECT 1 FROM messages WHERE substr(payload, 1, 1) = "
@@ -1072,6 +1102,9 @@ s_insert_message(gw_store_t *self, gw_store_msg_t *m)
 int
 gw_store_put(gw_store_t *self, gw_store_msg_t *m, int *duplicate)
 {
+    if (self->pg) {
+        return gw_pgstore_put(self->pg, m, duplicate);
+    }
     int found = 0;
     int in_group = 0;
     int rc = s_can_write(self);
@@ -1122,6 +1155,9 @@ int
 gw_store_add_delivery(gw_store_t *self, int64_t msg_id, const char *recipient, const void *payload,
                       size_t len, int64_t now_ms)
 {
+    if (self->pg) {
+        return gw_pgstore_add_delivery(self->pg, msg_id, recipient, payload, len, now_ms);
+    }
     int rc = s_can_write(self);
     if (rc != GW_OK) {
         return rc;
@@ -1197,6 +1233,9 @@ int
 gw_store_due_after(gw_store_t *self, const char *recipient, int64_t after_id, int64_t now_ms,
                    size_t limit, gw_store_delivery_cb cb, void *arg)
 {
+    if (self->pg) {
+        return gw_pgstore_due_after(self->pg, recipient, after_id, now_ms, limit, cb, arg);
+    }
     if (!recipient || !cb) {
         s_seterr(self, "due: invalid argument");
         return GW_EINVAL;
@@ -1215,6 +1254,9 @@ gw_store_due_after(gw_store_t *self, const char *recipient, int64_t after_id, in
 int
 gw_store_dead(gw_store_t *self, gw_store_delivery_cb cb, void *arg)
 {
+    if (self->pg) {
+        return gw_pgstore_dead(self->pg, cb, arg);
+    }
     if (!cb) {
         s_seterr(self, "dead: invalid argument");
         return GW_EINVAL;
@@ -1237,6 +1279,9 @@ s_update(gw_store_t *self, int idx, const char *op, int64_t *changed)
 int
 gw_store_sent(gw_store_t *self, int64_t delivery_id, int64_t now_ms, int64_t next_attempt_ms)
 {
+    if (self->pg) {
+        return gw_pgstore_sent(self->pg, delivery_id, next_attempt_ms);
+    }
     int64_t n = 0;
     (void)now_ms;
     int rc = s_can_write(self);
@@ -1266,6 +1311,9 @@ int
 gw_store_ack(gw_store_t *self, int64_t delivery_id, const char *recipient, int64_t now_ms,
              int *changed)
 {
+    if (self->pg) {
+        return gw_pgstore_ack(self->pg, delivery_id, recipient, now_ms, changed);
+    }
     int64_t n = 0;
     if (changed) {
         *changed = 0;
@@ -1309,6 +1357,9 @@ gw_store_ack(gw_store_t *self, int64_t delivery_id, const char *recipient, int64
 int
 gw_store_expire(gw_store_t *self, int64_t now_ms, int64_t max_age_ms, size_t *moved)
 {
+    if (self->pg) {
+        return gw_pgstore_expire_each(self->pg, now_ms, max_age_ms, NULL, NULL, moved);
+    }
     int64_t n = 0;
     int rc = s_can_write(self);
     if (moved) {
@@ -1329,6 +1380,9 @@ int
 gw_store_expire_each(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
                      void (*cb)(void *arg, int64_t delivery_id), void *arg, size_t *moved)
 {
+    if (self->pg) {
+        return gw_pgstore_expire_each(self->pg, now_ms, max_age_ms, cb, arg, moved);
+    }
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     if (moved) {
@@ -1372,6 +1426,9 @@ gw_store_expire_each(gw_store_t *self, int64_t now_ms, int64_t max_age_ms,
 int
 gw_store_dead_letter(gw_store_t *self, int64_t delivery_id)
 {
+    if (self->pg) {
+        return gw_pgstore_dead_letter(self->pg, delivery_id);
+    }
     int64_t n = 0;
     int rc = s_can_write(self);
     if (rc != GW_OK) {
@@ -1390,6 +1447,9 @@ gw_store_dead_letter(gw_store_t *self, int64_t delivery_id)
 int
 gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms, size_t *requeued)
 {
+    if (self->pg) {
+        return gw_pgstore_requeue(self->pg, delivery_id, now_ms, requeued);
+    }
     int64_t n = 0;
     int rc = s_can_write(self);
     if (requeued) {
@@ -1423,6 +1483,9 @@ gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t now_ms, size_t *
 int
 gw_store_retry_now(gw_store_t *self, const char *recipient, int64_t now_ms)
 {
+    if (self->pg) {
+        return gw_pgstore_retry_now(self->pg, recipient, now_ms);
+    }
     int64_t n = 0;
     int rc = s_can_write(self);
     if (rc != GW_OK) {
@@ -1443,6 +1506,10 @@ int
 gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender, const char *ident,
                    const char *dagtekening, int64_t *msg_id, char sender[65])
 {
+    if (self->pg) {
+        return gw_pgstore_find_heen(self->pg, heen_type, afzender, ident, dagtekening, msg_id,
+                                    sender);
+    }
     if (!heen_type || !afzender || !ident || !dagtekening || !msg_id || !sender) {
         s_seterr(self, "find_heen: invalid argument");
         return GW_EINVAL;
@@ -1471,6 +1538,9 @@ gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender
 int
 gw_store_depths(gw_store_t *self, int (*cb)(void *arg, const gw_store_depth_t *d), void *arg)
 {
+    if (self->pg) {
+        return gw_pgstore_depths(self->pg, cb, arg);
+    }
     if (!cb) {
         s_seterr(self, "depths: invalid argument");
         return GW_EINVAL;
@@ -1526,12 +1596,18 @@ s_count(gw_store_t *self, int idx, const char *op, const char *recipient, int64_
 int
 gw_store_backlog(gw_store_t *self, const char *recipient, int64_t *n)
 {
+    if (self->pg) {
+        return gw_pgstore_count(self->pg, recipient, 0, n);
+    }
     return s_count(self, S_BACKLOG, "backlog", recipient, n);
 }
 
 int
 gw_store_inflight(gw_store_t *self, const char *recipient, int64_t *n)
 {
+    if (self->pg) {
+        return gw_pgstore_count(self->pg, recipient, 1, n);
+    }
     return s_count(self, S_INFLIGHT, "inflight", recipient, n);
 }
 
@@ -1548,6 +1624,9 @@ s_file_size(const char *path)
 int64_t
 gw_store_size(gw_store_t *self)
 {
+    if (self->pg) {
+        return 0;
+    }
     const char *db = sqlite3_db_filename(self->db, "main");
     if (!db || !*db) {
         return 0;
@@ -1558,16 +1637,74 @@ gw_store_size(gw_store_t *self)
 void *
 gw_store_db(gw_store_t *self)
 {
+    if (self->pg) {
+        return NULL; /* filters and sinks with SQL state are refused with PostgreSQL */
+    }
     return self->db;
 }
 
 int
 gw_store_find_copy(gw_store_t *self, gw_store_msg_t *m, int *found)
 {
+    if (self->pg) {
+        return gw_pgstore_find_copy(self->pg, m, found);
+    }
     *found = 0;
     if (!m || !m->sender || !m->type || !m->ident || !m->dagtekening) {
         s_seterr(self, "find_copy: invalid argument");
         return GW_EINVAL;
     }
     return s_dedup(self, m, found);
+}
+
+/* ------------------------------------------------------------ backends ---- */
+
+int
+gw_store_is_pg(const char *path)
+{
+    return path &&
+           (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+}
+
+/* "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db". */
+const char *
+gw_store_display(const char *path, char *buf, size_t cap)
+{
+    if (!path || !gw_store_is_pg(path)) {
+        return path ? path : "";
+    }
+    const char *auth = strstr(path, "://") + 3;
+    const char *at = strchr(auth, '@');
+    const char *slash = strchr(auth, '/');
+    const char *colon = strchr(auth, ':');
+    if (!at || (slash && slash < at) || !colon || colon > at) {
+        snprintf(buf, cap, "%s", path);
+    } else {
+        snprintf(buf, cap, "%.*s***%s", (int)(colon + 1 - path), path, at);
+    }
+    /* A password may also sit in the query string (password=...). */
+    char *q = strstr(buf, "password=");
+    if (q) {
+        char *end = strchr(q, '&');
+        snprintf(q, cap - (size_t)(q - buf), "password=***%s", end ? "&..." : "");
+    }
+    return buf;
+}
+
+int
+gw_store_pg_available(void)
+{
+    return gw_pgstore_available();
+}
+
+int
+gw_store_wake_fd(gw_store_t *self)
+{
+    return self->pg ? gw_pgstore_wake_fd(self->pg) : -1;
+}
+
+int
+gw_store_poll(gw_store_t *self, int64_t now_ms, void (*cb)(void *arg, const char *party), void *arg)
+{
+    return self->pg ? gw_pgstore_poll(self->pg, now_ms, cb, arg) : GW_OK;
 }

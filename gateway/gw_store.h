@@ -26,6 +26,7 @@ typedef struct gw_store_opts {
                            not power loss); 0: FULL (default) */
     int64_t max_bytes;  /* refuse new messages when the database file exceeds this; 0 = no limit */
     int readonly;       /* open for inspection only (ijwctl queues) */
+    const char *node;   /* PostgreSQL store: this node's id (config `node`); NULL = "ijwgw" */
 } gw_store_opts_t;
 
 /* A message to store. Strings are borrowed for the call. */
@@ -63,8 +64,19 @@ typedef struct gw_store_delivery {
 
 typedef int (*gw_store_delivery_cb)(void *arg, const gw_store_delivery_t *d);
 
+/** 1 when path names a PostgreSQL store (postgresql:// or postgres:// URL) rather than a
+ * SQLite file (docs/scale-out.md). */
+int gw_store_is_pg(const char *path);
+
+/** 1 when this build has the PostgreSQL backend (meson -Dpostgresql, libpq). */
+int gw_store_pg_available(void);
+
+/** path for logs and messages: a PostgreSQL URL with its password replaced by "***". */
+const char *gw_store_display(const char *path, char *buf, size_t cap);
+
 /**
- * Open or create the store at path; applies WAL, the schema and schema upgrades.
+ * Open or create the store at path; applies WAL, the schema and schema upgrades. A
+ * postgresql:// URL opens the PostgreSQL backend (gw_store_pg.h) behind the same API.
  * @returns the store or NULL with *err (heap, gw_free).
  */
 gw_store_t *gw_store_open(const char *path, const gw_store_opts_t *opts, char **err);
@@ -191,7 +203,17 @@ GW_NODISCARD int gw_store_backlog(gw_store_t *self, const char *recipient, int64
 /** In-flight (sent, retry pending) count for one recipient; O(its backlog), unlike
  * gw_store_depths, which counts delivered rows too and so reads the whole table. */
 GW_NODISCARD int gw_store_inflight(gw_store_t *self, const char *recipient, int64_t *n);
-/** Size of the database files in bytes. */
+/** Size of the database files in bytes (0 for a PostgreSQL store). */
 int64_t gw_store_size(gw_store_t *self);
+
+/* Several nodes on one PostgreSQL store (docs/scale-out.md); no-ops for SQLite. */
+/** A descriptor that turns readable when another node stored a delivery (LISTEN), for the
+ * broker's poll; -1 for SQLite or while the listen connection is down. */
+int gw_store_wake_fd(gw_store_t *self);
+/** Drain wake-ups: cb(arg, recipient code) per delivery another node committed (or this
+ * one); also the node's heartbeat and reconnects. Call it outside a transaction.
+ * @returns GW_OK, or GW_EIO when a connection is down (logged by the caller, retried). */
+GW_NODISCARD int gw_store_poll(gw_store_t *self, int64_t now_ms,
+                               void (*cb)(void *arg, const char *party), void *arg);
 
 #endif

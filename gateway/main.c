@@ -16,6 +16,7 @@
 #include "gw_chain.h"
 #include "gw_config.h"
 #include "gw_partykeys.h"
+#include "gw_store.h"
 #include "gw/alloc.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
@@ -136,9 +137,10 @@ main(int argc, char **argv)
             gw_partykeys_destroy(&ring);
             gw_free(kerr);
         }
+        char shown[1100];
         printf("ijwgw: configuration %s: %s (%zu parties, %zu filters, endpoint %s, store %s)\n",
                cfg->path ? cfg->path : "<default>", ok ? "ok" : "FAILED", cfg->nparties,
-               cfg->nfilters, cfg->endpoint, cfg->store);
+               cfg->nfilters, cfg->endpoint, gw_store_display(cfg->store, shown, sizeof(shown)));
         gw_diag_destroy(&diag);
         gw_codec_destroy(&codec);
         gw_config_destroy(&cfg);

@@ -10,9 +10,11 @@ set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
-base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libssl-dev libsqlite3-dev libcmocka-dev"
+base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libssl-dev libsqlite3-dev libcmocka-dev libpq-dev"
 # chromium: the status page test renders /status in headless Chromium
-test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium"
+# postgresql: the scale-out test runs its own server (tests/integration/pg_cluster.sh)
+# python3-yaml: the deploy/k8s manifests are checked (tests/integration/test_k8s_manifests.py)
+test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium postgresql python3-yaml"
 
 install_missing() {
     missing=""

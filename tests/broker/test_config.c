@@ -20,6 +20,7 @@
 #include "gw/err.h"
 
 #include "gw_config.h"
+#include "gw_store.h"
 #include "unittest.h"
 
 /* The smallest valid file: one party. */
@@ -475,7 +476,7 @@ test_config_unknown_key_lists_valid_keys(void **state)
                    "max_message_size, delivery_timeout, retry_initial, retry_max, queue_limit, "
                    "inflight_limit, heartbeat, store_sync, answer_accepted, store_max_size, curve, "
                    "server_key, party_keys, http, deadlines, clock_offset, goede_vrijdag, "
-                   "bevrijdingsdag, closed_days, store_key, audit_log, audit_key)");
+                   "bevrijdingsdag, closed_days, store_key, audit_log, audit_key, node)");
     s_expect_error(ONE_PARTY "    colour = red\n",
                    "t.conf:3: unknown key 'colour' in section 'party' (valid: kind, name, tap, "
                    "tap_strip_freetext, max_message_size, rate, queue_limit)");
@@ -1173,6 +1174,63 @@ test_config_load_refuses_large_file(void **state)
     gw_config_destroy(&cfg);
 }
 
+/* ---- a PostgreSQL store (docs/scale-out.md) ---- */
+
+#define PG_GW "gateway\n    store = postgresql://ijwgw@db.example/ijwgw\n"
+
+static void
+test_config_postgresql_store_accepted(void **state)
+{
+    (void)state;
+    gw_config_t *cfg =
+        s_parse_ok(PG_GW "    node = gw-0\n    deadlines = no\n" ONE_PARTY "filter contract\n");
+    assert_string_equal(cfg->store, "postgresql://ijwgw@db.example/ijwgw");
+    assert_string_equal(cfg->node, "gw-0");
+    assert_true(gw_store_is_pg(cfg->store));
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_postgresql_refuses_sqlite_state(void **state)
+{
+    (void)state;
+    /* the deadline monitor is on by default */
+    s_expect_error(PG_GW ONE_PARTY, "t.conf:2: deadlines: the deadline monitor needs the SQLite "
+                                    "store until its state moves to PostgreSQL");
+    s_expect_error(PG_GW "    deadlines = yes\n" ONE_PARTY,
+                   "t.conf:3: deadlines: the deadline monitor needs the SQLite store");
+    s_expect_error(PG_GW "    deadlines = no\n" ONE_PARTY "filter toewijzing\n",
+                   "t.conf:6: filter 'toewijzing' keeps its state in the SQLite store and needs "
+                   "it until its state moves to PostgreSQL");
+    s_expect_error(PG_GW "    deadlines = no\n" ONE_PARTY "filter x\n    plugin = /a.so\n",
+                   "t.conf:6: filter 'x': plugin filters may keep state in the SQLite store");
+    s_expect_error(PG_GW "    deadlines = no\n    store_sync = normal\n" ONE_PARTY,
+                   "t.conf:4: store_sync applies to the SQLite store only");
+    s_expect_error(PG_GW "    deadlines = no\n    store_max_size = 1G\n" ONE_PARTY,
+                   "t.conf:4: store_max_size applies to the SQLite store only");
+    s_expect_error(PG_GW "    deadlines = no\n    node = a/b\n" ONE_PARTY,
+                   "t.conf:4: node: 1..63 of [A-Za-z0-9._-]");
+    /* a SQLite store keeps all of it */
+    gw_config_t *cfg =
+        s_parse_ok("gateway\n    store = /tmp/x.db\n" ONE_PARTY "filter toewijzing\n");
+    gw_config_destroy(&cfg);
+}
+
+static void
+test_config_postgresql_password_not_shown(void **state)
+{
+    (void)state;
+    char buf[256];
+    assert_string_equal(gw_store_display("postgresql://u:secret@h:5432/d", buf, sizeof(buf)),
+                        "postgresql://u:***@h:5432/d");
+    assert_string_equal(gw_store_display("postgres://h/d?password=secret&x=1", buf, sizeof(buf)),
+                        "postgres://h/d?password=***&...");
+    assert_string_equal(gw_store_display("postgresql://u@h/d", buf, sizeof(buf)),
+                        "postgresql://u@h/d");
+    assert_string_equal(gw_store_display("/var/lib/ijwgw/store.db", buf, sizeof(buf)),
+                        "/var/lib/ijwgw/store.db");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ut_alloc_setup, ut_alloc_teardown)
 
 int
@@ -1180,6 +1238,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_config_default_text_parses),
+        T(test_config_postgresql_store_accepted),
+        T(test_config_postgresql_refuses_sqlite_state),
+        T(test_config_postgresql_password_not_shown),
         T(test_config_example_file_parses),
         T(test_config_defaults_applied),
         T(test_config_gateway_values_set),

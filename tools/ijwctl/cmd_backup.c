@@ -30,6 +30,21 @@ typedef struct args {
     char audit[1024];      /* audit log for the admin entry: -a FILE, or CONFIG's audit_log */
 } args_t;
 
+
+/* Backup, restore and schema upgrades work on a SQLite file; a PostgreSQL store is backed
+ * up and upgraded with the database's own tools (docs/scale-out.md). */
+static int
+s_sqlite_only(const char *store)
+{
+    if (gw_store_is_pg(store)) {
+        fprintf(stderr, "ijwctl: backup, restore and store version|upgrade work on a SQLite "
+                        "store; back up a PostgreSQL store with its own tools (pg_dump, the "
+                        "operator's backups); the nodes upgrade its schema at start\n");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 s_args(int argc, char **argv, args_t *a, int maxpos, const char *usage)
 {
@@ -64,13 +79,16 @@ s_args(int argc, char **argv, args_t *a, int maxpos, const char *usage)
     }
     if (direct) {
         snprintf(a->store, sizeof(a->store), "%s", direct);
-        return 0;
+        return s_sqlite_only(a->store);
     }
     char ep[256];
     if (!a->audit[0] && ijwctl_config_paths(cfg, NULL, 0, a->audit, sizeof(a->audit)) != 0) {
         return -1;
     }
-    return ijwctl_conf(cfg, ep, sizeof(ep), a->store, sizeof(a->store));
+    if (ijwctl_conf(cfg, ep, sizeof(ep), a->store, sizeof(a->store)) != 0) {
+        return -1;
+    }
+    return s_sqlite_only(a->store);
 }
 
 /* The admin entry of a store command in the audit trail (cmd_audit.c). */

@@ -124,6 +124,11 @@ ijwctl_overdue(int argc, char **argv)
     }
     gw_store_opts_t so = {.readonly = 1};
     const char *path = store ? store : cfg->store;
+    if (gw_store_is_pg(path)) {
+        fprintf(stderr, "ijwctl overdue: the deadline monitor keeps its tables in a SQLite "
+                        "store; it does not run on a PostgreSQL store (docs/scale-out.md)\n");
+        goto done;
+    }
     s = gw_store_open(path, &so, &err);
     if (!s) {
         fprintf(stderr, "ijwctl: cannot open store %s: %s\n", path, err ? err : "?");

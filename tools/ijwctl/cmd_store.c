@@ -98,7 +98,9 @@ s_open(const char *path, int readonly)
     gw_store_opts_t o = {.readonly = readonly};
     gw_store_t *s = gw_store_open(path, &o, &err);
     if (!s) {
-        fprintf(stderr, "ijwctl: cannot open store %s: %s\n", path, err ? err : "?");
+        char shown[1100];
+        fprintf(stderr, "ijwctl: cannot open store %s: %s\n",
+                gw_store_display(path, shown, sizeof(shown)), err ? err : "?");
         gw_free(err);
         return NULL;
     }
@@ -141,7 +143,9 @@ ijwctl_queues(int argc, char **argv)
         return 2;
     }
     int64_t now = s_now_ms();
-    printf("store %s (%" PRId64 " bytes)\n", path, gw_store_size(s));
+    char shown[1100];
+    printf("store %s (%" PRId64 " bytes)\n", gw_store_display(path, shown, sizeof(shown)),
+           gw_store_size(s));
     printf("%-12s %8s %8s %10s %6s %12s\n", "RECIPIENT", "PENDING", "INFLIGHT", "DELIVERED",
            "DEAD", "OLDEST-OPEN");
     int rc = gw_store_depths(s, s_depth_row, &now);
