@@ -14,7 +14,7 @@ base_pkgs="meson ninja-build gcc pkg-config python3 libxml2-dev libzmq3-dev libs
 # chromium: the status page test renders /status in headless Chromium
 # postgresql: the scale-out test runs its own server (tests/integration/pg_cluster.sh)
 # python3-yaml: the deploy/k8s manifests are checked (tests/integration/test_k8s_manifests.py)
-test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium postgresql python3-yaml"
+test_pkgs="clang libclang-rt-14-dev valgrind libxml2-utils chromium postgresql python3-yaml curl openssl"
 
 install_missing() {
     missing=""
