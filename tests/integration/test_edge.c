@@ -437,6 +437,11 @@ test_edge_reload_and_config_check(void **state)
     snprintf(cmd, sizeof(cmd), "'%s' -t -c '%s' > '%s/t.out' 2>&1", E.exe, E.conf, W.gw.dir);
     int st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    char tout[400];
+    snprintf(tout, sizeof(tout), "%s/t.out", W.gw.dir);
+    char *txt = ut_read_file(tout, NULL);
+    assert_non_null(strstr(txt, "edge.conf:3: unknown key 'bogus' in the edge section"));
+    gw_free(txt);
     gw_free(a);
     s_edge_end();
 }
