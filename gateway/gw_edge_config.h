@@ -18,7 +18,7 @@
  *       key = /etc/ijwgw-edge/keys/0363.key
  *
  * `subject` is the client certificate's full subject as RFC 2253 text (what
- * `openssl x509 -noout -subject -nameopt RFC2253` prints after "subject="),
+ * `openssl x509 -noout -subject -nameopt RFC2253,-esc_msb` prints after "subject="),
  * matched exactly: no wildcards, no case folding.
  */
 #ifndef GW_EDGE_CONFIG_H

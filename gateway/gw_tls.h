@@ -6,7 +6,8 @@
  * (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT). A connection that
  * completes the handshake has a verified client certificate; its subject is
  * given as an RFC 2253 string ("CN=gemeente-0363,O=Gemeente Amsterdam,C=NL"),
- * which the edge matches exactly against its party table.
+ * which the edge matches exactly against its party table. Characters outside
+ASCII are kept as UTF-8 (RFC 2253 flags without ASN1_STRFLGS_ESC_MSB).
  *
  * OpenSSL errors are drained into the log (gw_log) and come back as
  * GW_ECRYPTO; callers never see OpenSSL types.

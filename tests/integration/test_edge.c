@@ -43,6 +43,8 @@ static const char s_pki_script[] =
     "issue stranger '/O=Test/CN=stranger' ca\n"
     "issue revoked '/O=Test/CN=revoked-0384' ca\n"
     "issue rogue '/O=Test/CN=gemeente-0363' otherca\n" /* a known subject, the wrong CA */
+    "K=\"$K -utf8\"\n"
+    "issue utf8 '/O=Gemeente S\xc3\xba" "dwest-Frysl\xc3\xa2" "n/CN=sudwest' ca\n"
     ": > index.txt\n"
     "echo 01 > crlnumber\n"
     "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n"
@@ -99,9 +101,12 @@ s_edge_conf(const char *extra_party)
              "party 0384\n"
              "    subject = CN=revoked-0384,O=Test\n"
              "    key = %s/keys/0384.key\n"
+             "party 65656055\n" /* a subject outside ASCII, written as UTF-8 */
+             "    subject = CN=sudwest,O=Gemeente S\xc3\xba" "dwest-Frysl\xc3\xa2" "n\n"
+             "    key = %s/keys/65656055.key\n"
              "%s",
              E.port, E.pki, E.pki, E.pki, E.pki, W.gw.endpoint, W.gw.dir, W.gw.dir, W.gw.dir,
-             W.gw.dir, extra_party ? extra_party : "");
+             W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
     assert_int_equal(s_write_file(E.conf, text), 0);
 }
 
@@ -349,6 +354,9 @@ test_edge_tls_refusals_and_unknown_subject(void **state)
     assert_int_equal(a->status, 403);
     assert_non_null(strstr(a->body, "unknown_subject"));
     assert_true(s_edge_log_has("edge_unknown_subject peer=127.0.0.1 subject=\"CN=stranger,O=Test\""));
+    /* A subject outside ASCII matches its UTF-8 spelling in the config. */
+    s_https("utf8", "GET", "/v1/deliveries/next", NULL, a);
+    assert_int_equal(a->status, 204);
     /* None of that reached the gateway: the known client still works. */
     s_https("gem", "POST", "/v1/messages", fx, a);
     assert_int_equal(a->status, 202);
@@ -408,18 +416,18 @@ test_edge_reload_and_config_check(void **state)
     assert_non_null(a);
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 403);
-    /* SIGHUP with the stranger mapped to party 65656055: now it may poll. */
+    /* SIGHUP with the stranger mapped to the platform party: now it may poll. */
     char extra[600];
     snprintf(extra, sizeof(extra),
-             "party 65656055\n    subject = CN=stranger,O=Test\n    key = %s/keys/65656055.key\n",
+             "party platform\n    subject = CN=stranger,O=Test\n    key = %s/keys/platform.key\n",
              W.gw.dir);
     s_edge_conf(extra);
     assert_int_equal(kill(E.pid, SIGHUP), 0);
     int64_t until = s_now() + 5000;
-    while (!s_edge_log_has("edge_reloaded parties=4") && s_now() < until) {
+    while (!s_edge_log_has("edge_reloaded parties=5") && s_now() < until) {
         s_sleep_ms(20);
     }
-    assert_true(s_edge_log_has("edge_reloaded parties=4"));
+    assert_true(s_edge_log_has("edge_reloaded parties=5"));
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 204);
     /* A broken config on SIGHUP: logged with its line, the old one stays. */
