@@ -16,6 +16,7 @@
 #include "gw/log.h"
 #include "gw_edge.h"
 #include "gw_edge_config.h"
+#include "gw_notify.h"
 #include "gw_tls.h"
 
 #ifndef GW_VERSION
@@ -112,15 +113,24 @@ main(int argc, char **argv)
         gw_free(err);
         return 1;
     }
+    /* systemd Type=notify: READY once listening, RELOADING/READY around SIGHUP,
+       WATCHDOG from the accept loop, STOPPING on the way out. */
+    gw_notify_t *notify = gw_notify_new();
+    char status[200];
+    snprintf(status, sizeof(status), "accepting HTTPS on %s", gw_edge_address(edge));
+    gw_notify_ready(notify, status);
     int rc = GW_OK;
     while (!s_stop && rc == GW_OK) {
-        rc = gw_edge_poll(edge, 500);
+        rc = gw_edge_poll(edge, 250);
+        gw_notify_watchdog(notify);
         if (s_hup) {
             s_hup = 0;
+            gw_notify_reloading(notify);
             gw_edge_config_t *n = gw_edge_config_load(path, &err);
             if (n && gw_edge_reload(edge, &n, &err) == GW_OK) {
-                /* logged by gw_edge_reload */
+                gw_notify_ready(notify, "configuration reloaded");
             } else {
+                gw_notify_ready(notify, "reload failed: running the previous configuration");
                 /* one line per error; the old configuration stays */
                 for (char *l = err; l && *l;) {
                     char *nl = strchr(l, '\n');
@@ -139,6 +149,8 @@ main(int argc, char **argv)
         gw_log(GW_LOG_ERROR, "edge_listener_failed", "rc=%s", gw_strerror(rc));
     }
     gw_log(GW_LOG_INFO, "edge_stopping", "%s", "");
+    gw_notify_stopping(notify, NULL);
     gw_edge_destroy(&edge);
+    gw_notify_destroy(&notify);
     return rc == GW_OK ? 0 : 1;
 }

@@ -11,12 +11,17 @@
  */
 #include "harness.h"
 
+#include <stddef.h>
+#include <sys/un.h>
+
 static struct {
     const char *exe;   /* $IJWGW_EDGE */
     pid_t pid;         /* the edge process, 0 = none */
     int port;          /* its HTTPS port */
     char conf[400];    /* its config file */
     char log[400];     /* its stdout + stderr */
+    int mgr;           /* a "service manager's" notification socket, -1 = none */
+    char notify[108];  /* its name ("@..."), passed as NOTIFY_SOCKET; "" = none */
     char pki[400];     /* DIR/pki */
 } E;
 
@@ -126,6 +131,45 @@ s_edge_log_has(const char *needle)
     return hit;
 }
 
+/* The edge's sd_notify datagrams go to an abstract unix socket of the test. */
+static void
+s_mgr_open(void)
+{
+    snprintf(E.notify, sizeof(E.notify), "@ijwgw-edge-it-%ld", (long)getpid());
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    size_t n = strlen(E.notify);
+    memcpy(sa.sun_path, E.notify, n);
+    sa.sun_path[0] = '\0';
+    E.mgr = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(E.mgr >= 0);
+    assert_int_equal(bind(E.mgr, (struct sockaddr *)&sa,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
+                     0);
+}
+
+/* Wait for a notification starting with prefix (others are skipped); copied to got. */
+static int
+s_mgr_wait(const char *prefix, char *got, size_t cap, int timeout_ms)
+{
+    int64_t deadline = s_now() + timeout_ms;
+    while (s_now() < deadline) {
+        struct timeval tv = {0, 100 * 1000};
+        setsockopt(E.mgr, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ssize_t n = recv(E.mgr, got, cap - 1, 0);
+        if (n <= 0) {
+            continue;
+        }
+        got[n] = '\0';
+        if (strncmp(got, prefix, strlen(prefix)) == 0) {
+            return 1;
+        }
+    }
+    got[0] = '\0';
+    return 0;
+}
+
 /* Start a CURVE gateway, make the PKI, write the config and start the edge. */
 static void
 s_edge_begin(void)
@@ -150,6 +194,9 @@ s_edge_begin(void)
         int in = open("/dev/null", O_RDONLY);
         if (fd < 0 || in < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || dup2(in, 0) < 0) {
             _exit(126);
+        }
+        if (E.notify[0]) {
+            setenv("NOTIFY_SOCKET", E.notify, 1);
         }
         execl(E.exe, "ijwgw-edge", "-c", E.conf, (char *)NULL);
         _exit(127);
@@ -411,7 +458,11 @@ static void
 test_edge_reload_and_config_check(void **state)
 {
     (void)state;
+    char got[1024];
+    s_mgr_open();
     s_edge_begin();
+    assert_true(s_mgr_wait("READY=1", got, sizeof(got), 5000));
+    assert_non_null(strstr(got, "\nSTATUS=accepting HTTPS on 127.0.0.1:"));
     answer_t *a = gw_malloc(sizeof(*a));
     assert_non_null(a);
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
@@ -428,6 +479,9 @@ test_edge_reload_and_config_check(void **state)
         s_sleep_ms(20);
     }
     assert_true(s_edge_log_has("edge_reloaded parties=5"));
+    assert_true(s_mgr_wait("RELOADING=1", got, sizeof(got), 5000));
+    assert_true(s_mgr_wait("READY=1", got, sizeof(got), 5000));
+    assert_non_null(strstr(got, "configuration reloaded"));
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 204);
     /* A broken config on SIGHUP: logged with its line, the old one stays. */
@@ -451,7 +505,10 @@ test_edge_reload_and_config_check(void **state)
     assert_non_null(strstr(txt, "edge.conf:3: unknown key 'bogus' in the edge section"));
     gw_free(txt);
     gw_free(a);
-    s_edge_end();
+    int status = s_edge_stop();
+    assert_true(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(s_mgr_wait("STOPPING=1", got, sizeof(got), 2000));
+    s_end();
 }
 
 static int
@@ -467,12 +524,16 @@ static int
 s_edge_teardown(void **state)
 {
     (void)s_edge_stop();
+    if (E.mgr >= 0) {
+        close(E.mgr);
+    }
     if (!W.ok && E.log[0]) {
         char cmd[600];
         snprintf(cmd, sizeof(cmd), "sed 's/^/# edge: /' '%s' >&2", E.log);
         (void)system(cmd);
     }
     memset(&E, 0, sizeof(E));
+    E.mgr = -1;
     E.exe = getenv("IJWGW_EDGE");
     return s_teardown(state);
 }
@@ -487,6 +548,7 @@ main(void)
         cmocka_set_test_filter(filter);
     }
     E.exe = getenv("IJWGW_EDGE");
+    E.mgr = -1;
     const struct CMUnitTest tests[] = {
         TE(test_edge_submit_deliver_ack),
         TE(test_edge_tls_refusals_and_unknown_subject),
