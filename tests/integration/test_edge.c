@@ -22,6 +22,8 @@ static struct {
     char log[400];     /* its stdout + stderr */
     int mgr;           /* a "service manager's" notification socket, -1 = none */
     char notify[108];  /* its name ("@..."), passed as NOTIFY_SOCKET; "" = none */
+    char timeout[16];  /* edge timeout, "" = 10s */
+    char max_conn[16]; /* edge max_connections, "" = 64 */
     char pki[400];     /* DIR/pki */
 } E;
 
@@ -95,8 +97,9 @@ s_edge_conf(const char *extra_party)
              "    gateway = %s\n"
              "    server_key = %s/server.pub\n"
              "    max_message_size = 64K\n"
-             "    timeout = 10s\n"
+             "    timeout = %s\n"
              "    max_wait = 20s\n"
+             "    max_connections = %s\n"
              "party 0363\n"
              "    subject = CN=gemeente-0363,O=Test\n"
              "    key = %s/keys/0363.key\n"
@@ -110,7 +113,8 @@ s_edge_conf(const char *extra_party)
              "    subject = CN=sudwest,O=Gemeente S\xc3\xba" "dwest-Frysl\xc3\xa2" "n\n"
              "    key = %s/keys/65656055.key\n"
              "%s",
-             E.port, E.pki, E.pki, E.pki, E.pki, W.gw.endpoint, W.gw.dir, W.gw.dir, W.gw.dir,
+             E.port, E.pki, E.pki, E.pki, E.pki, W.gw.endpoint, W.gw.dir,
+             E.timeout[0] ? E.timeout : "10s", E.max_conn[0] ? E.max_conn : "64", W.gw.dir, W.gw.dir,
              W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
     assert_int_equal(s_write_file(E.conf, text), 0);
 }
@@ -511,6 +515,91 @@ test_edge_reload_and_config_check(void **state)
     s_end();
 }
 
+static void
+test_edge_limits_and_concurrency(void **state)
+{
+    (void)state;
+    snprintf(E.timeout, sizeof(E.timeout), "2s");
+    snprintf(E.max_conn, sizeof(E.max_conn), "2");
+    s_edge_begin();
+    answer_t *a = gw_malloc(sizeof(*a));
+    assert_non_null(a);
+    char cmd[4000], fx[600];
+    s_fixture_path("valid/jw301.xml", fx, sizeof(fx));
+    /* Too many header fields: 431. */
+    size_t off = (size_t)snprintf(cmd, sizeof(cmd),
+                                  "curl -sS --max-time 20 -o /dev/null -w '%%{http_code}' "
+                                  "--cacert '%s/srvca.crt' --cert '%s/gem.crt' --key '%s/gem.key'",
+                                  E.pki, E.pki, E.pki);
+    for (int i = 0; i < 70; i++) {
+        off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " -H 'X-Fill-%d: %d'", i, i);
+    }
+    snprintf(cmd + off, sizeof(cmd) - off, " 'https://127.0.0.1:%d/v1/deliveries/next' 2>&1",
+             E.port);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char code[64] = "";
+    assert_non_null(fgets(code, sizeof(code), p));
+    pclose(p);
+    assert_string_equal(code, "431");
+    /* A client that stops halfway through its request: 408 after `timeout` (2 s). */
+    snprintf(cmd, sizeof(cmd),
+             "(printf 'GET /v1/deliveries/next HTTP/1.1\\r\\nHost: x\\r\\n'; sleep 4) | "
+             "openssl s_client -quiet -connect 127.0.0.1:%d -CAfile '%s/srvca.crt' "
+             "-cert '%s/gem.crt' -key '%s/gem.key' 2>/dev/null | head -c 200",
+             E.port, E.pki, E.pki, E.pki);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[256] = "";
+    size_t n = fread(line, 1, sizeof(line) - 1, p);
+    line[n] = '\0';
+    pclose(p);
+    assert_non_null(strstr(line, "HTTP/1.1 408 Request Timeout"));
+    /* max_connections = 2: two idle TCP connections fill it, a third is closed at once. */
+    int idle[2];
+    for (int i = 0; i < 2; i++) {
+        idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)E.port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(connect(idle[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+    }
+    s_sleep_ms(300);
+    s_https("gem", "GET", "/v1/deliveries/next", NULL, a);
+    assert_int_equal(a->status, 0);
+    assert_true(s_edge_log_has("edge_busy peer=127.0.0.1 active=2"));
+    close(idle[0]);
+    close(idle[1]);
+    s_sleep_ms(600); /* the edge reaps the two threads */
+    /* Four submits of one party at once share its gateway connection one at a time:
+       all answered, exactly one stored and three duplicates. */
+    snprintf(E.max_conn, sizeof(E.max_conn), "64");
+    s_edge_conf(NULL);
+    assert_int_equal(kill(E.pid, SIGHUP), 0);
+    int64_t until = s_now() + 5000;
+    while (!s_edge_log_has("edge_reloaded ") && s_now() < until) {
+        s_sleep_ms(20);
+    }
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && for i in 1 2 3 4; do curl -sS --max-time 30 -o par$i.json "
+             "-w '%%{http_code}\\n' --cacert pki/srvca.crt --cert pki/gem.crt --key pki/gem.key "
+             "-H 'Content-Type: application/xml' --data-binary '@%s' "
+             "'https://127.0.0.1:%d/v1/messages' > par$i.code & done; wait; "
+             "cat par1.code par2.code par3.code par4.code; cat par*.json | grep -c '\"duplicate\":false'",
+             W.gw.dir, fx, E.port);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    char all[256] = "";
+    n = fread(all, 1, sizeof(all) - 1, p);
+    all[n] = '\0';
+    pclose(p);
+    assert_string_equal(all, "202\n202\n202\n202\n1\n");
+    gw_free(a);
+    s_edge_end();
+}
+
 static int
 s_edge_setup(void **state)
 {
@@ -554,6 +643,7 @@ main(void)
         TE(test_edge_tls_refusals_and_unknown_subject),
         TE(test_edge_reject_error_and_size),
         TE(test_edge_reload_and_config_check),
+        TE(test_edge_limits_and_concurrency),
     };
     return cmocka_run_group_tests_name("edge", tests, s_group_setup, s_group_teardown);
 }
