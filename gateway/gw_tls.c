@@ -17,6 +17,10 @@
 #include "gw/alloc.h"
 #include "gw/log.h"
 
+#if OPENSSL_VERSION_NUMBER < 0x30000000L /* OpenSSL 1.1.1: the older name */
+#define SSL_get1_peer_certificate SSL_get_peer_certificate
+#endif
+
 struct gw_tls_ctx {
     SSL_CTX *ssl; /* the OpenSSL server context */
 };

@@ -24,6 +24,7 @@ static struct {
     char notify[108];  /* its name ("@..."), passed as NOTIFY_SOCKET; "" = none */
     char timeout[16];  /* edge timeout, "" = 10s */
     char max_conn[16]; /* edge max_connections, "" = 64 */
+    const char *curl_extra; /* more curl options for s_https, NULL = none */
     char pki[400];     /* DIR/pki */
 } E;
 
@@ -277,8 +278,9 @@ s_https(const char *who, const char *method, const char *path, const char *body_
     }
     snprintf(cmd, sizeof(cmd),
              "curl -sS --max-time 30 -o '%s' -D '%s' -w '%%{http_code}' --cacert '%s/srvca.crt' "
-             "%s -X %s %s 'https://127.0.0.1:%d%s' 2>>'%s/curl.err'",
-             out, hdr, E.pki, cert, method, data, E.port, path, W.gw.dir);
+             "%s %s -X %s %s 'https://127.0.0.1:%d%s' 2>>'%s/curl.err'",
+             out, hdr, E.pki, cert, E.curl_extra ? E.curl_extra : "", method, data, E.port, path,
+             W.gw.dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char code[16] = "";
@@ -408,6 +410,15 @@ test_edge_tls_refusals_and_unknown_subject(void **state)
     /* A subject outside ASCII matches its UTF-8 spelling in the config. */
     s_https("utf8", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 204);
+    /* TLS 1.2 is accepted (with a client certificate too); below 1.2 is not offered. */
+    E.curl_extra = "--tlsv1.2 --tls-max 1.2";
+    s_https("gem", "GET", "/v1/deliveries/next", NULL, a);
+    assert_int_equal(a->status, 204);
+    E.curl_extra = "--tlsv1.0 --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0";
+    s_https("gem", "GET", "/v1/deliveries/next", NULL, a);
+    assert_int_equal(a->status, 0);
+    assert_true(s_edge_log_has("unsupported protocol")); /* refused by the edge, not curl */
+    E.curl_extra = NULL;
     /* None of that reached the gateway: the known client still works. */
     s_https("gem", "POST", "/v1/messages", fx, a);
     assert_int_equal(a->status, 202);
