@@ -9,7 +9,7 @@
  * GW_HTTP_MAX_HEAD and GW_HTTP_MAX_HEADERS (431), body max_message_size (413),
  * the whole request within `timeout` (408).
  */
-#define _GNU_SOURCE /* accept4, strcasestr-free code; SOCK_CLOEXEC */
+#define _GNU_SOURCE /* accept4 */
 #include "gw_edge.h"
 
 #include <arpa/inet.h>

@@ -434,9 +434,14 @@ test_edge_reject_error_and_size(void **state)
     char fx[600], path[500];
     answer_t *a = gw_malloc(sizeof(*a));
     assert_non_null(a);
-    /* A rule violation: 422 with the retourbericht (JW302) as a JSON string. */
+    /* A rule violation: 422 with the retourbericht (JW302) as a JSON string. The client
+       waits for "100 Continue" before it sends the body. */
+    E.curl_extra = "-H 'Expect: 100-continue' --expect100-timeout 20";
+    int64_t t0 = s_now();
     s_https("gem", "POST", "/v1/messages", s_fixture_path("rules/CS002-jw301.xml", fx, sizeof(fx)),
             a);
+    assert_true(s_now() - t0 < 10000); /* not curl's 20 s fallback */
+    E.curl_extra = NULL;
     assert_int_equal(a->status, 422);
     assert_non_null(strstr(a->body, "\"result\":\"REJECT\""));
     assert_non_null(strstr(a->body, "\"code\":\"CS002\""));
