@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/codec.h"
 #include "gw/log.h"
 
@@ -120,22 +121,6 @@ struct gw_metrics {
     pthread_mutex_t mu; /* guards pub */
     snapshot_t *pub;    /* latest published copy (heap) */
 };
-
-static int64_t
-s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------ snapshots ---- */
 
@@ -463,7 +448,7 @@ s_tick(gw_metrics_t *self, const gw_event_t *ev)
             }
         }
     }
-    int64_t now = ev->now_ms ? ev->now_ms : s_wall_ms();
+    int64_t now = ev->now_ms ? ev->now_ms : gw_wall_ms();
     if (now - self->last_slow_ms >= 1000) {
         self->last_slow_ms = now;
         s_store_size(self);
@@ -527,7 +512,7 @@ gw_metrics_on_event(gw_metrics_t *self, const gw_event_t *ev)
         }
         break;
     case GW_EV_COMMITTED: {
-        int64_t us = s_mono_us();
+        int64_t us = gw_mono_us();
         for (size_t i = 0; i < self->nstaged; i++) {
             s_apply(self, &self->staged[i], us);
         }
@@ -611,7 +596,7 @@ gw_metrics_new(const gw_config_t *cfg, void *db, char **err)
     }
     pthread_mutex_init(&self->mu, NULL);
     self->db = db;
-    self->live.started_ms = s_wall_ms();
+    self->live.started_ms = gw_wall_ms();
     if (s_snap_parties(&self->live, cfg) != GW_OK) {
         goto fail;
     }

@@ -41,6 +41,7 @@
 #include <zmq.h>
 
 #include "gw/client.h"
+#include "gw/clock.h"
 #include "gw/keys.h"
 #include "gw/proto.h"
 #include "gw/retour.h"
@@ -125,20 +126,17 @@ static struct {
 
 /* ------------------------------------------------------------ small helpers ---- */
 
+/* The tests' short names for the shared clocks (gw/clock.h). */
 static int64_t
 s_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return gw_mono_ms();
 }
 
 static int64_t
 s_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return gw_wall_ms();
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw_config.h"
 #include "gw_crypt.h"
 #include "gw_store.h"
@@ -32,14 +33,6 @@ ijwctl_conf(const char *config_path, char *endpoint, size_t ecap, char *store, s
     snprintf(store, scap, "%s", cfg->store);
     gw_config_destroy(&cfg);
     return 0;
-}
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The store key file and the audit log of the -c config, or -k / -a with -s. */
@@ -140,7 +133,7 @@ ijwctl_queues(int argc, char **argv)
     if (!s) {
         return 2;
     }
-    int64_t now = s_now_ms();
+    int64_t now = gw_wall_ms();
     printf("store %s (%" PRId64 " bytes)\n", path, gw_store_size(s));
     printf("%-12s %8s %8s %10s %6s %12s\n", "RECIPIENT", "PENDING", "INFLIGHT", "DELIVERED",
            "DEAD", "OLDEST-OPEN");
@@ -229,7 +222,7 @@ ijwctl_dlq(int argc, char **argv)
         size_t n = 0;
         int rc = gw_store_begin(s);
         if (rc == GW_OK) {
-            rc = gw_store_requeue(s, id, s_now_ms(), &n);
+            rc = gw_store_requeue(s, id, gw_wall_ms(), &n);
         }
         if (rc == GW_OK) {
             rc = gw_store_commit(s);
