@@ -57,14 +57,8 @@ int
 ijwctl_config_paths(const char *config_path, char *store_key, size_t kcap, char *audit_log,
                     size_t acap)
 {
-    char *err = NULL;
-    gw_config_t *cfg = config_path
-                           ? gw_config_load(config_path, &err)
-                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
-                                             "<default>", &err);
+    gw_config_t *cfg = ijwctl_config_load(config_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return -1;
     }
     if (store_key) {

@@ -19,14 +19,8 @@
 int
 ijwctl_conf(const char *config_path, char *endpoint, size_t ecap, char *store, size_t scap)
 {
-    char *err = NULL;
-    gw_config_t *cfg = config_path ? gw_config_load(config_path, &err)
-                                   : gw_config_parse(gw_config_default_text,
-                                                     strlen(gw_config_default_text), "<default>",
-                                                     &err);
+    gw_config_t *cfg = ijwctl_config_load(config_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return -1;
     }
     snprintf(endpoint, ecap, "%s", cfg->endpoint);
