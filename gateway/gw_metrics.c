@@ -24,6 +24,7 @@
 #include "gw/codec.h"
 #include "gw/log.h"
 
+#include "gw_acl.h"
 #include "gw_chain.h"
 #include "gw_overdue.h"
 
@@ -909,19 +910,11 @@ s_json_hist(gw_http_resp_t *r, const char *key, const hist_t *h, const double *l
     gw_http_printf(r, "]}");
 }
 
+/* The party kind's name; "" for the unregistered row (kind 0). */
 static const char *
 s_kind_name(int kind)
 {
-    switch (kind) {
-    case GW_PARTY_GEMEENTE:
-        return "gemeente";
-    case GW_PARTY_AANBIEDER:
-        return "aanbieder";
-    case GW_PARTY_PLATFORM:
-        return "platform";
-    default:
-        return "";
-    }
+    return kind ? gw_acl_kind_name((gw_party_kind_t)kind) : "";
 }
 
 void
