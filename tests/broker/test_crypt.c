@@ -7,7 +7,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <sqlite3.h> /* to tamper with a stored payload as an attacker with the file would */
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,27 +505,17 @@ test_store_rotation_and_plaintext_rows_stay_readable(void **state)
 }
 
 static int
-s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static int
 s_group_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof(s_dir), "/tmp/gw-crypt-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return ut_tmpdir(s_dir, sizeof(s_dir), "gw-crypt");
 }
 
 static int
 s_group_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return ut_tree_remove(s_dir);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ut_alloc_setup, ut_alloc_teardown)

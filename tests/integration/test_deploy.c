@@ -64,33 +64,6 @@ s_ijwctl(void)
     return p;
 }
 
-static int64_t
-s_sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-s_sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    assert_int_equal(rc, SQLITE_OK);
-}
-
 /* Remove the store and its side files (the gateway is stopped). */
 static void
 s_store_remove(void)
@@ -233,12 +206,12 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    int64_t in_backup = s_sql_int(backup, "SELECT count(*) FROM messages");
-    assert_int_equal(s_sql_int(backup, "SELECT count(*) FROM messages WHERE ident LIKE 'BK%'"),
+    int64_t in_backup = ut_sql_int(backup, "SELECT count(*) FROM messages");
+    assert_int_equal(ut_sql_int(backup, "SELECT count(*) FROM messages WHERE ident LIKE 'BK%'"),
                      B_BEFORE);
     assert_true(in_backup >= B_BEFORE && in_backup <= B_BEFORE + B_DURING);
-    assert_int_equal(s_sql_int(backup, "SELECT count(*) FROM deliveries"), in_backup);
-    assert_int_equal(s_sql_int(backup, "PRAGMA user_version"), 2);
+    assert_int_equal(ut_sql_int(backup, "SELECT count(*) FROM deliveries"), in_backup);
+    assert_int_equal(ut_sql_int(backup, "PRAGMA user_version"), 2);
 
     /* While the gateway runs: a restore is refused, and so is a second gateway. */
     const char *restore[] = {ctl, "restore", backup, "-s", W.gw.store, NULL};
@@ -265,7 +238,7 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
     s_gw_stop_clean();
     assert_int_equal(s_run(restore, out, sizeof(out), 10000), 0);
     assert_non_null(strstr(out, "integrity ok"));
-    assert_int_equal(s_sql_int(W.gw.store, "SELECT count(*) FROM messages"), in_backup);
+    assert_int_equal(ut_sql_int(W.gw.store, "SELECT count(*) FROM messages"), in_backup);
     s_gw_start();
     party_t *a = s_party("42420001", 1, 0);
     dwant_t w = {a, (size_t)in_backup};
@@ -335,7 +308,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     s_begin(NULL);
     s_gw_stop_clean();
     s_store_remove();
-    s_sql_exec(W.gw.store, s_v1);
+    ut_sql_exec(W.gw.store, s_v1);
     const char *version[] = {ctl, "store", "version", "--store", W.gw.store, NULL};
     const char *upgrade[] = {ctl, "store", "upgrade", "--store", W.gw.store, NULL};
     assert_int_equal(s_run(version, out, sizeof(out), 10000), 1);
@@ -347,10 +320,10 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     assert_non_null(strstr(out, "current"));
     assert_int_equal(s_run(upgrade, out, sizeof(out), 10000), 0);
     assert_non_null(strstr(out, "nothing to do"));
-    assert_int_equal(s_sql_int(W.gw.store, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(ut_sql_int(W.gw.store, "SELECT count(*) FROM schema_version"), 2);
     /* --no-backup on a fresh v1 store: no second backup file. */
     s_store_remove();
-    s_sql_exec(W.gw.store, s_v1);
+    ut_sql_exec(W.gw.store, s_v1);
     const char *nob[] = {ctl, "store", "upgrade", "--no-backup", "-s", W.gw.store, NULL};
     assert_int_equal(s_run(nob, out, sizeof(out), 10000), 0);
     assert_int_equal(s_files_with(".v1-"), 1);
@@ -363,7 +336,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     s_parties_close();
     s_gw_stop_clean();
     /* A store from a newer release: refused by ijwctl and by the gateway, left unchanged. */
-    s_sql_exec(W.gw.store, "PRAGMA user_version = 9");
+    ut_sql_exec(W.gw.store, "PRAGMA user_version = 9");
     assert_int_equal(s_run(version, out, sizeof(out), 10000), 2);
     assert_non_null(strstr(out, "NEWER"));
     assert_int_equal(s_run(upgrade, out, sizeof(out), 10000), 2);
@@ -371,7 +344,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     const char *gw[] = {W.ijwgw, "-c", W.gw.conf, NULL};
     assert_int_equal(s_run(gw, out, sizeof(out), 10000), 1);
     assert_non_null(strstr(out, "newer than this gateway's"));
-    assert_int_equal(s_sql_int(W.gw.store, "PRAGMA user_version"), 9);
+    assert_int_equal(ut_sql_int(W.gw.store, "PRAGMA user_version"), 9);
     s_end();
 }
 

@@ -40,4 +40,14 @@ void ut_print_diag(const gw_diag_t *diag);
 /* True when diag has an entry for rule (and retourcode, when not NULL). */
 int ut_diag_has(const gw_diag_t *diag, const char *rule, const char *retourcode);
 
+/* A new directory $TMPDIR/name-XXXXXX (TMPDIR unset or empty: /tmp) into dir. 0 or -1. */
+int ut_tmpdir(char *dir, size_t cap, const char *name);
+/* Remove dir and everything below it (links are not followed). 0 or -1. */
+int ut_tree_remove(const char *dir);
+
+/* The first column of the first row of sql on the SQLite file at path (-1: no row). */
+int64_t ut_sql_int(const char *path, const char *sql);
+/* Run sql on the SQLite file at path (created when missing); fails the test on error. */
+void ut_sql_exec(const char *path, const char *sql);
+
 #endif
