@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "harness.h"
+#include "store_v1.h"
 
 /* ------------------------------------------------------------ helpers ---- */
 
@@ -263,21 +264,7 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
 /* The version-1 schema as the first release created it (as in tests/broker/test_store.c),
  * with one message pending for 42420001. */
 static const char s_v1[] =
-    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT "
-    "NULL, type TEXT NOT NULL, afzender TEXT NOT NULL, ident TEXT NOT NULL, dagtekening TEXT NOT "
-    "NULL, answers INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL, len INTEGER NOT NULL, "
-    "received_ms INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX messages_dedup ON messages (sender, type, ident, dagtekening);"
-    "CREATE INDEX messages_heen ON messages (type, afzender, ident, dagtekening);"
-    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, msg_id INTEGER NOT NULL REFERENCES "
-    "messages (id), recipient TEXT NOT NULL, payload BLOB, state TEXT NOT NULL CHECK (state IN "
-    "('pending', 'inflight', 'delivered', 'dead')), attempts INTEGER NOT NULL DEFAULT 0, "
-    "created_ms INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms "
-    "INTEGER);"
-    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
-    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';"
-    "INSERT INTO schema_version VALUES (1, 0);"
+    UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, '0363', '42420001', 'JW315', '0363', 'V1MSG', "
     "'2025-01-31', 0, 'x', 1, 100);"
     "INSERT INTO deliveries VALUES (10, 1, '42420001', NULL, 'pending', 0, "
