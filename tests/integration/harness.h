@@ -249,6 +249,28 @@ s_log_has(const char *needle)
     return found;
 }
 
+/* Wait up to timeout_ms for needle in the log, looking every 20 ms; fails the test when it
+ * does not come. */
+static void
+s_wait_log(const char *needle, int timeout_ms)
+{
+    int64_t until = s_now() + timeout_ms;
+    while (!s_log_has(needle) && s_now() < until) {
+        s_sleep_ms(20);
+    }
+    assert_true(s_log_has(needle));
+}
+
+/* GW_TEST_FILTER (e.g. "*kill9*") selects the test cases to run. */
+static void
+s_test_filter_from_env(void)
+{
+    const char *filter = getenv("GW_TEST_FILTER");
+    if (filter && filter[0]) {
+        cmocka_set_test_filter(filter);
+    }
+}
+
 /* ------------------------------------------------------------ the gateway process ---- */
 
 static int
