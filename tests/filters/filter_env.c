@@ -1,6 +1,4 @@
 /* Shared harness of the filter tests (filter_env.h). */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +10,16 @@ static char s_dir[256];
 int
 ft_dir_make(const char *tag)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-%s-XXXXXX", tmp ? tmp : "/tmp", tag);
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
-        return -1;
-    }
-    return 0;
-}
-
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    char name[64];
+    snprintf(name, sizeof(name), "gw-%s", tag);
+    return ut_tmpdir(s_dir, sizeof(s_dir), name);
 }
 
 void
 ft_dir_remove(void)
 {
     if (s_dir[0]) {
-        nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+        ut_tree_remove(s_dir);
     }
 }
 

@@ -5,7 +5,6 @@
  * in a mkdtemp directory.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -647,22 +646,10 @@ test_tr056_survives_rolled_back_first_transaction(void **state)
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-chain-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ut_tmpdir(s_dir, sizeof(s_dir), "gw-chain") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -687,6 +674,6 @@ main(void)
                                         s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ut_tree_remove(s_dir);
     return failed;
 }
