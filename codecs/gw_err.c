@@ -1,10 +1,9 @@
 /* Text for gw_rc_t result codes, and gw_err_setf() for the `char **err` out-parameter. */
-#include "gw/err.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "gw/alloc.h"
+#include "gw/err.h"
 
 const char *
 gw_strerror(int rc)

@@ -116,9 +116,9 @@ s_read_tail(gw_audit_t *self, char **err)
     }
     if (buf[want - 1] != '\n') {
         gw_err_setf(err,
-              "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
-              "audit verify %s' and move the file aside to start a new chain",
-              self->path, self->path);
+                    "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
+                    "audit verify %s' and move the file aside to start a new chain",
+                    self->path, self->path);
         goto done;
     }
     size_t start = want - 1;
@@ -134,9 +134,9 @@ s_read_tail(gw_audit_t *self, char **err)
     const char *why = s_check_line(buf + start, want - 1 - start, &seq, prev, hash);
     if (why) {
         gw_err_setf(err,
-              "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
-              "move the file aside to start a new chain",
-              self->path, why, self->path);
+                    "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
+                    "move the file aside to start a new chain",
+                    self->path, why, self->path);
         goto done;
     }
     self->seq = seq;
@@ -304,7 +304,7 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
             /* a partial line would break the chain for every later writer: cut it off */
             if (off > 0 && ftruncate(self->fd, self->size) != 0) {
                 gw_err_setf(err, "%s: write failed and the partial entry could not be removed",
-                      self->path);
+                            self->path);
             }
             goto done;
         }

@@ -155,9 +155,9 @@ s_read_keyfile(const char *path, size_t *len, char **err)
     }
     if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
         gw_err_setf(err,
-              "%s: key file mode is %03o; group and others must have no access "
-              "(chmod 600 %s)",
-              path, (unsigned)(sb.st_mode & 0777), path);
+                    "%s: key file mode is %03o; group and others must have no access "
+                    "(chmod 600 %s)",
+                    path, (unsigned)(sb.st_mode & 0777), path);
         goto fail;
     }
     if (sb.st_size > 1 << 20) {
@@ -293,7 +293,8 @@ s_parse_keyring(gw_keyring_t *self, char *text, const char *path, char **err)
                 return GW_ECONFIG;
             }
         } else {
-            gw_err_setf(err, "%s:%d: expected 'mac HEX', 'key ID HEX' or 'active ID'", path, lineno);
+            gw_err_setf(err, "%s:%d: expected 'mac HEX', 'key ID HEX' or 'active ID'", path,
+                        lineno);
             return GW_ECONFIG;
         }
     }
@@ -380,7 +381,7 @@ s_write_keyfile(const char *path, const gw_keyring_t *kr, int replace, char **er
         fchown(fd, was.st_uid, was.st_gid) != 0) {
         /* root rotating the gateway's file keeps it the gateway's; others cannot change it */
         gw_err_setf(err, "%s: cannot keep the key file's owner (%u:%u): %s; run as that user", path,
-              (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
+                    (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
         close(fd);
         unlink(target);
         return GW_EIO;
@@ -544,9 +545,9 @@ gw_keyring_for_store(const char *key_path, int may_create, gw_keyring_t **out, i
     if (lstat(key_path, &sb) != 0 && errno == ENOENT) {
         if (!may_create) {
             gw_err_setf(err,
-                  "store_key %s does not exist, but the store holds encrypted payloads: "
-                  "restore the key file from its backup (a new key cannot read them)",
-                  key_path);
+                        "store_key %s does not exist, but the store holds encrypted payloads: "
+                        "restore the key file from its backup (a new key cannot read them)",
+                        key_path);
             return GW_ECONFIG;
         }
         int rc = gw_keyring_create(key_path, err);

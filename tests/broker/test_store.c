@@ -686,8 +686,7 @@ test_store_due_after_skips_sent_pending(void **state)
 }
 
 /* The version-1 schema exactly as the previous release created it. */
-static const char s_v1_schema[] =
-    UT_STORE_V1_SCHEMA
+static const char s_v1_schema[] = UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, 'S1', 'A', 'JW315', '12345678', 'm1', '2025-01-31', 0, "
     "'one', 3, 100), (2, 'S1', 'A', 'JW315', '12345678', 'm2', '2025-01-31', 0, 'two', 3, 200), "
     "(3, 'S1', 'A', 'JW315', '12345678', 'm3', '2025-01-31', 0, 'three', 5, 300), "
@@ -768,7 +767,7 @@ test_store_upgrade_from_v1(void **state)
     assert_int_equal(ut_sql_int(path, "PRAGMA user_version"), 2);
     assert_int_equal(ut_sql_int(path, "SELECT count(*) FROM schema_version"), 2);
     assert_int_equal(ut_sql_int(path, "SELECT sql LIKE '%WHERE%' FROM sqlite_schema WHERE "
-                                     "name = 'deliveries_due'"),
+                                      "name = 'deliveries_due'"),
                      1);
     /* The state check survived the rebuild. */
     assert_int_equal(ut_sql_int(path, "SELECT count(*) FROM deliveries"), 6);

@@ -260,8 +260,7 @@ test_lock_second_holder_is_refused_with_the_pid(void **state)
 }
 
 /* The version-1 schema as the first release created it (as in test_store.c). */
-static const char s_v1[] =
-    UT_STORE_V1_SCHEMA
+static const char s_v1[] = UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, 'S1', 'A', 'JW315', '12345678', 'm1', '2025-01-31', 0, "
     "'one', 3, 100);"
     "INSERT INTO deliveries VALUES (10, 1, 'A', NULL, 'pending', 0, 100, 0, NULL);"
