@@ -317,19 +317,6 @@ s_store(const char *db, const char *keypath)
     return st;
 }
 
-/* Run SQL on the file directly (the attacker's view). */
-static void
-s_sql(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-    }
-    sqlite3_close(h);
-}
-
 static int
 s_file_has(const char *path, const char *needle)
 {
@@ -384,9 +371,10 @@ test_store_tampered_payload_is_unreadable_not_delivered(void **state)
     s_put(st, "2", "<two/>");
     gw_store_close(&st);
     /* flip one ciphertext byte of message 1 */
-    s_sql(db, "UPDATE messages SET payload = substr(payload, 1, 24) || CASE WHEN "
-              "substr(payload, 25, 1) = x'00' THEN x'01' ELSE x'00' END || substr(payload, 26) "
-              "WHERE id = 1");
+    ut_sql_exec(db,
+                "UPDATE messages SET payload = substr(payload, 1, 24) || CASE WHEN "
+                "substr(payload, 25, 1) = x'00' THEN x'01' ELSE x'00' END || substr(payload, 26) "
+                "WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
@@ -424,8 +412,8 @@ test_store_payload_swapped_between_rows_fails(void **state)
     s_put(st, "1", "<one/>");
     s_put(st, "2", "<two/>");
     gw_store_close(&st);
-    s_sql(db, "UPDATE messages SET payload = (SELECT payload FROM messages WHERE id = 2) "
-              "WHERE id = 1");
+    ut_sql_exec(db, "UPDATE messages SET payload = (SELECT payload FROM messages WHERE id = 2) "
+                    "WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
@@ -447,7 +435,7 @@ test_store_damaged_header_is_not_taken_for_plaintext(void **state)
     s_put(st, "1", "<one/>");
     gw_store_close(&st);
     /* the 0x00 that marks a sealed payload becomes 0x01: no longer "sealed" */
-    s_sql(db, "UPDATE messages SET payload = x'01' || substr(payload, 2) WHERE id = 1");
+    ut_sql_exec(db, "UPDATE messages SET payload = x'01' || substr(payload, 2) WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);

@@ -35,15 +35,6 @@ ft_db_open(const char *name)
 }
 
 void
-ft_exec(sqlite3 *db, const char *sql)
-{
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
-}
-
-void
 ft_env_open(ft_env_t *env, const char *filter, const char *dbname)
 {
     memset(env, 0, sizeof(*env));
@@ -71,11 +62,11 @@ gw_verdict_t
 ft_submit(ft_env_t *env, const gw_msg_t *msg)
 {
     gw_diag_reset(env->diag);
-    ft_exec(env->db, "BEGIN IMMEDIATE");
+    ut_db_exec(env->db, "BEGIN IMMEDIATE");
     gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
     if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
         assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
     }
-    ft_exec(env->db, "COMMIT");
+    ut_db_exec(env->db, "COMMIT");
     return v;
 }

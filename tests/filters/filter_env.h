@@ -28,8 +28,6 @@ int ft_dir_make(const char *tag);
 void ft_dir_remove(void);
 /* Open (create) a database file in the scratch directory; fails the test on error. */
 sqlite3 *ft_db_open(const char *name);
-/* Run SQL; fails the test on error. */
-void ft_exec(sqlite3 *db, const char *sql);
 /* A chain with the built-in filter on database file dbname. */
 void ft_env_open(ft_env_t *env, const char *filter, const char *dbname);
 void ft_env_close(ft_env_t *env);

@@ -533,10 +533,10 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *m = s_fixture("valid/jw323.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
     s_pass(&env, m);

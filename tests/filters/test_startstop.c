@@ -422,10 +422,10 @@ test_startstop_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m305, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m305, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at a table that is gone; the filter recovers. */
     s_pass(&env, m305);

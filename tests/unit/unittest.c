@@ -199,6 +199,15 @@ ut_sql_int(const char *path, const char *sql)
 }
 
 void
+ut_db_exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, e ? e : "?");
+    }
+}
+
+void
 ut_sql_exec(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;

@@ -17,6 +17,8 @@
 #include "gw/codec.h"
 #include "gw/diag.h"
 
+struct sqlite3; /* <sqlite3.h>, for the SQLite helpers below */
+
 /* cmocka setup: route gw_malloc & co. through test_malloc (leak checks). */
 int ut_alloc_setup(void **state);
 /* cmocka teardown: restore the C library allocator. */
@@ -47,6 +49,8 @@ int ut_tree_remove(const char *dir);
 
 /* The first column of the first row of sql on the SQLite file at path (-1: no row). */
 int64_t ut_sql_int(const char *path, const char *sql);
+/* Run sql on an open SQLite handle; fails the test (with the SQLite message) on error. */
+void ut_db_exec(struct sqlite3 *db, const char *sql);
 /* Run sql on the SQLite file at path (created when missing); fails the test on error. */
 void ut_sql_exec(const char *path, const char *sql);
 
