@@ -70,3 +70,42 @@ ft_submit(ft_env_t *env, const gw_msg_t *msg)
     ut_db_exec(env->db, "COMMIT");
     return v;
 }
+
+void
+ft_expect_pass(ft_env_t *env, const gw_msg_t *msg)
+{
+    gw_verdict_t v = ft_submit(env, msg);
+    if (v != GW_VERDICT_PASS) {
+        ut_print_diag(env->diag);
+        fail_msg("expected PASS, got %d", (int)v);
+    }
+    assert_int_equal(gw_diag_count(env->diag), 0);
+}
+
+void
+ft_expect_diag(const gw_diag_t *diag, size_t i, const char *rule, const char *code,
+               const char *path, const void *cls, const char *bsn)
+{
+    assert_true(i < gw_diag_count(diag));
+    const gw_diag_entry_t *d = gw_diag_at(diag, i);
+    assert_int_equal(d->level, GW_LEVEL_CROSS);
+    assert_string_equal(d->rule, rule);
+    assert_string_equal(d->retourcode, code);
+    assert_string_equal(d->path, path);
+    assert_ptr_equal(d->cls, cls);
+    if (bsn) {
+        assert_null(strstr(d->text, bsn));
+    }
+}
+
+void
+ft_expect_reject1(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code,
+                  const char *path, const void *cls, const char *bsn)
+{
+    gw_verdict_t v = ft_submit(env, msg);
+    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
+        ut_print_diag(env->diag);
+        fail_msg("expected one %s, got verdict %d", rule, (int)v);
+    }
+    ft_expect_diag(env->diag, 0, rule, code, path, cls, bsn);
+}
