@@ -1,5 +1,6 @@
 /* SQL plumbing of the stateful built-in filters (filter_sql.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "filter_sql.h"
 
@@ -30,6 +31,203 @@ gw_fsql_forget(sqlite3 **db_slot, const gw_fsql_stmt_t *v, size_t n)
     *db_slot = NULL;
 }
 
+/* ---- schema versions (docs/store.md "Filter tables") ------------------------------------ */
+
+/* One set of tables with a version of its own. steps[i] takes the tables from version i + 1 to
+ * i + 2; probe is SQL that answers, for a store from before filter_schema existed, the version
+ * its tables have (0: no tables yet). */
+typedef struct s_schema {
+    const char *name;         /* filter_schema.name */
+    int version;              /* the layout this build's DDL makes */
+    const char *probe;        /* SQL, one integer */
+    const char *const *steps; /* version - 1 of them */
+} s_schema_t;
+
+#define S_TABLE_PROBE(t) "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '" t "'"
+
+/*
+ * declaratie 1 -> 2 (the xrules change): declaratie_nummer (TR333's numbers) became
+ * declaratie_bericht (one row per 323), and declaratie_prestatie got bsn and status. What the
+ * old tables did not keep is filled in conservatively: an old 323's Dagtekening and XSD versions
+ * are '' (a 325 answering it cannot be linked: TR337, as for an unknown 323), its
+ * DeclaratiePeriode is the span of its Prestaties' ProductPeriodes (within the real period, so
+ * TR318 can only be more lenient for it), its Prestaties have bsn '' and status 0 (no 325 yet).
+ * Its DeclaratieNummer, Prestaties, amounts and ReferentieNummers keep every 323 rule
+ * (TR333, TR314, TR323, TR389, TR390) and the toewijzing filter's volume rules working.
+ */
+static const char *const s_declaratie_steps[] = {
+    "ALTER TABLE declaratie_prestatie ADD COLUMN bsn TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE declaratie_prestatie ADD COLUMN status INTEGER NOT NULL DEFAULT 0;"
+    GW_FSQL_DECLARATIE_DDL
+    "INSERT OR IGNORE INTO declaratie_bericht(family, aanbieder, ident, dagtekening, gemeente,"
+    " nummer, xsd_basis, xsd_bericht, begin, eind)"
+    " SELECT family, aanbieder, ident, '', min(gemeente), min(declnr), '', '', min(begin),"
+    " max(eind) FROM declaratie_prestatie GROUP BY family, aanbieder, ident;"
+    "DROP TABLE IF EXISTS declaratie_nummer;",
+};
+
+static const s_schema_t s_schemas[] = {
+    {"tr056", 1, S_TABLE_PROBE("tr056_ident"), NULL},
+    {"verzoek", 1, S_TABLE_PROBE("verzoek_ref"), NULL},
+    {"toewijzing", 1, S_TABLE_PROBE("toewijzing_product"), NULL},
+    {"startstop", 1, S_TABLE_PROBE("startstop_row"), NULL},
+    {"declaratie", 2,
+     "SELECT CASE WHEN NOT EXISTS(SELECT 1 FROM pragma_table_info('declaratie_prestatie'))"
+     " THEN 0 WHEN EXISTS(SELECT 1 FROM pragma_table_info('declaratie_prestatie')"
+     " WHERE name = 'status') THEN 2 ELSE 1 END",
+     s_declaratie_steps},
+};
+#define S_NSCHEMAS (sizeof(s_schemas) / sizeof(s_schemas[0]))
+
+/* The sets of tables a filter makes with its DDL, in the order to bring them up to date. The
+ * toewijzing filter reads the declaratie tables, so it migrates them too. */
+static const struct {
+    const char *filter;
+    const char *sets[2];
+} s_filter_sets[] = {
+    {"tr056", {"tr056", NULL}},
+    {"verzoek", {"verzoek", NULL}},
+    {"toewijzing", {"declaratie", "toewijzing"}},
+    {"startstop", {"startstop", NULL}},
+    {"declaratie", {"declaratie", NULL}},
+};
+
+static const s_schema_t *
+s_schema(const char *name)
+{
+    for (size_t i = 0; i < S_NSCHEMAS; i++) {
+        if (strcmp(s_schemas[i].name, name) == 0) {
+            return &s_schemas[i];
+        }
+    }
+    return NULL;
+}
+
+/* One integer from sql with text parameter p1 (may be NULL); *out = -1 when there is no row. */
+static int
+s_int(sqlite3 *db, const char *sql, const char *p1, int *out)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK && p1) {
+        rc = sqlite3_bind_text(q, 1, p1, -1, SQLITE_STATIC);
+    }
+    *out = -1;
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(q, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int
+s_set_version(sqlite3 *db, const char *name, int version)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(
+        db, "INSERT OR REPLACE INTO filter_schema(name, version) VALUES(?1, ?2)", -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_int(q, 2, version);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Run one migration step and record the version it reaches, in a savepoint of its own: a
+ * transaction of its own outside the broker's, a nested one (committed with the batch)
+ * inside it. A failed step is undone whole and reported. */
+static int
+s_step(sqlite3 *db, const s_schema_t *sc, int to)
+{
+    int rc = sqlite3_exec(db, "SAVEPOINT gw_fsql_migrate", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    rc = sqlite3_exec(db, sc->steps[to - 2], NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        rc = s_set_version(db, sc->name, to);
+    }
+    if (rc != SQLITE_OK) {
+        gw_log(GW_LOG_ERROR, "filter_migrate", "tables=%s to=%d rc=%d err=\"%s\"", sc->name, to,
+               rc, sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK TO gw_fsql_migrate", NULL, NULL, NULL);
+        sqlite3_exec(db, "RELEASE gw_fsql_migrate", NULL, NULL, NULL);
+        return rc;
+    }
+    rc = sqlite3_exec(db, "RELEASE gw_fsql_migrate", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        gw_log(GW_LOG_INFO, "filter_migrated", "tables=%s version=%d", sc->name, to);
+    }
+    return rc;
+}
+
+/* Bring the filter's sets of tables up to this build's version (before its DDL runs). */
+static int
+s_migrate(sqlite3 *db, const char *filter)
+{
+    const char *const *sets = NULL;
+    for (size_t i = 0; i < sizeof(s_filter_sets) / sizeof(s_filter_sets[0]); i++) {
+        if (strcmp(s_filter_sets[i].filter, filter) == 0) {
+            sets = s_filter_sets[i].sets;
+        }
+    }
+    if (!sets) {
+        return SQLITE_OK; /* not a filter with tables of its own */
+    }
+    int rc = sqlite3_exec(db, GW_FSQL_SCHEMA_DDL, NULL, NULL, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < 2 && sets[i]; i++) {
+        const s_schema_t *sc = s_schema(sets[i]);
+        int v = -1;
+        rc = s_int(db, "SELECT version FROM filter_schema WHERE name = ?1", sc->name, &v);
+        if (rc == SQLITE_OK && v < 0) {
+            rc = s_int(db, sc->probe, NULL, &v);
+        }
+        if (rc != SQLITE_OK) {
+            break;
+        }
+        if (v > sc->version) {
+            gw_log(GW_LOG_ERROR, "filter_schema_newer",
+                   "tables=%s version=%d known=%d: the store was written by a newer build", sc->name,
+                   v, sc->version);
+            return SQLITE_ERROR;
+        }
+        for (int to = v + 1; v > 0 && rc == SQLITE_OK && to <= sc->version; to++) {
+            rc = s_step(db, sc, to);
+        }
+    }
+    return rc;
+}
+
+/* Record the version of every set the filter's DDL made or found current. */
+static int
+s_record(sqlite3 *db, const char *filter)
+{
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < sizeof(s_filter_sets) / sizeof(s_filter_sets[0]); i++) {
+        if (strcmp(s_filter_sets[i].filter, filter) != 0) {
+            continue;
+        }
+        for (size_t k = 0; rc == SQLITE_OK && k < 2 && s_filter_sets[i].sets[k]; k++) {
+            const s_schema_t *sc = s_schema(s_filter_sets[i].sets[k]);
+            rc = s_set_version(db, sc->name, sc->version);
+        }
+    }
+    return rc;
+}
+
 int
 gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *ddl,
               const gw_fsql_stmt_t *v, size_t n)
@@ -42,7 +240,13 @@ gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *ddl,
         return GW_OK;
     }
     gw_fsql_forget(db_slot, v, n);
-    int rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+    int rc = s_migrate(db, name);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = s_record(db, name);
+    }
     for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
         rc = sqlite3_prepare_v2(db, v[i].sql, -1, v[i].slot, NULL);
     }

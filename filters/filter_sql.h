@@ -23,10 +23,9 @@
  * - declaratie_prestatie: one row per Prestatie of an accepted 323. status: 0 = no 325 yet,
  *   1 = goedgekeurd (the 325 answering the 323 did not list it), 2 = afgewezen (listed).
  * Dates are day numbers, amounts eurocents, twnr the ToewijzingNummer (-1 when absent).
- * No migration: a store made by a build before declaratie_bericht existed has a
- * declaratie_prestatie without bsn/status (and a declaratie_nummer table, now unused); the
- * statements then fail to prepare and both filters answer ERROR until the filter tables
- * declaratie_nummer and declaratie_prestatie are dropped (their state is lost).
+ * This is version 2 of the "declaratie" tables. A store made by a build before
+ * declaratie_bericht existed (version 1: declaratie_nummer, and declaratie_prestatie without
+ * bsn/status) is migrated by gw_fsql_ready (filter_sql.c, docs/store.md).
  */
 #define GW_FSQL_DECLARATIE_DDL                                                                     \
     "CREATE TABLE IF NOT EXISTS declaratie_bericht("                                               \
@@ -73,6 +72,17 @@
     "CREATE INDEX IF NOT EXISTS declaratie_prestatie_ident"                                        \
     " ON declaratie_prestatie(family, aanbieder, ident);"
 
+/*
+ * The version of each filter's set of tables: one row per set ("tr056", "verzoek",
+ * "toewijzing", "startstop", "declaratie"). gw_fsql_ready brings a set up to this build's
+ * version before it runs the filter's DDL (one savepoint per step) and refuses tables written
+ * by a newer build.
+ */
+#define GW_FSQL_SCHEMA_DDL                                                                         \
+    "CREATE TABLE IF NOT EXISTS filter_schema("                                                    \
+    " name TEXT PRIMARY KEY,"                                                                      \
+    " version INTEGER NOT NULL)"
+
 typedef struct gw_fsql_stmt {
     sqlite3_stmt **slot; /* where the prepared statement lives in the filter's state */
     const char *sql;     /* its SQL */
@@ -82,7 +92,8 @@ typedef struct gw_fsql_stmt {
  * Make the tables and statements ready for db (a no-op when they already are).
  * @param db_slot the state's "prepared on" handle; set to db on success.
  * @param name the filter's name, for the log line of a failure.
- * @param ddl CREATE TABLE/INDEX IF NOT EXISTS statements, run once per handle.
+ * @param ddl CREATE TABLE/INDEX IF NOT EXISTS statements, run once per handle, after the
+ *   filter's sets of tables were brought up to this build's version (filter_schema).
  * @returns GW_OK, or GW_ENOMEM / GW_EFULL / GW_EIO with everything forgotten.
  */
 int gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *ddl,
