@@ -33,14 +33,23 @@ gw_fsql_forget(sqlite3 **db_slot, const gw_fsql_stmt_t *v, size_t n)
 
 /* ---- schema versions (docs/store.md "Filter tables") ------------------------------------ */
 
+/* One migration step. sql runs first (may be NULL). Then every table of rebuild (may be NULL)
+ * is made again with the filter's DDL and its rows copied over: the way to change what SQLite
+ * cannot ALTER (a WITHOUT ROWID, a primary key), as long as the columns stay the same and in
+ * the same order. */
+typedef struct s_step {
+    const char *sql;
+    const char *const *rebuild; /* NULL-terminated table names */
+} s_step_t;
+
 /* One set of tables with a version of its own. steps[i] takes the tables from version i + 1 to
  * i + 2; probe is SQL that answers, for a store from before filter_schema existed, the version
  * its tables have (0: no tables yet). */
 typedef struct s_schema {
-    const char *name;         /* filter_schema.name */
-    int version;              /* the layout this build's DDL makes */
-    const char *probe;        /* SQL, one integer */
-    const char *const *steps; /* version - 1 of them */
+    const char *name;       /* filter_schema.name */
+    int version;            /* the layout this build's DDL makes */
+    const char *probe;      /* SQL, one integer */
+    const s_step_t *steps;  /* version - 1 of them */
 } s_schema_t;
 
 #define S_TABLE_PROBE(t) "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '" t "'"
@@ -55,22 +64,34 @@ typedef struct s_schema {
  * Its DeclaratieNummer, Prestaties, amounts and ReferentieNummers keep every 323 rule
  * (TR333, TR314, TR323, TR389, TR390) and the toewijzing filter's volume rules working.
  */
-static const char *const s_declaratie_steps[] = {
-    "ALTER TABLE declaratie_prestatie ADD COLUMN bsn TEXT NOT NULL DEFAULT '';"
+static const s_step_t s_declaratie_steps[] = {
+    {"ALTER TABLE declaratie_prestatie ADD COLUMN bsn TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE declaratie_prestatie ADD COLUMN status INTEGER NOT NULL DEFAULT 0;"
     GW_FSQL_DECLARATIE_DDL
     "INSERT OR IGNORE INTO declaratie_bericht(family, aanbieder, ident, dagtekening, gemeente,"
     " nummer, xsd_basis, xsd_bericht, begin, eind)"
     " SELECT family, aanbieder, ident, '', min(gemeente), min(declnr), '', '', min(begin),"
     " max(eind) FROM declaratie_prestatie GROUP BY family, aanbieder, ident;"
-    "DROP TABLE IF EXISTS declaratie_nummer;",
+    "DROP TABLE IF EXISTS declaratie_nummer;", NULL},
 };
 
+/*
+ * tr056 1 -> 2, verzoek 1 -> 2, startstop 1 -> 2 (the perf work): the tables whose primary key
+ * holds (nearly) every column became WITHOUT ROWID: one B-tree per insert and per look-up
+ * instead of a rowid table plus the primary key's index. Same columns, same rows.
+ */
+static const char *const s_tr056_rebuild[] = {"tr056_ident", NULL};
+static const s_step_t s_tr056_steps[] = {{NULL, s_tr056_rebuild}};
+static const char *const s_verzoek_rebuild[] = {"verzoek_antwoord", "verzoek_toewijzing", NULL};
+static const s_step_t s_verzoek_steps[] = {{NULL, s_verzoek_rebuild}};
+static const char *const s_startstop_rebuild[] = {"startstop_row", NULL};
+static const s_step_t s_startstop_steps[] = {{NULL, s_startstop_rebuild}};
+
 static const s_schema_t s_schemas[] = {
-    {"tr056", 1, S_TABLE_PROBE("tr056_ident"), NULL},
-    {"verzoek", 1, S_TABLE_PROBE("verzoek_ref"), NULL},
+    {"tr056", 2, S_TABLE_PROBE("tr056_ident"), s_tr056_steps},
+    {"verzoek", 2, S_TABLE_PROBE("verzoek_ref"), s_verzoek_steps},
     {"toewijzing", 1, S_TABLE_PROBE("toewijzing_product"), NULL},
-    {"startstop", 1, S_TABLE_PROBE("startstop_row"), NULL},
+    {"startstop", 2, S_TABLE_PROBE("startstop_row"), s_startstop_steps},
     {"declaratie", 2,
      "SELECT CASE WHEN NOT EXISTS(SELECT 1 FROM pragma_table_info('declaratie_prestatie'))"
      " THEN 0 WHEN EXISTS(SELECT 1 FROM pragma_table_info('declaratie_prestatie')"
@@ -149,14 +170,43 @@ s_set_version(sqlite3 *db, const char *name, int version)
 /* Run one migration step and record the version it reaches, in a savepoint of its own: a
  * transaction of its own outside the broker's, a nested one (committed with the batch)
  * inside it. A failed step is undone whole and reported. */
+/* Rebuild table t of the filter's ddl: rename it away, make it anew, copy, drop the old one.
+ * The old table's indexes go with it; the ddl runs again after the step and makes them. */
 static int
-s_step(sqlite3 *db, const s_schema_t *sc, int to)
+s_rebuild(sqlite3 *db, const char *t, const char *ddl)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s_old; ALTER TABLE %s RENAME TO %s_old", t,
+             t, t);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        snprintf(sql, sizeof(sql), "INSERT INTO %s SELECT * FROM %s_old; DROP TABLE %s_old", t, t,
+                 t);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+/* Run one migration step and record the version it reaches, in a savepoint of its own: a
+ * transaction of its own outside the broker's, a nested one (committed with the batch)
+ * inside it. A failed step is undone whole and reported. */
+static int
+s_step(sqlite3 *db, const s_schema_t *sc, int to, const char *ddl)
 {
     int rc = sqlite3_exec(db, "SAVEPOINT gw_fsql_migrate", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         return rc;
     }
-    rc = sqlite3_exec(db, sc->steps[to - 2], NULL, NULL, NULL);
+    const s_step_t *step = &sc->steps[to - 2];
+    if (step->sql) {
+        rc = sqlite3_exec(db, step->sql, NULL, NULL, NULL);
+    }
+    for (size_t i = 0; rc == SQLITE_OK && step->rebuild && step->rebuild[i]; i++) {
+        rc = s_rebuild(db, step->rebuild[i], ddl);
+    }
     if (rc == SQLITE_OK) {
         rc = s_set_version(db, sc->name, to);
     }
@@ -176,7 +226,7 @@ s_step(sqlite3 *db, const s_schema_t *sc, int to)
 
 /* Bring the filter's sets of tables up to this build's version (before its DDL runs). */
 static int
-s_migrate(sqlite3 *db, const char *filter)
+s_migrate(sqlite3 *db, const char *filter, const char *ddl)
 {
     const char *const *sets = NULL;
     for (size_t i = 0; i < sizeof(s_filter_sets) / sizeof(s_filter_sets[0]); i++) {
@@ -205,7 +255,7 @@ s_migrate(sqlite3 *db, const char *filter)
             return SQLITE_ERROR;
         }
         for (int to = v + 1; v > 0 && rc == SQLITE_OK && to <= sc->version; to++) {
-            rc = s_step(db, sc, to);
+            rc = s_step(db, sc, to, ddl);
         }
     }
     return rc;
@@ -240,7 +290,7 @@ gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *ddl,
         return GW_OK;
     }
     gw_fsql_forget(db_slot, v, n);
-    int rc = s_migrate(db, name);
+    int rc = s_migrate(db, name, ddl);
     if (rc == SQLITE_OK) {
         rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
     }

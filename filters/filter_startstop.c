@@ -97,7 +97,7 @@ static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS startstop_row("
                                   " einddatum INTEGER NOT NULL,"  /* stop only; 0 for a start */
                                   " removed INTEGER NOT NULL,"    /* 0 actueel, 1 verwijderd */
                                   " PRIMARY KEY(family, aanbieder, gemeente, bsn, kind, twnr,"
-                                  "  product, begindatum, reden, einddatum))";
+                                  "  product, begindatum, reden, einddatum)) WITHOUT ROWID";
 static const char s_sql_load[] =
     "SELECT kind, twnr, product, begindatum, reden, einddatum, removed FROM startstop_row"
     " WHERE family = ?1 AND aanbieder = ?2 AND gemeente = ?3 AND bsn = ?4";

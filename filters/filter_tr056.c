@@ -27,7 +27,7 @@ static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS tr056_ident("
                                   " type TEXT NOT NULL,"
                                   " ident TEXT NOT NULL,"
                                   " dagtekening TEXT NOT NULL,"
-                                  " PRIMARY KEY(sender, type, ident))";
+                                  " PRIMARY KEY(sender, type, ident)) WITHOUT ROWID";
 static const char s_sql_find[] =
     "SELECT dagtekening FROM tr056_ident WHERE sender = ?1 AND type = ?2 AND ident = ?3";
 static const char s_sql_insert[] =

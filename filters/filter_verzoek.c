@@ -111,14 +111,14 @@ static const char s_sql_tables[] = "CREATE TABLE IF NOT EXISTS verzoek_ref("
                                    " gemeente TEXT NOT NULL,"
                                    " ident TEXT NOT NULL," /* the 319's Identificatie */
                                    " antwoord TEXT NOT NULL,"
-                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, ident));"
+                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, ident)) WITHOUT ROWID;"
                                    "CREATE TABLE IF NOT EXISTS verzoek_toewijzing("
                                    " family INTEGER NOT NULL,"
                                    " aanbieder TEXT NOT NULL,"
                                    " ref TEXT NOT NULL,"
                                    " gemeente TEXT NOT NULL,"
                                    " toewijzing TEXT NOT NULL," /* ToewijzingNummer */
-                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, toewijzing))";
+                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, toewijzing)) WITHOUT ROWID";
 
 /* The statements; every one binds ?1 family, ?2 aanbieder and then its own. */
 enum {
