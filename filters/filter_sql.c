@@ -82,7 +82,8 @@ static const s_step_t s_declaratie_steps[] = {
  */
 static const char *const s_tr056_rebuild[] = {"tr056_ident", NULL};
 static const s_step_t s_tr056_steps[] = {{NULL, s_tr056_rebuild}};
-static const char *const s_verzoek_rebuild[] = {"verzoek_antwoord", "verzoek_toewijzing", NULL};
+static const char *const s_verzoek_rebuild[] = {"verzoek_ref", "verzoek_antwoord",
+                                                "verzoek_toewijzing", NULL};
 static const s_step_t s_verzoek_steps[] = {{NULL, s_verzoek_rebuild}};
 static const char *const s_startstop_rebuild[] = {"startstop_row", NULL};
 static const s_step_t s_startstop_steps[] = {{NULL, s_startstop_rebuild}};
@@ -329,5 +330,148 @@ gw_fsql_create(void **state, size_t size, const char *name, const gw_filter_opts
         return GW_ENOMEM;
     }
     *state = st;
+    return GW_OK;
+}
+
+/* ---- the negative cache (filter_sql.h) -------------------------------------------------- */
+
+uint64_t
+gw_fsql_hash_text(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        h = (h ^ *p) * 1099511628211ULL; /* FNV-1a */
+    }
+    return (h ^ 0xffu) * 1099511628211ULL; /* a field separator no text byte can be */
+}
+
+uint64_t
+gw_fsql_hash_int(uint64_t h, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < 8; i++) {
+        h = (h ^ (u & 0xffu)) * 1099511628211ULL;
+        u >>= 8;
+    }
+    return (h ^ 0x1ffu) * 1099511628211ULL;
+}
+
+/* The final mix (splitmix64): FNV's low bits alone are poorly spread. */
+static uint64_t
+s_mix(uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
+#define S_BLOOM_K 4 /* bits per key set; 16 bits per key: about 0.2 % false "maybe" */
+
+static void
+s_bloom_set(gw_fsql_bloom_t *b, uint64_t h)
+{
+    uint64_t x = s_mix(h), step = (x >> 32) | 1;
+    for (int i = 0; i < S_BLOOM_K; i++) {
+        uint64_t bit = (x + (uint64_t)i * step) & b->mask;
+        b->bits[bit >> 6] |= 1ULL << (bit & 63);
+    }
+}
+
+int
+gw_fsql_bloom_maybe(const gw_fsql_bloom_t *b, uint64_t h)
+{
+    if (!b->bits || b->off) {
+        return 1;
+    }
+    uint64_t x = s_mix(h), step = (x >> 32) | 1;
+    for (int i = 0; i < S_BLOOM_K; i++) {
+        uint64_t bit = (x + (uint64_t)i * step) & b->mask;
+        if (!(b->bits[bit >> 6] & (1ULL << (bit & 63)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void
+gw_fsql_bloom_add(gw_fsql_bloom_t *b, uint64_t h)
+{
+    if (b->bits && !b->off) {
+        s_bloom_set(b, h);
+        b->n++;
+    }
+}
+
+void
+gw_fsql_bloom_free(gw_fsql_bloom_t *b)
+{
+    gw_free(b->bits);
+    memset(b, 0, sizeof(*b));
+}
+
+int
+gw_fsql_bloom_ready(gw_fsql_bloom_t *b, sqlite3 *db, const char *scan_sql)
+{
+    if (b->db == db && (b->off || (b->bits && b->n <= b->cap))) {
+        return GW_OK;
+    }
+    /* (Re)build: count the rows, size for twice as many (at least 2^16, at most
+     * GW_FSQL_BLOOM_MAX), scan. */
+    gw_fsql_bloom_free(b);
+    b->db = db;
+    b->off = 1; /* until the scan is through */
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db, scan_sql, -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        return gw_fsql_rc(rc);
+    }
+    uint64_t rows = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        rows++;
+    }
+    if (rc != SQLITE_DONE) {
+        sqlite3_finalize(q);
+        return gw_fsql_rc(rc);
+    }
+    uint64_t cap = rows * 2 < (1u << 16) ? (1u << 16) : rows * 2;
+    cap = cap > GW_FSQL_BLOOM_MAX ? GW_FSQL_BLOOM_MAX : cap;
+    if (rows >= cap) {
+        sqlite3_finalize(q);
+        gw_log(GW_LOG_INFO, "filter_bloom_off", "rows=%llu", (unsigned long long)rows);
+        return GW_OK; /* off: every look-up asks SQL */
+    }
+    uint64_t nbits = 64;
+    while (nbits < cap * 16) {
+        nbits <<= 1;
+    }
+    b->bits = gw_calloc(nbits / 64, sizeof(uint64_t));
+    if (!b->bits) {
+        sqlite3_finalize(q);
+        return GW_ENOMEM;
+    }
+    b->mask = nbits - 1;
+    b->cap = cap;
+    sqlite3_reset(q);
+    int ncol = sqlite3_column_count(q);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t h = GW_FSQL_HASH0;
+        for (int c = 0; c < ncol; c++) {
+            if (sqlite3_column_type(q, c) == SQLITE_INTEGER) {
+                h = gw_fsql_hash_int(h, sqlite3_column_int64(q, c));
+            } else {
+                h = gw_fsql_hash_text(h, (const char *)sqlite3_column_text(q, c));
+            }
+        }
+        s_bloom_set(b, h);
+        b->n++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        gw_free(b->bits);
+        b->bits = NULL;
+        return gw_fsql_rc(rc);
+    }
+    b->off = 0;
     return GW_OK;
 }

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gw/filter.h"
 
@@ -111,5 +112,44 @@ int gw_fsql_rc(int sqlrc);
  */
 int gw_fsql_create(void **state, size_t size, const char *name, const gw_filter_opts_t *opts,
                    char **err);
+
+/*
+ * A negative cache in front of a look-up that mostly finds nothing (a new Identificatie, a
+ * new DeclaratieNummer): a Bloom filter of every key in the filter's table. "Not in the set"
+ * is certain and skips the SQL; "maybe" asks SQL as before. It is built from a scan of the
+ * table at first use (per database handle) and keeps what on_accept writes. It may only
+ * hold more keys than the table, never fewer, so a rolled-back batch (keys added for rows
+ * that were undone) only costs a look-up in SQL: no abort hook is needed. Only for tables
+ * that no one else writes. Memory: 2 bytes per key; past GW_FSQL_BLOOM_MAX keys it turns
+ * itself off (every look-up goes to SQL, as without it).
+ */
+#define GW_FSQL_BLOOM_MAX (16u << 20)
+
+typedef struct gw_fsql_bloom {
+    uint64_t *bits;  /* owned; NULL when not built */
+    uint64_t mask;   /* number of bits - 1 (a power of two) */
+    uint64_t n, cap; /* keys added; keys it was sized for */
+    sqlite3 *db;     /* the handle it was built on (borrowed) */
+    int off;         /* 1: too many keys, always "maybe" */
+} gw_fsql_bloom_t;
+
+/* Hashing a key: start with GW_FSQL_HASH0, add its fields in the order of the scan's
+ * columns, with the same types (an INTEGER column is added with gw_fsql_hash_int). */
+#define GW_FSQL_HASH0 1469598103934665603ULL
+uint64_t gw_fsql_hash_text(uint64_t h, const char *s);
+uint64_t gw_fsql_hash_int(uint64_t h, int64_t v);
+
+/**
+ * Make b ready for db: built (from scan_sql, whose columns are the key) when it is not, or
+ * was built on another handle, or has outgrown its size. @returns GW_OK, or an error
+ * (then b is off until the next build; look-ups answer "maybe").
+ */
+int gw_fsql_bloom_ready(gw_fsql_bloom_t *b, sqlite3 *db, const char *scan_sql);
+/** 0 when key h is certainly not in the table; 1 when it may be. */
+int gw_fsql_bloom_maybe(const gw_fsql_bloom_t *b, uint64_t h);
+/** Record key h (after its row was written). */
+void gw_fsql_bloom_add(gw_fsql_bloom_t *b, uint64_t h);
+/** Free the bits; b is zeroed (not built). */
+void gw_fsql_bloom_free(gw_fsql_bloom_t *b);
 
 #endif

@@ -4,7 +4,7 @@
  * filter_schema (rowid tables) is brought to version 2 (WITHOUT ROWID) at the filter's first
  * use, in the broker's transaction, keeping every row; a fresh store is made at version 2
  * directly. The old layout is written here with the old DDL. (The declaratie tables' step is
- * tested in test_declaratie.c.)
+ * tested in test_declaratie.c.) And the negative cache in front of tr056's look-up.
  */
 #define _XOPEN_SOURCE 700
 #include <sqlite3.h>
@@ -112,6 +112,7 @@ test_schema_verzoek_and_startstop_rebuilt(void **state)
             "CREATE TABLE verzoek_toewijzing(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
             " ref TEXT NOT NULL, gemeente TEXT NOT NULL, toewijzing TEXT NOT NULL,"
             " PRIMARY KEY(family, aanbieder, ref, gemeente, toewijzing));"
+            "INSERT INTO verzoek_ref VALUES(1, '42420001', 'R1', '0363', '999900006', 315, 3);"
             "INSERT INTO verzoek_antwoord VALUES(1, '42420001', 'R1', '0363', 'I1', '1');"
             "INSERT INTO verzoek_toewijzing VALUES(1, '42420001', 'R1', '0363', '7');"
             "CREATE TABLE startstop_row(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
@@ -130,8 +131,10 @@ test_schema_verzoek_and_startstop_rebuilt(void **state)
     assert_non_null(m);
     assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     assert_int_equal(s_version(env.db, "verzoek"), 2);
+    assert_int_equal(s_without_rowid(env.db, "verzoek_ref"), 1);
     assert_int_equal(s_without_rowid(env.db, "verzoek_antwoord"), 1);
     assert_int_equal(s_without_rowid(env.db, "verzoek_toewijzing"), 1);
+    assert_int_equal(s_int(env.db, "SELECT count(*) FROM verzoek_ref WHERE ref = 'R1'"), 1);
     assert_int_equal(s_int(env.db, "SELECT count(*) FROM verzoek_antwoord WHERE ref = 'R1'"), 1);
     assert_int_equal(s_int(env.db, "SELECT count(*) FROM verzoek_toewijzing WHERE ref = 'R1'"),
                      1);
@@ -181,6 +184,46 @@ test_schema_fresh_store_is_current(void **state)
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* The tr056 filter's negative cache (gw_fsql_bloom_t): a key of a rolled-back batch stays in
+ * the cache but not in the table, and must not count; a committed one must. */
+static void
+test_tr056_cache_and_rolled_back_batch(void **state)
+{
+    (void)state;
+    ft_env_t env;
+    ft_env_open(&env, "tr056", "cache.db");
+    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    assert_non_null(m);
+    gw_bericht_identificatie_t *id = m->bericht->Header->BerichtIdentificatie;
+    const char *dag = id->Dagtekening;
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS); /* builds the cache, records */
+
+    /* Accepted in a batch that the broker then rolls back. */
+    id->Identificatie = "JW301-ROLLBK";
+    ft_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
+    assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
+    ft_exec(env.db, "ROLLBACK");
+    /* The same Identificatie with another Dagtekening: nothing was kept, so it passes. */
+    id->Dagtekening = "2026-01-02";
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
+    /* Now it was committed: with yet another Dagtekening it is a TR056. */
+    id->Dagtekening = "2026-01-03";
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_REJECT);
+    assert_string_equal(gw_diag_at(env.diag, 0)->rule, "TR056");
+    /* The first message's Identificatie, recorded before the cache existed in a new chain. */
+    gw_chain_destroy(&env.chain);
+    gw_chain_spec_t spec = {.name = "tr056", .line = 1, .opts = {FT_FILE, NULL, 0}};
+    env.chain = gw_chain_new(&spec, 1, NULL);
+    assert_non_null(env.chain);
+    id->Identificatie = "JW301-ROLLBK";
+    id->Dagtekening = "2026-01-04";
+    assert_int_equal(ft_submit(&env, m), GW_VERDICT_REJECT);
+    id->Dagtekening = dag;
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+}
+
 int
 main(void)
 {
@@ -193,6 +236,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_schema_verzoek_and_startstop_rebuilt, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_schema_fresh_store_is_current, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_tr056_cache_and_rolled_back_batch, s_setup,
+                                        s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();
