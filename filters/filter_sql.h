@@ -24,9 +24,10 @@
  * - declaratie_prestatie: one row per Prestatie of an accepted 323. status: 0 = no 325 yet,
  *   1 = goedgekeurd (the 325 answering the 323 did not list it), 2 = afgewezen (listed).
  * Dates are day numbers, amounts eurocents, twnr the ToewijzingNummer (-1 when absent).
- * This is version 2 of the "declaratie" tables. A store made by a build before
- * declaratie_bericht existed (version 1: declaratie_nummer, and declaratie_prestatie without
- * bsn/status) is migrated by gw_fsql_ready (filter_sql.c, docs/store.md).
+ * This is version 3 of the "declaratie" tables (version 2 had them as rowid tables). A store
+ * made by a build before declaratie_bericht existed (version 1: declaratie_nummer, and
+ * declaratie_prestatie without bsn/status) is migrated by gw_fsql_ready (filter_sql.c,
+ * docs/store.md).
  */
 #define GW_FSQL_DECLARATIE_DDL                                                                     \
     "CREATE TABLE IF NOT EXISTS declaratie_bericht("                                               \
@@ -41,7 +42,7 @@
     " begin INTEGER NOT NULL,"    /* DeclaratiePeriode/Begindatum */                               \
     " eind INTEGER NOT NULL,"     /* DeclaratiePeriode/Einddatum */                                \
     " afgewezen INTEGER NOT NULL DEFAULT 0,"                                                       \
-    " PRIMARY KEY(family, aanbieder, ident));"                                                     \
+    " PRIMARY KEY(family, aanbieder, ident)) WITHOUT ROWID;"                                      \
     "CREATE INDEX IF NOT EXISTS declaratie_bericht_nummer"                                         \
     " ON declaratie_bericht(family, aanbieder, nummer);"                                           \
     "CREATE INDEX IF NOT EXISTS declaratie_bericht_periode"                                        \
@@ -65,7 +66,7 @@
     " ident TEXT NOT NULL,"     /* the 323's BerichtIdentificatie/Identificatie */                 \
     " bsn TEXT NOT NULL,"       /* the Client's Bsn (TR304 on the 325); never logged */            \
     " status INTEGER NOT NULL DEFAULT 0,"                                                          \
-    " PRIMARY KEY(family, aanbieder, refnr));"                                                     \
+    " PRIMARY KEY(family, aanbieder, refnr)) WITHOUT ROWID;"                                      \
     "CREATE INDEX IF NOT EXISTS declaratie_prestatie_vorig"                                        \
     " ON declaratie_prestatie(family, aanbieder, vorig);"                                          \
     "CREATE INDEX IF NOT EXISTS declaratie_prestatie_key"                                          \

@@ -612,7 +612,7 @@ test_declaratie_migrates_old_tables(void **state)
     s_pass(&env, m);
     assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
                                        " WHERE name = 'declaratie'"),
-                     2);
+                     3);
     assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
                                        " WHERE name = 'declaratie_nummer'"),
                      0);
@@ -664,7 +664,7 @@ test_declaratie_migration_rolls_back_with_the_batch(void **state)
     s_pass(&env, m);
     assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
                                        " WHERE name = 'declaratie'"),
-                     2);
+                     3);
     gw_msg_destroy(&m);
     ft_env_close(&env);
 }

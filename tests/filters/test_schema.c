@@ -179,7 +179,8 @@ test_schema_fresh_store_is_current(void **state)
     assert_int_equal(s_version(db, "verzoek"), 2);
     assert_int_equal(s_version(db, "startstop"), 2);
     assert_int_equal(s_version(db, "toewijzing"), 1);
-    assert_int_equal(s_version(db, "declaratie"), 2);
+    assert_int_equal(s_version(db, "declaratie"), 3);
+    assert_int_equal(s_without_rowid(db, "declaratie_prestatie"), 1);
     assert_int_equal(s_without_rowid(db, "tr056_ident"), 1);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
