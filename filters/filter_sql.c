@@ -421,8 +421,9 @@ gw_fsql_bloom_ready(gw_fsql_bloom_t *b, sqlite3 *db, const char *scan_sql)
     if (b->db == db && (b->off || (b->bits && b->n <= b->cap))) {
         return GW_OK;
     }
-    /* (Re)build: count the rows, size for twice as many (at least 2^16, at most
-     * GW_FSQL_BLOOM_MAX), scan. */
+    /* (Re)build: count the rows, size for four times as many (at least 2^20 keys: 2 MiB; at
+     * most GW_FSQL_BLOOM_MAX), scan. A rebuild (the keys outgrew the size) is a pause of one
+     * scan of the table on the broker thread, each time the table has grown fourfold. */
     gw_fsql_bloom_free(b);
     b->db = db;
     b->off = 1; /* until the scan is through */
@@ -439,7 +440,7 @@ gw_fsql_bloom_ready(gw_fsql_bloom_t *b, sqlite3 *db, const char *scan_sql)
         sqlite3_finalize(q);
         return gw_fsql_rc(rc);
     }
-    uint64_t cap = rows * 2 < (1u << 16) ? (1u << 16) : rows * 2;
+    uint64_t cap = rows * 4 < (1u << 20) ? (1u << 20) : rows * 4;
     cap = cap > GW_FSQL_BLOOM_MAX ? GW_FSQL_BLOOM_MAX : cap;
     if (rows >= cap) {
         sqlite3_finalize(q);

@@ -121,8 +121,10 @@ int gw_fsql_create(void **state, size_t size, const char *name, const gw_filter_
  * table at first use (per database handle) and keeps what on_accept writes. It may only
  * hold more keys than the table, never fewer, so a rolled-back batch (keys added for rows
  * that were undone) only costs a look-up in SQL: no abort hook is needed. Only for tables
- * that no one else writes. Memory: 2 bytes per key; past GW_FSQL_BLOOM_MAX keys it turns
- * itself off (every look-up goes to SQL, as without it).
+ * that no one else writes. Memory: 2 bytes per key, sized for four times the rows (at least
+ * 2 MiB); past GW_FSQL_BLOOM_MAX keys it turns itself off (every look-up goes to SQL, as
+ * without it). The scan at first use, and again each time the table has grown fourfold,
+ * runs on the broker thread: about 0.25 s per million rows (two passes) from a warm cache.
  */
 #define GW_FSQL_BLOOM_MAX (16u << 20)
 
