@@ -371,15 +371,31 @@ s_mix(uint64_t h)
     return h ^ (h >> 31);
 }
 
-#define S_BLOOM_K 4 /* bits per key set; 16 bits per key: about 0.2 % false "maybe" */
+/* A blocked Bloom filter: the S_BLOOM_K bits of a key lie in one 512-bit block (one cache
+ * line), so a look-up costs one cache miss instead of S_BLOOM_K. With 16 bits per key the
+ * false "maybe" rate stays well under 1 %. */
+#define S_BLOOM_K 4
+
+static void
+s_bloom_bits(const gw_fsql_bloom_t *b, uint64_t h, uint64_t *block, unsigned bit[S_BLOOM_K])
+{
+    uint64_t x = s_mix(h);
+    *block = (x & (b->mask >> 9)) << 3; /* index of the block's first word */
+    uint64_t y = x >> 28;
+    for (int i = 0; i < S_BLOOM_K; i++) {
+        bit[i] = (unsigned)(y & 511u);
+        y >>= 9;
+    }
+}
 
 static void
 s_bloom_set(gw_fsql_bloom_t *b, uint64_t h)
 {
-    uint64_t x = s_mix(h), step = (x >> 32) | 1;
+    uint64_t block;
+    unsigned bit[S_BLOOM_K];
+    s_bloom_bits(b, h, &block, bit);
     for (int i = 0; i < S_BLOOM_K; i++) {
-        uint64_t bit = (x + (uint64_t)i * step) & b->mask;
-        b->bits[bit >> 6] |= 1ULL << (bit & 63);
+        b->bits[block + (bit[i] >> 6)] |= 1ULL << (bit[i] & 63);
     }
 }
 
@@ -389,10 +405,11 @@ gw_fsql_bloom_maybe(const gw_fsql_bloom_t *b, uint64_t h)
     if (!b->bits || b->off) {
         return 1;
     }
-    uint64_t x = s_mix(h), step = (x >> 32) | 1;
+    uint64_t block;
+    unsigned bit[S_BLOOM_K];
+    s_bloom_bits(b, h, &block, bit);
     for (int i = 0; i < S_BLOOM_K; i++) {
-        uint64_t bit = (x + (uint64_t)i * step) & b->mask;
-        if (!(b->bits[bit >> 6] & (1ULL << (bit & 63)))) {
+        if (!(b->bits[block + (bit[i] >> 6)] & (1ULL << (bit[i] & 63)))) {
             return 0;
         }
     }
@@ -447,7 +464,7 @@ gw_fsql_bloom_ready(gw_fsql_bloom_t *b, sqlite3 *db, const char *scan_sql)
         gw_log(GW_LOG_INFO, "filter_bloom_off", "rows=%llu", (unsigned long long)rows);
         return GW_OK; /* off: every look-up asks SQL */
     }
-    uint64_t nbits = 64;
+    uint64_t nbits = 512; /* at least one block */
     while (nbits < cap * 16) {
         nbits <<= 1;
     }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../filters/filter_sql.h"
 #include "filter_env.h"
 #include "gw_chain.h"
 #include "unittest.h"
@@ -225,6 +226,48 @@ test_tr056_cache_and_rolled_back_batch(void **state)
     ft_env_close(&env);
 }
 
+/* The negative cache itself: never "absent" for a key it holds, and rarely "maybe" for one
+ * it does not (16 bits per key, 4 bits in one block: well under 1 %). */
+static void
+test_bloom_no_false_absent_few_false_maybe(void **state)
+{
+    (void)state;
+    sqlite3 *db = ft_db_open("bloom.db");
+    ft_exec(db, "CREATE TABLE k(family INTEGER, ident TEXT);"
+                "INSERT INTO k VALUES(1, 'A'), (2, 'B')");
+    gw_fsql_bloom_t b = {0};
+    assert_int_equal(gw_fsql_bloom_ready(&b, db, "SELECT family, ident FROM k"), GW_OK);
+    uint64_t ha = gw_fsql_hash_text(gw_fsql_hash_int(GW_FSQL_HASH0, 1), "A");
+    assert_true(gw_fsql_bloom_maybe(&b, ha)); /* from the scan */
+    char key[32];
+    for (int i = 0; i < 200000; i++) {
+        snprintf(key, sizeof(key), "K%09d", i);
+        gw_fsql_bloom_add(&b, gw_fsql_hash_text(gw_fsql_hash_int(GW_FSQL_HASH0, 1), key));
+    }
+    int maybe = 0;
+    for (int i = 0; i < 200000; i++) {
+        snprintf(key, sizeof(key), "K%09d", i);
+        assert_true(gw_fsql_bloom_maybe(&b, gw_fsql_hash_text(gw_fsql_hash_int(GW_FSQL_HASH0, 1),
+                                                             key)));
+        snprintf(key, sizeof(key), "X%09d", i);
+        maybe += gw_fsql_bloom_maybe(&b, gw_fsql_hash_text(gw_fsql_hash_int(GW_FSQL_HASH0, 1),
+                                                          key));
+    }
+    assert_true(maybe < 2000); /* < 1 % */
+    /* The same text in another family is another key. */
+    assert_int_equal(gw_fsql_hash_text(gw_fsql_hash_int(GW_FSQL_HASH0, 2), "A") == ha, 0);
+    /* Grown past its size (2^20 keys when built small): the next ready() builds it again from
+     * the table, which holds only A and B. */
+    for (int i = 0; i < (1 << 20); i++) {
+        gw_fsql_bloom_add(&b, (uint64_t)i);
+    }
+    assert_int_equal(gw_fsql_bloom_ready(&b, db, "SELECT family, ident FROM k"), GW_OK);
+    assert_true(gw_fsql_bloom_maybe(&b, ha));
+    assert_int_equal(b.n, 2);
+    gw_fsql_bloom_free(&b);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 int
 main(void)
 {
@@ -238,6 +281,8 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_schema_fresh_store_is_current, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_tr056_cache_and_rolled_back_batch, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_bloom_no_false_absent_few_false_maybe, s_setup,
                                         s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
