@@ -8,6 +8,20 @@
 #include "gw/err.h"
 #include "gw/log.h"
 
+void
+gw_fsql_copy(char *out, size_t cap, const unsigned char *t)
+{
+    if (cap == 0) {
+        return;
+    }
+    size_t n = t ? strlen((const char *)t) : 0;
+    n = n < cap - 1 ? n : cap - 1;
+    if (n) {
+        memcpy(out, t, n);
+    }
+    out[n] = '\0';
+}
+
 int
 gw_fsql_rc(int sqlrc)
 {

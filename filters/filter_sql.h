@@ -102,6 +102,9 @@ int gw_fsql_ready(sqlite3 **db_slot, sqlite3 *db, const char *name, const char *
                   const gw_fsql_stmt_t *v, size_t n);
 /** Finalize every statement and forget the handle. */
 void gw_fsql_forget(sqlite3 **db_slot, const gw_fsql_stmt_t *v, size_t n);
+/** Copy column text t (NULL = "") into out[cap], cut to cap - 1 bytes: what
+ * snprintf(out, cap, "%s", t) does, without the format machinery (hot: row reads). */
+void gw_fsql_copy(char *out, size_t cap, const unsigned char *t);
 /** The gw_rc_t of an SQLite result code. */
 int gw_fsql_rc(int sqlrc);
 

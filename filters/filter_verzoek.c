@@ -287,8 +287,7 @@ s_query(sqlite3_stmt *s, const s_key_t *k, const char *const *texts, size_t n, i
         if (rc == SQLITE_ROW) {
             *found = 1;
             if (text) {
-                const unsigned char *t = sqlite3_column_text(s, 0);
-                snprintf(text, cap, "%s", t ? (const char *)t : "");
+                gw_fsql_copy(text, cap, sqlite3_column_text(s, 0));
             }
             if (c0) {
                 *c0 = sqlite3_column_int(s, 0);
