@@ -542,6 +542,111 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     ft_env_close(&env);
 }
 
+/* ---- the upgrade path (filter_sql.c, docs/store.md) ---- */
+
+/* The tables as the declaratie filter made them before the xrules change (commit 658c59a):
+ * version 1 of the "declaratie" tables, from before filter_schema existed. */
+static const char s_old_ddl[] =
+    "CREATE TABLE declaratie_nummer(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
+    " nummer TEXT NOT NULL, PRIMARY KEY(family, aanbieder, nummer));"
+    "CREATE TABLE declaratie_prestatie(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
+    " gemeente TEXT NOT NULL, refnr TEXT NOT NULL, vorig TEXT NOT NULL, dc TEXT NOT NULL,"
+    " twnr INTEGER NOT NULL, categorie TEXT NOT NULL, code TEXT NOT NULL,"
+    " begin INTEGER NOT NULL, eind INTEGER NOT NULL, volume INTEGER NOT NULL,"
+    " eenheid TEXT NOT NULL, bedrag INTEGER NOT NULL, declnr TEXT NOT NULL,"
+    " ident TEXT NOT NULL, PRIMARY KEY(family, aanbieder, refnr));"
+    "CREATE INDEX declaratie_prestatie_vorig ON declaratie_prestatie(family, aanbieder, vorig);"
+    "CREATE INDEX declaratie_prestatie_key"
+    " ON declaratie_prestatie(family, aanbieder, twnr, categorie, code, begin, eind);";
+
+static int
+s_one_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void
+test_declaratie_migrates_old_tables(void **state)
+{
+    (void)state;
+    /* A store of the old layout holding one earlier 323 of February (family 1 = iJw). */
+    sqlite3 *db = ft_db_open("old.db");
+    ft_exec(db, s_old_ddl);
+    ft_exec(db, "INSERT INTO declaratie_nummer VALUES(1, '42420001', 'DEC202602001');"
+                "INSERT INTO declaratie_prestatie VALUES(1, '42420001', '0363', 'JPR2026020001',"
+                " '', 'D', 12345001, '45', '45A48', 20485, 20512, 10, '04', 98500,"
+                " 'DEC202602001', 'JW323-000000');");
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "old.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+    /* The 323 of March passes (before the upgrade path the filter answered ERROR) ... */
+    s_pass(&env, m);
+    assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
+                                       " WHERE name = 'declaratie'"),
+                     3);
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'declaratie_nummer'"),
+                     0);
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM declaratie_bericht"), 2);
+    /* ... and what the old tables held still counts: the old DeclaratieNummer (TR333) and
+     * the old ReferentieNummer (TR314). Another ToewijzingNummer keeps TR389 (the March
+     * Prestatie just accepted) out of it. */
+    s_prest(m, 0)->ToewijzingNummer = "12345009";
+    s_decl(m)->DeclaratieNummer = "DEC202602001";
+    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026030077";
+    s_reject(&env, m, "TR333", "9333", "/Bericht/Declaratie/DeclaratieNummer", s_decl(m));
+    s_decl(m)->DeclaratieNummer = "DEC202603077";
+    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026020001";
+    s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+
+    /* Tables written by a newer build are refused (ERROR), never guessed at. */
+    db = ft_db_open("old.db");
+    ft_exec(db, "UPDATE filter_schema SET version = 99 WHERE name = 'declaratie'");
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    ft_env_open(&env, "declaratie", "old.db");
+    m = s_fixture("valid/jw323.xml");
+    ft_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_ERROR);
+    ft_exec(env.db, "ROLLBACK");
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+}
+
+static void
+test_declaratie_migration_rolls_back_with_the_batch(void **state)
+{
+    (void)state;
+    sqlite3 *db = ft_db_open("old2.db");
+    ft_exec(db, s_old_ddl);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "old2.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+    /* The migration runs in the broker's transaction, which then aborts: the old layout is
+     * back, and the next first use migrates again. */
+    ft_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
+    ft_exec(env.db, "ROLLBACK");
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'declaratie_nummer'"),
+                     1);
+    s_pass(&env, m);
+    assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
+                                       " WHERE name = 'declaratie'"),
+                     3);
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+}
+
 /* ---- main ---- */
 
 int
@@ -571,6 +676,9 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_survives_rolled_back_first_transaction,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_migrates_old_tables, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_migration_rolls_back_with_the_batch,
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
