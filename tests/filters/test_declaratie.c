@@ -576,8 +576,8 @@ test_declaratie_migrates_old_tables(void **state)
     (void)state;
     /* A store of the old layout holding one earlier 323 of February (family 1 = iJw). */
     sqlite3 *db = ft_db_open("old.db");
-    ft_exec(db, s_old_ddl);
-    ft_exec(db, "INSERT INTO declaratie_nummer VALUES(1, '42420001', 'DEC202602001');"
+    ut_db_exec(db, s_old_ddl);
+    ut_db_exec(db, "INSERT INTO declaratie_nummer VALUES(1, '42420001', 'DEC202602001');"
                 "INSERT INTO declaratie_prestatie VALUES(1, '42420001', '0363', 'JPR2026020001',"
                 " '', 'D', 12345001, '45', '45A48', 20485, 20512, 10, '04', 98500,"
                 " 'DEC202602001', 'JW323-000000');");
@@ -587,7 +587,7 @@ test_declaratie_migrates_old_tables(void **state)
     ft_env_open(&env, "declaratie", "old.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
     /* The 323 of March passes (before the upgrade path the filter answered ERROR) ... */
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
                                        " WHERE name = 'declaratie'"),
                      3);
@@ -610,13 +610,13 @@ test_declaratie_migrates_old_tables(void **state)
 
     /* Tables written by a newer build are refused (ERROR), never guessed at. */
     db = ft_db_open("old.db");
-    ft_exec(db, "UPDATE filter_schema SET version = 99 WHERE name = 'declaratie'");
+    ut_db_exec(db, "UPDATE filter_schema SET version = 99 WHERE name = 'declaratie'");
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     ft_env_open(&env, "declaratie", "old.db");
     m = s_fixture("valid/jw323.xml");
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_ERROR);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
     gw_msg_destroy(&m);
     ft_env_close(&env);
 }
@@ -626,20 +626,20 @@ test_declaratie_migration_rolls_back_with_the_batch(void **state)
 {
     (void)state;
     sqlite3 *db = ft_db_open("old2.db");
-    ft_exec(db, s_old_ddl);
+    ut_db_exec(db, s_old_ddl);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     ft_env_t env;
     ft_env_open(&env, "declaratie", "old2.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
     /* The migration runs in the broker's transaction, which then aborts: the old layout is
      * back, and the next first use migrates again. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
     assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
                                        " WHERE name = 'declaratie_nummer'"),
                      1);
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
                                        " WHERE name = 'declaratie'"),
                      3);

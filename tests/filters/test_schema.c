@@ -70,13 +70,13 @@ test_schema_tr056_old_rows_still_count(void **state)
     gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw315.xml");
     assert_non_null(m);
     sqlite3 *db = ft_db_open("tr056.db");
-    ft_exec(db, "CREATE TABLE tr056_ident(sender TEXT NOT NULL, type TEXT NOT NULL,"
+    ut_db_exec(db, "CREATE TABLE tr056_ident(sender TEXT NOT NULL, type TEXT NOT NULL,"
                 " ident TEXT NOT NULL, dagtekening TEXT NOT NULL,"
                 " PRIMARY KEY(sender, type, ident))");
     char sql[256];
     snprintf(sql, sizeof(sql), "INSERT INTO tr056_ident VALUES('42420001', '%s', '%s', '2020-01-01')",
              m->type->name, m->bericht->Header->BerichtIdentificatie->Identificatie);
-    ft_exec(db, sql);
+    ut_db_exec(db, sql);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 
     ft_env_t env;
@@ -102,7 +102,7 @@ test_schema_verzoek_and_startstop_rebuilt(void **state)
 {
     (void)state;
     sqlite3 *db = ft_db_open("vs.db");
-    ft_exec(db,
+    ut_db_exec(db,
             "CREATE TABLE verzoek_ref(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
             " ref TEXT NOT NULL, gemeente TEXT NOT NULL, bsn TEXT NOT NULL,"
             " soort INTEGER NOT NULL, state INTEGER NOT NULL, PRIMARY KEY(family, aanbieder, ref));"
@@ -202,10 +202,10 @@ test_tr056_cache_and_rolled_back_batch(void **state)
 
     /* Accepted in a batch that the broker then rolls back. */
     id->Identificatie = "JW301-ROLLBK";
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
     /* The same Identificatie with another Dagtekening: nothing was kept, so it passes. */
     id->Dagtekening = "2026-01-02";
     assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
@@ -233,7 +233,7 @@ test_bloom_no_false_absent_few_false_maybe(void **state)
 {
     (void)state;
     sqlite3 *db = ft_db_open("bloom.db");
-    ft_exec(db, "CREATE TABLE k(family INTEGER, ident TEXT);"
+    ut_db_exec(db, "CREATE TABLE k(family INTEGER, ident TEXT);"
                 "INSERT INTO k VALUES(1, 'A'), (2, 'B')");
     gw_fsql_bloom_t b = {0};
     assert_int_equal(gw_fsql_bloom_ready(&b, db, "SELECT family, ident FROM k"), GW_OK);
