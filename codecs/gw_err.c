@@ -1,4 +1,8 @@
-/* Text for gw_rc_t result codes. */
+/* Text for gw_rc_t result codes, and gw_err_setf() for the `char **err` out-parameter. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "gw/alloc.h"
 #include "gw/err.h"
 
 const char *
@@ -28,4 +32,19 @@ gw_strerror(int rc)
     default:
         return "unknown error";
     }
+}
+
+void
+gw_err_setf(char **err, const char *fmt, ...)
+{
+    if (!err) {
+        return;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    gw_free(*err);
+    *err = gw_strdup(buf);
 }

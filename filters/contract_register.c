@@ -15,6 +15,7 @@
 
 #include "gw/alloc.h"
 #include "gw/arena.h"
+#include "gw/conftext.h"
 
 #define S_MAX_FILE                                                                                 \
     (16u * 1024u * 1024u) /* a register or gemeente list larger than this is refused */
@@ -1118,65 +1119,6 @@ s_regel_key(s_parser_t *p, const char *key, const char *val)
     }
 }
 
-/* The value after '=': quoted (\" and \\) or bare up to a '#' comment. 0 with *why. */
-static int
-s_value(const char *c, const char *end, char *out, size_t cap, const char **why)
-{
-    size_t o = 0;
-    while (c < end && (*c == ' ' || *c == '\t')) {
-        c++;
-    }
-    if (c < end && *c == '"') {
-        for (c++;; c++) {
-            if (c == end) {
-                *why = "unterminated quoted value";
-                return 0;
-            }
-            if (*c == '"') {
-                c++;
-                break;
-            }
-            if (*c == '\\') {
-                if (c + 1 == end || (c[1] != '"' && c[1] != '\\')) {
-                    *why = "bad escape in quoted value (only \\\" and \\\\)";
-                    return 0;
-                }
-                c++;
-            }
-            if (o + 1 >= cap) {
-                *why = "value too long";
-                return 0;
-            }
-            out[o++] = *c;
-        }
-        while (c < end && (*c == ' ' || *c == '\t')) {
-            c++;
-        }
-        if (c < end && *c != '#') {
-            *why = "unexpected text after quoted value";
-            return 0;
-        }
-    } else {
-        const char *hash = memchr(c, '#', (size_t)(end - c));
-        const char *vend = hash ? hash : end;
-        while (vend > c && (vend[-1] == ' ' || vend[-1] == '\t')) {
-            vend--;
-        }
-        if ((size_t)(vend - c) >= cap) {
-            *why = "value too long";
-            return 0;
-        }
-        o = (size_t)(vend - c);
-        memcpy(out, c, o);
-    }
-    out[o] = '\0';
-    if (o == 0) {
-        *why = "empty value";
-        return 0;
-    }
-    return 1;
-}
-
 /* An indented `key = value` line. */
 static void
 s_key_line(s_parser_t *p, const char *s, size_t n)
@@ -1202,8 +1144,12 @@ s_key_line(s_parser_t *p, const char *s, size_t n)
     }
     char local[S_MAX_VALUE];
     const char *why = NULL;
-    if (!s_value(c + 1, end, local, sizeof(local), &why)) {
+    if (!gw_conf_value(c + 1, end, local, sizeof(local), &why)) {
         s_err(p, p->line, "%s: %s", echo, why);
+        return;
+    }
+    if (local[0] == '\0') {
+        s_err(p, p->line, "%s: %s", echo, "empty value");
         return;
     }
     if (p->sec == SEC_NONE) {

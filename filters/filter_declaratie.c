@@ -138,9 +138,17 @@ static const char *const s_sql[S_NSTMT] = {
                    " AND ident = ?3 AND gemeente = ?4",
 };
 
+/* The keys of the look-ups that nearly always find nothing on a 323 (a new DeclaratieNummer:
+ * TR333; a new ReferentieNummer: TR314), for the negative caches (filter_sql.h). Only this
+ * filter writes these tables. */
+static const char s_sql_scan_nummer[] = "SELECT family, aanbieder, nummer FROM declaratie_bericht";
+static const char s_sql_scan_ref[] = "SELECT family, aanbieder, refnr FROM declaratie_prestatie";
+
 typedef struct s_state {
     sqlite3 *db;                 /* handle the statements were prepared on (borrowed) */
     sqlite3_stmt *stmt[S_NSTMT]; /* s_sql */
+    gw_fsql_bloom_t nummers;     /* every (family, aanbieder, nummer) of declaratie_bericht */
+    gw_fsql_bloom_t refs;        /* every (family, aanbieder, refnr) of declaratie_prestatie */
 } s_state_t;
 
 /* One Prestatie of the message, parsed, with what the store says about it. */
@@ -240,6 +248,15 @@ s_bind_party(sqlite3_stmt *s, const s_decl_t *m)
     return rc;
 }
 
+/* The negative caches' key of (family, aanbieder, text). */
+static uint64_t
+s_hash(const s_decl_t *m, const char *text)
+{
+    uint64_t h = gw_fsql_hash_int(GW_FSQL_HASH0, m->family);
+    h = gw_fsql_hash_text(h, m->aanbieder);
+    return gw_fsql_hash_text(h, text);
+}
+
 /* Whether a statement keyed by (family, aanbieder, text) has a row. @returns SQLite rc:
  * SQLITE_DONE with *found set, or the error. */
 static int
@@ -275,6 +292,9 @@ s_find_ref(s_state_t *st, const s_decl_t *m, gw_arena_t *arena, const char *ref,
 {
     sqlite3_stmt *s = st->stmt[S_FIND_REF];
     *found = 0;
+    if (!gw_fsql_bloom_maybe(&st->refs, s_hash(m, ref))) {
+        return SQLITE_DONE; /* certainly not stored */
+    }
     int rc = s_bind_party(s, m);
     if (rc == SQLITE_OK) {
         rc = sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
@@ -412,7 +432,10 @@ s_lookup(s_state_t *st, s_decl_t *m, gw_arena_t *arena)
 {
     int rc = SQLITE_DONE;
     if (m->is_323 && m->d->DeclaratieNummer) {
-        rc = s_exists(st->stmt[S_FIND_NUMMER], m, m->d->DeclaratieNummer, &m->nummer_used);
+        m->nummer_used = 0;
+        if (gw_fsql_bloom_maybe(&st->nummers, s_hash(m, m->d->DeclaratieNummer))) {
+            rc = s_exists(st->stmt[S_FIND_NUMMER], m, m->d->DeclaratieNummer, &m->nummer_used);
+        }
     }
     if (rc == SQLITE_DONE && m->is_323 && m->dp_ok) {
         rc = s_find_last(st, m);
@@ -824,6 +847,8 @@ s_destroy(void *state)
         return;
     }
     s_forget(st);
+    gw_fsql_bloom_free(&st->nummers);
+    gw_fsql_bloom_free(&st->refs);
     gw_free(st);
 }
 
@@ -848,6 +873,9 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
     if (s_ready(st, ctx->db) != GW_OK) {
         return GW_VERDICT_ERROR;
     }
+    /* A cache that cannot be built is off: its look-ups go to SQL. */
+    (void)gw_fsql_bloom_ready(&st->nummers, ctx->db, s_sql_scan_nummer);
+    (void)gw_fsql_bloom_ready(&st->refs, ctx->db, s_sql_scan_ref);
     int rc = s_lookup(st, &m, msg->arena);
     if (rc != SQLITE_DONE) {
         /* A rolled-back first transaction may have taken the tables with it: retry once. */
@@ -1126,6 +1154,11 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
                    src, sqlite3_errmsg(ctx->db));
             s_forget(st);
             return gw_fsql_rc(src);
+        }
+        if (which == S_ADD_BERICHT) {
+            gw_fsql_bloom_add(&st->nummers, s_hash(&m, m.d->DeclaratieNummer));
+        } else if (which == S_ADD_PRESTATIE) {
+            gw_fsql_bloom_add(&st->refs, s_hash(&m, x->ref));
         }
     }
     return GW_OK;

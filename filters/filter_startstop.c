@@ -97,7 +97,7 @@ static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS startstop_row("
                                   " einddatum INTEGER NOT NULL,"  /* stop only; 0 for a start */
                                   " removed INTEGER NOT NULL,"    /* 0 actueel, 1 verwijderd */
                                   " PRIMARY KEY(family, aanbieder, gemeente, bsn, kind, twnr,"
-                                  "  product, begindatum, reden, einddatum))";
+                                  "  product, begindatum, reden, einddatum)) WITHOUT ROWID";
 static const char s_sql_load[] =
     "SELECT kind, twnr, product, begindatum, reden, einddatum, removed FROM startstop_row"
     " WHERE family = ?1 AND aanbieder = ?2 AND gemeente = ?3 AND bsn = ?4";
@@ -206,9 +206,9 @@ s_load(s_state_t *st, const s_party_t *p, gw_arena_t *arena, s_row_t **list)
         const unsigned char *reden = sqlite3_column_text(st->load, 4);
         r->kind = sqlite3_column_int(st->load, 0);
         r->twnr = sqlite3_column_int64(st->load, 1);
-        snprintf(r->product, sizeof(r->product), "%s", prod ? (const char *)prod : "");
+        gw_fsql_copy(r->product, sizeof(r->product), prod);
         r->begin = (int32_t)sqlite3_column_int(st->load, 3);
-        snprintf(r->reden, sizeof(r->reden), "%s", reden ? (const char *)reden : "");
+        gw_fsql_copy(r->reden, sizeof(r->reden), reden);
         r->eind = (int32_t)sqlite3_column_int(st->load, 5);
         r->removed = sqlite3_column_int(st->load, 6) != 0;
         *tail = r;

@@ -188,8 +188,7 @@ s_str(const char *s)
 static void
 s_col(sqlite3_stmt *s, int i, char *out, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
+    gw_fsql_copy(out, cap, sqlite3_column_text(s, i));
 }
 
 /* The number of a ToewijzingNummer (LDT_Nummer, 0..999999999), compared as a number so

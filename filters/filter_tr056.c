@@ -27,16 +27,21 @@ static const char s_sql_table[] = "CREATE TABLE IF NOT EXISTS tr056_ident("
                                   " type TEXT NOT NULL,"
                                   " ident TEXT NOT NULL,"
                                   " dagtekening TEXT NOT NULL,"
-                                  " PRIMARY KEY(sender, type, ident))";
+                                  " PRIMARY KEY(sender, type, ident)) WITHOUT ROWID";
 static const char s_sql_find[] =
     "SELECT dagtekening FROM tr056_ident WHERE sender = ?1 AND type = ?2 AND ident = ?3";
 static const char s_sql_insert[] =
     "INSERT OR IGNORE INTO tr056_ident(sender, type, ident, dagtekening) VALUES(?1, ?2, ?3, ?4)";
 
+/* The keys, for the negative cache: a new Identificatie (nearly every message) is answered
+ * without SQL. tr056_ident is written by this filter only. */
+static const char s_sql_scan[] = "SELECT sender, type, ident FROM tr056_ident";
+
 typedef struct s_state {
     sqlite3 *db;          /* handle the statements were prepared on (borrowed) */
     sqlite3_stmt *find;   /* s_sql_find */
     sqlite3_stmt *insert; /* s_sql_insert */
+    gw_fsql_bloom_t seen; /* every key in tr056_ident (and maybe more) */
 } s_state_t;
 
 /* The key of a message: NULL fields when the message has no Identificatie. */
@@ -91,6 +96,14 @@ s_key(const gw_msg_t *msg, const gw_filter_ctx_t *ctx, s_key_t *k)
     k->ident = id->Identificatie;
     k->dagtekening = id->Dagtekening;
     return 1;
+}
+
+static uint64_t
+s_hash(const s_key_t *k)
+{
+    uint64_t h = gw_fsql_hash_text(GW_FSQL_HASH0, k->sender);
+    h = gw_fsql_hash_text(h, k->type);
+    return gw_fsql_hash_text(h, k->ident);
 }
 
 static int
@@ -156,6 +169,7 @@ s_destroy(void *state)
         return;
     }
     s_forget(st);
+    gw_fsql_bloom_free(&st->seen);
     gw_free(st);
 }
 
@@ -173,6 +187,10 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
     }
     if (s_ready(st, ctx->db) != GW_OK) {
         return GW_VERDICT_ERROR;
+    }
+    if (gw_fsql_bloom_ready(&st->seen, ctx->db, s_sql_scan) == GW_OK &&
+        !gw_fsql_bloom_maybe(&st->seen, s_hash(&k))) {
+        return GW_VERDICT_PASS; /* certainly a new Identificatie */
     }
     char earlier[64] = "";
     int found = 0;
@@ -232,6 +250,7 @@ s_on_accept(void *state, const gw_msg_t *msg, const gw_filter_ctx_t *ctx)
         s_forget(st);
         return gw_fsql_rc(src);
     }
+    gw_fsql_bloom_add(&st->seen, s_hash(&k));
     return GW_OK;
 }
 

@@ -101,7 +101,7 @@ static const char s_sql_tables[] = "CREATE TABLE IF NOT EXISTS verzoek_ref("
                                    " bsn TEXT NOT NULL,"
                                    " soort INTEGER NOT NULL," /* 315 or 317 */
                                    " state INTEGER NOT NULL,"
-                                   " PRIMARY KEY(family, aanbieder, ref));"
+                                   " PRIMARY KEY(family, aanbieder, ref)) WITHOUT ROWID;"
                                    "CREATE INDEX IF NOT EXISTS verzoek_ref_client"
                                    " ON verzoek_ref(family, aanbieder, gemeente, bsn);"
                                    "CREATE TABLE IF NOT EXISTS verzoek_antwoord("
@@ -111,14 +111,14 @@ static const char s_sql_tables[] = "CREATE TABLE IF NOT EXISTS verzoek_ref("
                                    " gemeente TEXT NOT NULL,"
                                    " ident TEXT NOT NULL," /* the 319's Identificatie */
                                    " antwoord TEXT NOT NULL,"
-                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, ident));"
+                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, ident)) WITHOUT ROWID;"
                                    "CREATE TABLE IF NOT EXISTS verzoek_toewijzing("
                                    " family INTEGER NOT NULL,"
                                    " aanbieder TEXT NOT NULL,"
                                    " ref TEXT NOT NULL,"
                                    " gemeente TEXT NOT NULL,"
                                    " toewijzing TEXT NOT NULL," /* ToewijzingNummer */
-                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, toewijzing))";
+                                   " PRIMARY KEY(family, aanbieder, ref, gemeente, toewijzing)) WITHOUT ROWID";
 
 /* The statements; every one binds ?1 family, ?2 aanbieder and then its own. */
 enum {
@@ -137,7 +137,10 @@ enum {
 static const char *const s_sql[Q_COUNT] = {
     [Q_FIND_REF] = "SELECT gemeente FROM verzoek_ref"
                    " WHERE family = ?1 AND aanbieder = ?2 AND ref = ?3",
-    [Q_FIND_OPEN] = "SELECT 1 FROM verzoek_ref WHERE family = ?1 AND aanbieder = ?2"
+    /* INDEXED BY: without statistics the planner prefers the primary key's (family,
+     * aanbieder) prefix of the WITHOUT ROWID table, a scan of the aanbieder's verzoeken. */
+    [Q_FIND_OPEN] = "SELECT 1 FROM verzoek_ref INDEXED BY verzoek_ref_client"
+                    " WHERE family = ?1 AND aanbieder = ?2"
                     " AND gemeente = ?3 AND bsn = ?4 AND state IN (0, 1) LIMIT 1",
     [Q_FIND_TOEW] = "SELECT 1 FROM verzoek_toewijzing WHERE family = ?1 AND aanbieder = ?2"
                     " AND ref = ?3 AND gemeente = ?4 LIMIT 1",
@@ -156,9 +159,18 @@ static const char *const s_sql[Q_COUNT] = {
                    " AND ref = ?3 AND gemeente = ?4",
 };
 
+/* The keys of the look-ups that mostly find nothing on a 315 or 317 (a new
+ * ReferentieAanbieder: TR347; a client with no verzoek yet: TR374), for the negative caches
+ * (filter_sql.h). Only this filter writes verzoek_ref. */
+static const char s_sql_scan_ref[] = "SELECT family, aanbieder, ref FROM verzoek_ref";
+static const char s_sql_scan_client[] =
+    "SELECT family, aanbieder, gemeente, bsn FROM verzoek_ref";
+
 typedef struct s_state {
     sqlite3 *db;              /* handle the statements were prepared on (borrowed) */
     sqlite3_stmt *q[Q_COUNT]; /* s_sql */
+    gw_fsql_bloom_t refs;     /* every (family, aanbieder, ref) of verzoek_ref */
+    gw_fsql_bloom_t clients;  /* every (family, aanbieder, gemeente, bsn) of verzoek_ref */
 } s_state_t;
 
 /* The parties and kind of a message; ok = 0 when there is nothing to look at. */
@@ -275,8 +287,7 @@ s_query(sqlite3_stmt *s, const s_key_t *k, const char *const *texts, size_t n, i
         if (rc == SQLITE_ROW) {
             *found = 1;
             if (text) {
-                const unsigned char *t = sqlite3_column_text(s, 0);
-                snprintf(text, cap, "%s", t ? (const char *)t : "");
+                gw_fsql_copy(text, cap, sqlite3_column_text(s, 0));
             }
             if (c0) {
                 *c0 = sqlite3_column_int(s, 0);
@@ -307,11 +318,34 @@ s_write(sqlite3_stmt *s, const s_key_t *k, const char *const *texts, size_t n, i
 }
 
 /* Was ref sent by k->aanbieder? *same_gemeente says whether to k->gemeente. */
+/* The negative caches' keys. */
+static uint64_t
+s_hash_ref(const s_key_t *k, const char *ref)
+{
+    uint64_t h = gw_fsql_hash_int(GW_FSQL_HASH0, k->family);
+    h = gw_fsql_hash_text(h, k->aanbieder);
+    return gw_fsql_hash_text(h, ref);
+}
+
+static uint64_t
+s_hash_client(const s_key_t *k, const char *bsn)
+{
+    uint64_t h = gw_fsql_hash_int(GW_FSQL_HASH0, k->family);
+    h = gw_fsql_hash_text(h, k->aanbieder);
+    h = gw_fsql_hash_text(h, k->gemeente);
+    return gw_fsql_hash_text(h, bsn);
+}
+
 static int
 s_find_ref(s_state_t *st, const s_key_t *k, const char *ref, int *found, int *same_gemeente)
 {
     char gemeente[16] = "";
     const char *t[1] = {ref};
+    if (!gw_fsql_bloom_maybe(&st->refs, s_hash_ref(k, ref))) {
+        *found = 0; /* certainly not stored */
+        *same_gemeente = 0;
+        return SQLITE_DONE;
+    }
     int rc = s_query(st->q[Q_FIND_REF], k, t, 1, found, gemeente, sizeof(gemeente), NULL, NULL);
     *same_gemeente = *found && strcmp(gemeente, k->gemeente) == 0;
     return rc;
@@ -325,7 +359,10 @@ s_check_verzoek(s_state_t *st, const s_key_t *k, unsigned char *flags, size_t n)
     const gw_client_t *c = k->client;
     int open = 0;
     const char *t[2] = {k->gemeente, c->Bsn};
-    int rc = s_query(st->q[Q_FIND_OPEN], k, t, 2, &open, NULL, 0, NULL, NULL);
+    int rc = SQLITE_DONE;
+    if (c->Bsn && gw_fsql_bloom_maybe(&st->clients, s_hash_client(k, c->Bsn))) {
+        rc = s_query(st->q[Q_FIND_OPEN], k, t, 2, &open, NULL, 0, NULL, NULL);
+    }
     for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
         const char *ref = k->number == 315 ? c->AangevraagdProduct.v[i].ReferentieAanbieder
                                            : c->Verzoek->ReferentieAanbieder;
@@ -521,6 +558,10 @@ s_record(s_state_t *st, const s_key_t *k)
             if (ref) {
                 const char *t[3] = {ref, k->gemeente, c->Bsn};
                 rc = s_write(st->q[Q_INS_REF], k, t, 3, 1, k->number);
+                if (rc == SQLITE_DONE) {
+                    gw_fsql_bloom_add(&st->refs, s_hash_ref(k, ref));
+                    gw_fsql_bloom_add(&st->clients, s_hash_client(k, c->Bsn));
+                }
             }
         }
         break;
@@ -571,6 +612,8 @@ s_destroy(void *state)
         return;
     }
     s_forget(st);
+    gw_fsql_bloom_free(&st->refs);
+    gw_fsql_bloom_free(&st->clients);
     gw_free(st);
 }
 
@@ -598,6 +641,9 @@ s_on_message(void *state, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_
     if (s_ready(st, ctx->db) != GW_OK) {
         return GW_VERDICT_ERROR;
     }
+    /* A cache that cannot be built is off: its look-ups go to SQL. */
+    (void)gw_fsql_bloom_ready(&st->refs, ctx->db, s_sql_scan_ref);
+    (void)gw_fsql_bloom_ready(&st->clients, ctx->db, s_sql_scan_client);
     /* All lookups first, diagnostics after: a retry must not report twice. */
     int rc = s_check(st, &k, flags, n);
     if (rc != SQLITE_DONE) {

@@ -39,22 +39,6 @@ struct gw_audit {
     int dirty;            /* written since the last fdatasync */
 };
 
-GW_PRINTF(2, 3)
-static void
-s_err(char **err, const char *fmt, ...)
-{
-    if (!err) {
-        return;
-    }
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    gw_free(*err);
-    *err = gw_strdup(buf);
-}
-
 static int
 s_is_hex(const char *s, size_t n)
 {
@@ -111,7 +95,7 @@ s_read_tail(gw_audit_t *self, char **err)
 {
     struct stat sb;
     if (fstat(self->fd, &sb) != 0) {
-        s_err(err, "%s: stat: %s", self->path, strerror(errno));
+        gw_err_setf(err, "%s: stat: %s", self->path, strerror(errno));
         return GW_EIO;
     }
     self->size = sb.st_size;
@@ -123,20 +107,20 @@ s_read_tail(gw_audit_t *self, char **err)
     size_t want = sb.st_size < S_TAIL_MAX ? (size_t)sb.st_size : S_TAIL_MAX;
     char *buf = gw_malloc(want + 1);
     if (!buf) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         return GW_ENOMEM;
     }
     int rc = GW_EIO;
     ssize_t got = pread(self->fd, buf, want, sb.st_size - (off_t)want);
     if (got != (ssize_t)want) {
-        s_err(err, "%s: cannot read the last entry", self->path);
+        gw_err_setf(err, "%s: cannot read the last entry", self->path);
         goto done;
     }
     if (buf[want - 1] != '\n') {
-        s_err(err,
-              "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
-              "audit verify %s' and move the file aside to start a new chain",
-              self->path, self->path);
+        gw_err_setf(err,
+                    "%s: the last entry is incomplete (truncated, no newline); run 'ijwctl "
+                    "audit verify %s' and move the file aside to start a new chain",
+                    self->path, self->path);
         goto done;
     }
     size_t start = want - 1;
@@ -144,17 +128,17 @@ s_read_tail(gw_audit_t *self, char **err)
         start--;
     }
     if (start == 0 && want < (size_t)sb.st_size) {
-        s_err(err, "%s: the last entry is longer than %d bytes", self->path, S_TAIL_MAX);
+        gw_err_setf(err, "%s: the last entry is longer than %d bytes", self->path, S_TAIL_MAX);
         goto done;
     }
     char prev[S_HEX + 1], hash[S_HEX + 1];
     int64_t seq = 0;
     const char *why = s_check_line(buf + start, want - 1 - start, &seq, prev, hash);
     if (why) {
-        s_err(err,
-              "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
-              "move the file aside to start a new chain",
-              self->path, why, self->path);
+        gw_err_setf(err,
+                    "%s: the last entry does not verify (%s); run 'ijwctl audit verify %s' and "
+                    "move the file aside to start a new chain",
+                    self->path, why, self->path);
         goto done;
     }
     self->seq = seq;
@@ -170,29 +154,29 @@ gw_audit_open(const char *path, char **err)
 {
     gw_audit_t *self = gw_calloc(1, sizeof(*self));
     if (!self) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         return NULL;
     }
     self->fd = -1;
     self->path = gw_strdup(path);
     if (!self->path) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         goto fail;
     }
     self->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (self->fd < 0) {
-        s_err(err, "%s: cannot open the audit log: %s", path, strerror(errno));
+        gw_err_setf(err, "%s: cannot open the audit log: %s", path, strerror(errno));
         goto fail;
     }
     /* pread needs a readable descriptor: reopen read-write now that it exists */
     close(self->fd);
     self->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (self->fd < 0) {
-        s_err(err, "%s: cannot open the audit log: %s", path, strerror(errno));
+        gw_err_setf(err, "%s: cannot open the audit log: %s", path, strerror(errno));
         goto fail;
     }
     if (flock(self->fd, LOCK_EX) != 0) {
-        s_err(err, "%s: flock: %s", path, strerror(errno));
+        gw_err_setf(err, "%s: flock: %s", path, strerror(errno));
         goto fail;
     }
     int rc = s_read_tail(self, err);
@@ -237,7 +221,7 @@ gw_audit_sync(gw_audit_t *self, char **err)
         return GW_OK;
     }
     if (fdatasync(self->fd) != 0) {
-        s_err(err, "%s: fdatasync: %s", self->path, strerror(errno));
+        gw_err_setf(err, "%s: fdatasync: %s", self->path, strerror(errno));
         return GW_EIO;
     }
     self->dirty = 0;
@@ -280,25 +264,25 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
     }
     for (size_t i = 0; i < n; i++) {
         if (strlen(bodies[i]) > GW_AUDIT_BODY_MAX || strchr(bodies[i], '\n')) {
-            s_err(err, "audit entry too long or with a newline");
+            gw_err_setf(err, "audit entry too long or with a newline");
             return GW_EINVAL;
         }
     }
     size_t cap = n * S_LINE_MAX;
     char *buf = gw_malloc(cap);
     if (!buf) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         return GW_ENOMEM;
     }
     int rc = GW_EIO;
     if (flock(self->fd, LOCK_EX) != 0) {
-        s_err(err, "%s: flock: %s", self->path, strerror(errno));
+        gw_err_setf(err, "%s: flock: %s", self->path, strerror(errno));
         gw_free(buf);
         return GW_EIO;
     }
     struct stat sb;
     if (fstat(self->fd, &sb) != 0) {
-        s_err(err, "%s: stat: %s", self->path, strerror(errno));
+        gw_err_setf(err, "%s: stat: %s", self->path, strerror(errno));
         goto done;
     }
     if (sb.st_size < self->size) { /* never by an append: entries were cut off */
@@ -321,12 +305,12 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
         char *line = buf + len;
         int k = snprintf(line, cap - len, "seq=%" PRId64 " %s prev=%s", seq + 1, bodies[i], head);
         if (k < 0 || (size_t)k + 6 + S_HEX + 2 > cap - len) {
-            s_err(err, "audit entry too long");
+            gw_err_setf(err, "audit entry too long");
             goto done;
         }
         uint8_t md[GW_SHA256_BYTES];
         if (gw_sha256(line, (size_t)k, md) != GW_OK) {
-            s_err(err, "SHA-256 failed");
+            gw_err_setf(err, "SHA-256 failed");
             goto done;
         }
         gw_hex(md, sizeof(md), head);
@@ -341,11 +325,11 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
             continue;
         }
         if (w <= 0) {
-            s_err(err, "%s: write: %s", self->path, strerror(errno));
+            gw_err_setf(err, "%s: write: %s", self->path, strerror(errno));
             /* a partial line would break the chain for every later writer: cut it off */
             if (off > 0 && ftruncate(self->fd, self->size) != 0) {
-                s_err(err, "%s: write failed and the partial entry could not be removed",
-                      self->path);
+                gw_err_setf(err, "%s: write failed and the partial entry could not be removed",
+                            self->path);
             }
             goto done;
         }
@@ -354,7 +338,7 @@ gw_audit_append(gw_audit_t *self, const char *const *bodies, size_t n, char **er
     if (self->defer_sync) {
         self->dirty = 1;
     } else if (fdatasync(self->fd) != 0) {
-        s_err(err, "%s: fdatasync: %s", self->path, strerror(errno));
+        gw_err_setf(err, "%s: fdatasync: %s", self->path, strerror(errno));
         goto done;
     }
     self->seq = seq;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 
 #include "gw_audit.h"
@@ -270,10 +271,7 @@ s_destroy(void *state)
     if (self->log) {
         s_drop_tx(self); /* an open transaction at shutdown is rolled back */
         char b[GW_AUDIT_BODY_MAX];
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gw_audit_body_start(b, sizeof(b), (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-                            "gateway_stop");
+        gw_audit_body_start(b, sizeof(b), gw_wall_ms(), "gateway_stop");
         s_push(self, b, 0);
         s_flush(self);
         s_log_head(self, "stop");
@@ -343,11 +341,8 @@ gw_audit_sink_create(const gw_config_t *cfg, void *db, gw_sink_t *sink, char **e
     }
     s_log_head(self, "start");
     gw_audit_defer_sync(self->log, 1);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     char b[GW_AUDIT_BODY_MAX];
-    gw_audit_body_start(b, sizeof(b), (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-                        "gateway_start");
+    gw_audit_body_start(b, sizeof(b), gw_wall_ms(), "gateway_start");
     gw_audit_body_add(b, sizeof(b), "config", cfg->path);
     gw_audit_body_add(b, sizeof(b), "store_key", cfg->store_key[0] ? "on" : "off");
     s_push(self, b, 0);

@@ -22,6 +22,7 @@
 
 #include "gw/alloc.h"
 #include "gw/client.h"
+#include "gw/clock.h"
 #include "gw/keys.h"
 
 #define S_DEFAULT_HEARTBEAT_MS 5000
@@ -55,14 +56,6 @@ struct gw_client {
     size_t pending;                     /* number of queued events */
 };
 
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline (-1 = forever), never negative. */
 static long
 s_left(int64_t deadline)
@@ -70,14 +63,14 @@ s_left(int64_t deadline)
     if (deadline < 0) {
         return -1;
     }
-    int64_t left = deadline - s_now_ms();
+    int64_t left = deadline - gw_mono_ms();
     return left > 0 ? (long)left : 0;
 }
 
 static int64_t
 s_deadline(int timeout_ms)
 {
-    return timeout_ms < 0 ? -1 : s_now_ms() + timeout_ms;
+    return timeout_ms < 0 ? -1 : gw_mono_ms() + timeout_ms;
 }
 
 static void
@@ -133,7 +126,7 @@ s_send(gw_client_t *self, gw_cmd_t cmd, const char *id, const char *props, const
     for (;;) {
         int rc = gw_proto_send(self->sock, NULL, cmd, id, props, body, len, ZMQ_DONTWAIT);
         if (rc == GW_OK) {
-            self->last_send_ms = s_now_ms();
+            self->last_send_ms = gw_mono_ms();
         }
         if (rc != GW_EAGAIN) {
             return rc;
@@ -173,7 +166,7 @@ s_send_hello(gw_client_t *self, int64_t deadline)
 static void
 s_heartbeat(gw_client_t *self)
 {
-    int64_t now = s_now_ms();
+    int64_t now = gw_mono_ms();
     if (self->refused) {
         return;
     }
@@ -197,7 +190,7 @@ s_heartbeat(gw_client_t *self)
 static long
 s_poll_timeout(gw_client_t *self, int64_t deadline)
 {
-    int64_t now = s_now_ms();
+    int64_t now = gw_mono_ms();
     int64_t last = self->last_send_ms > self->last_try_ms ? self->last_send_ms : self->last_try_ms;
     int64_t due = last + self->heartbeat_ms - now;
     if (self->hello_sent) {
@@ -322,7 +315,7 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
             return GW_EIO;
         }
         if ((item.revents & ZMQ_POLLOUT) && want_hello) {
-            (void)s_send_hello(self, s_now_ms());
+            (void)s_send_hello(self, gw_mono_ms());
         }
         if (!(item.revents & ZMQ_POLLIN)) {
             s_heartbeat(self);
@@ -338,13 +331,13 @@ s_recv_event(gw_client_t *self, gw_client_event_t *ev, int64_t deadline)
         }
         if (rc == GW_EPARSE) {
             gw_proto_msg_clear(&m); /* not from a conforming gateway: drop it */
-            self->last_recv_ms = s_now_ms();
+            self->last_recv_ms = gw_mono_ms();
             continue;
         }
         if (rc != GW_OK) {
             return rc;
         }
-        self->last_recv_ms = s_now_ms();
+        self->last_recv_ms = gw_mono_ms();
         int deliver = 1;
         switch (m.cmd) {
         case GW_CMD_HEARTBEAT:
@@ -465,7 +458,7 @@ s_new(const char *endpoint, const char *party, const gw_client_opts_t *opts, cha
     memcpy(self->party, party, strlen(party) + 1);
     self->heartbeat_ms = o.heartbeat_ms > 0 ? o.heartbeat_ms : S_DEFAULT_HEARTBEAT_MS;
     self->nonce = s_random32();
-    self->last_send_ms = self->last_recv_ms = s_now_ms();
+    self->last_send_ms = self->last_recv_ms = gw_mono_ms();
     self->ctx = zmq_ctx_new();
     if (!self->ctx) {
         s_set_err(err, "cannot create a ZeroMQ context");
@@ -504,7 +497,7 @@ s_new(const char *endpoint, const char *party, const gw_client_opts_t *opts, cha
     }
     /* With ZMQ_IMMEDIATE nothing can be queued before the connection exists:
      * try the HELLO now, and otherwise gw_client_connect/next send it. */
-    (void)s_send_hello(self, s_now_ms());
+    (void)s_send_hello(self, gw_mono_ms());
     return self;
 fail:
     gw_client_destroy(&self);
@@ -608,7 +601,7 @@ gw_client_send(gw_client_t *self, const char *xml, size_t len, const char *corr_
     } else {
         s_make_id(self, "", id);
     }
-    int64_t now = s_now_ms();
+    int64_t now = gw_mono_ms();
     if (!self->hello_sent && !self->refused) {
         int rc = s_send_hello(self, now);
         if (rc != GW_OK) {

@@ -24,6 +24,7 @@
 
 #include "gw/alloc.h"
 #include "gw/codec.h"
+#include "gw/conftext.h"
 #include "gw/err.h"
 
 #include "gw_calendar.h"
@@ -1192,64 +1193,6 @@ s_section_line(gw_conf_parser_t *p, const char *s, size_t n)
     p->party_keep = 1;
 }
 
-/*
- * The value after '=': "quoted" (\" and \\ escapes; may hold '#') or bare
- * (up to a '#' comment, trailing blanks trimmed). 0 with *why on a syntax error.
- */
-static int
-s_value(const char *c, const char *end, char *out, size_t outsz, const char **why)
-{
-    size_t o = 0;
-    while (c < end && (*c == ' ' || *c == '\t')) {
-        c++;
-    }
-    if (c < end && *c == '"') {
-        for (c++;; c++) {
-            if (c == end) {
-                *why = "unterminated quoted value";
-                return 0;
-            }
-            if (*c == '"') {
-                c++;
-                break;
-            }
-            if (*c == '\\') {
-                if (c + 1 == end || (c[1] != '"' && c[1] != '\\')) {
-                    *why = "bad escape in quoted value (only \\\" and \\\\)";
-                    return 0;
-                }
-                c++;
-            }
-            if (o + 1 >= outsz) {
-                *why = "value too long";
-                return 0;
-            }
-            out[o++] = *c;
-        }
-        while (c < end && (*c == ' ' || *c == '\t')) {
-            c++;
-        }
-        if (c < end && *c != '#') {
-            *why = "unexpected text after quoted value";
-            return 0;
-        }
-    } else {
-        const char *hash = memchr(c, '#', (size_t)(end - c));
-        const char *vend = hash ? hash : end;
-        while (vend > c && (vend[-1] == ' ' || vend[-1] == '\t')) {
-            vend--;
-        }
-        if ((size_t)(vend - c) >= outsz) {
-            *why = "value too long";
-            return 0;
-        }
-        o = (size_t)(vend - c);
-        memcpy(out, c, o);
-    }
-    out[o] = '\0';
-    return 1;
-}
-
 /* An indented `key = value` line. */
 static void
 s_key_line(gw_conf_parser_t *p, const char *s, size_t n)
@@ -1277,7 +1220,7 @@ s_key_line(gw_conf_parser_t *p, const char *s, size_t n)
         s_err(p, p->line, "expected '=' after '%s'", echo);
         return;
     }
-    if (!s_value(c + 1, end, val, sizeof(val), &syntax)) {
+    if (!gw_conf_value(c + 1, end, val, sizeof(val), &syntax)) {
         s_err(p, p->line, "%s: %s", echo, syntax);
         return;
     }

@@ -72,22 +72,6 @@ s_gcm(void)
 #endif
 }
 
-GW_PRINTF(2, 3)
-static void
-s_err(char **err, const char *fmt, ...)
-{
-    if (!err) {
-        return;
-    }
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    gw_free(*err);
-    *err = gw_strdup(buf);
-}
-
 void
 gw_cleanse(void *p, size_t n)
 {
@@ -160,36 +144,36 @@ s_read_keyfile(const char *path, size_t *len, char **err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        s_err(err, "%s: cannot open the key file: %s", path, strerror(errno));
+        gw_err_setf(err, "%s: cannot open the key file: %s", path, strerror(errno));
         return NULL;
     }
     struct stat sb;
     char *buf = NULL;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        s_err(err, "%s: not a regular file", path);
+        gw_err_setf(err, "%s: not a regular file", path);
         goto fail;
     }
     if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-        s_err(err,
-              "%s: key file mode is %03o; group and others must have no access "
-              "(chmod 600 %s)",
-              path, (unsigned)(sb.st_mode & 0777), path);
+        gw_err_setf(err,
+                    "%s: key file mode is %03o; group and others must have no access "
+                    "(chmod 600 %s)",
+                    path, (unsigned)(sb.st_mode & 0777), path);
         goto fail;
     }
     if (sb.st_size > 1 << 20) {
-        s_err(err, "%s: key file too large", path);
+        gw_err_setf(err, "%s: key file too large", path);
         goto fail;
     }
     buf = gw_malloc((size_t)sb.st_size + 1);
     if (!buf) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         goto fail;
     }
     size_t got = 0;
     while (got < (size_t)sb.st_size) {
         ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
         if (r <= 0) {
-            s_err(err, "%s: read failed", path);
+            gw_err_setf(err, "%s: read failed", path);
             goto fail;
         }
         got += (size_t)r;
@@ -261,31 +245,31 @@ s_parse_keyring(gw_keyring_t *self, char *text, const char *path, char **err)
         }
         if (n == 2 && strcmp(w[0], "mac") == 0) {
             if (self->has_mac || s_unhex(w[1], strlen(w[1]), self->mac, GW_KEY_BYTES) != 0) {
-                s_err(err, "%s:%d: mac wants one secret of 64 hex digits", path, lineno);
+                gw_err_setf(err, "%s:%d: mac wants one secret of 64 hex digits", path, lineno);
                 return GW_ECONFIG;
             }
             self->has_mac = 1;
         } else if (n == 3 && strcmp(w[0], "key") == 0) {
             uint32_t id = 0;
             if (s_parse_id(w[1], &id) != 0) {
-                s_err(err, "%s:%d: key id must be 1..%u", path, lineno, S_ID_MAX);
+                gw_err_setf(err, "%s:%d: key id must be 1..%u", path, lineno, S_ID_MAX);
                 return GW_ECONFIG;
             }
             for (size_t i = 0; i < self->nkeys; i++) {
                 if (self->keys[i].id == id) {
-                    s_err(err, "%s:%d: key %u defined twice", path, lineno, id);
+                    gw_err_setf(err, "%s:%d: key %u defined twice", path, lineno, id);
                     return GW_ECONFIG;
                 }
             }
             if (self->nkeys == GW_KEYS_MAX) {
-                s_err(err, "%s:%d: more than %d keys", path, lineno, GW_KEYS_MAX);
+                gw_err_setf(err, "%s:%d: more than %d keys", path, lineno, GW_KEYS_MAX);
                 return GW_ECONFIG;
             }
             if (self->nkeys == cap) {
                 size_t ncap = cap ? cap * 2 : 4;
                 s_key_t *k = gw_calloc(ncap, sizeof(*k));
                 if (!k) {
-                    s_err(err, "out of memory");
+                    gw_err_setf(err, "out of memory");
                     return GW_ENOMEM;
                 }
                 if (self->keys) {
@@ -298,23 +282,24 @@ s_parse_keyring(gw_keyring_t *self, char *text, const char *path, char **err)
             }
             s_key_t *k = &self->keys[self->nkeys];
             if (s_unhex(w[2], strlen(w[2]), k->key, GW_KEY_BYTES) != 0) {
-                s_err(err, "%s:%d: key %u wants 64 hex digits (256 bits)", path, lineno, id);
+                gw_err_setf(err, "%s:%d: key %u wants 64 hex digits (256 bits)", path, lineno, id);
                 return GW_ECONFIG;
             }
             k->id = id;
             self->nkeys++;
         } else if (n == 2 && strcmp(w[0], "active") == 0) {
             if (self->active || s_parse_id(w[1], &self->active) != 0) {
-                s_err(err, "%s:%d: one 'active ID' line, ID 1..%u", path, lineno, S_ID_MAX);
+                gw_err_setf(err, "%s:%d: one 'active ID' line, ID 1..%u", path, lineno, S_ID_MAX);
                 return GW_ECONFIG;
             }
         } else {
-            s_err(err, "%s:%d: expected 'mac HEX', 'key ID HEX' or 'active ID'", path, lineno);
+            gw_err_setf(err, "%s:%d: expected 'mac HEX', 'key ID HEX' or 'active ID'", path,
+                        lineno);
             return GW_ECONFIG;
         }
     }
     if (!self->active) {
-        s_err(err, "%s: no 'active ID' line", path);
+        gw_err_setf(err, "%s: no 'active ID' line", path);
         return GW_ECONFIG;
     }
     for (size_t i = 0; i < self->nkeys; i++) {
@@ -323,7 +308,7 @@ s_parse_keyring(gw_keyring_t *self, char *text, const char *path, char **err)
         }
     }
     if (!self->active_key) {
-        s_err(err, "%s: active key %u is not defined", path, self->active);
+        gw_err_setf(err, "%s: active key %u is not defined", path, self->active);
         return GW_ECONFIG;
     }
     return GW_OK;
@@ -339,7 +324,7 @@ gw_keyring_load(const char *path, char **err)
     }
     gw_keyring_t *self = gw_calloc(1, sizeof(*self));
     if (!self) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
     } else if (s_parse_keyring(self, text, path, err) != GW_OK) {
         gw_keyring_destroy(&self);
     }
@@ -381,22 +366,22 @@ s_write_keyfile(const char *path, const gw_keyring_t *kr, int replace, char **er
     const char *target = path;
     if (replace) {
         if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
-            s_err(err, "%s: path too long", path);
+            gw_err_setf(err, "%s: path too long", path);
             return GW_EINVAL;
         }
         target = tmp;
     }
     int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        s_err(err, "%s: cannot create: %s", target, strerror(errno));
+        gw_err_setf(err, "%s: cannot create: %s", target, strerror(errno));
         return GW_EIO;
     }
     struct stat was;
     if (replace && stat(path, &was) == 0 && (was.st_uid != geteuid() || was.st_gid != getegid()) &&
         fchown(fd, was.st_uid, was.st_gid) != 0) {
         /* root rotating the gateway's file keeps it the gateway's; others cannot change it */
-        s_err(err, "%s: cannot keep the key file's owner (%u:%u): %s; run as that user", path,
-              (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
+        gw_err_setf(err, "%s: cannot keep the key file's owner (%u:%u): %s; run as that user", path,
+                    (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
         close(fd);
         unlink(target);
         return GW_EIO;
@@ -406,7 +391,7 @@ s_write_keyfile(const char *path, const gw_keyring_t *kr, int replace, char **er
     char *buf = gw_malloc(cap);
     int rc = GW_ENOMEM;
     if (!buf) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         goto done;
     }
     size_t n = (size_t)snprintf(buf, cap,
@@ -429,13 +414,13 @@ s_write_keyfile(const char *path, const gw_keyring_t *kr, int replace, char **er
     while (off < n) {
         ssize_t w = write(fd, buf + off, n - off);
         if (w <= 0) {
-            s_err(err, "%s: write failed: %s", target, strerror(errno));
+            gw_err_setf(err, "%s: write failed: %s", target, strerror(errno));
             goto done;
         }
         off += (size_t)w;
     }
     if (fsync(fd) != 0) {
-        s_err(err, "%s: fsync failed: %s", target, strerror(errno));
+        gw_err_setf(err, "%s: fsync failed: %s", target, strerror(errno));
         goto done;
     }
     rc = GW_OK;
@@ -450,7 +435,7 @@ done:
         return rc;
     }
     if (replace && rename(tmp, path) != 0) {
-        s_err(err, "%s: rename failed: %s", path, strerror(errno));
+        gw_err_setf(err, "%s: rename failed: %s", path, strerror(errno));
         unlink(tmp);
         return GW_EIO;
     }
@@ -462,7 +447,7 @@ s_random(uint8_t *out, size_t n, char **err)
 {
     if (RAND_bytes(out, (int)n) != 1) {
         ERR_clear_error();
-        s_err(err, "no randomness (RAND_bytes failed)");
+        gw_err_setf(err, "no randomness (RAND_bytes failed)");
         return GW_ECRYPTO;
     }
     return GW_OK;
@@ -505,13 +490,13 @@ gw_keyring_rotate(const char *path, uint32_t *new_id, char **err)
     int rc = GW_EINVAL;
     s_key_t *keys = NULL;
     if (top >= S_ID_MAX || kr->nkeys >= GW_KEYS_MAX) {
-        s_err(err, "%s: no room for another key", path);
+        gw_err_setf(err, "%s: no room for another key", path);
         goto done;
     }
     rc = GW_ENOMEM;
     keys = gw_calloc(kr->nkeys + 1, sizeof(*keys));
     if (!keys) {
-        s_err(err, "out of memory");
+        gw_err_setf(err, "out of memory");
         goto done;
     }
     memcpy(keys, kr->keys, kr->nkeys * sizeof(*keys));
@@ -559,10 +544,10 @@ gw_keyring_for_store(const char *key_path, int may_create, gw_keyring_t **out, i
     struct stat sb;
     if (lstat(key_path, &sb) != 0 && errno == ENOENT) {
         if (!may_create) {
-            s_err(err,
-                  "store_key %s does not exist, but the store holds encrypted payloads: "
-                  "restore the key file from its backup (a new key cannot read them)",
-                  key_path);
+            gw_err_setf(err,
+                        "store_key %s does not exist, but the store holds encrypted payloads: "
+                        "restore the key file from its backup (a new key cannot read them)",
+                        key_path);
             return GW_ECONFIG;
         }
         int rc = gw_keyring_create(key_path, err);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 
 struct gw_http {
@@ -92,20 +93,12 @@ gw_http_printf(gw_http_resp_t *r, const char *fmt, ...)
 
 /* ------------------------------------------------------------ I/O with a deadline ---- */
 
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for fd to be ready for events before deadline. 1 ready, 0 timeout, -1 stop/error. */
 static int
 s_wait(gw_http_t *self, int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - s_mono_ms();
+        int64_t left = deadline - gw_mono_ms();
         if (left <= 0) {
             return 0;
         }
@@ -195,13 +188,13 @@ s_respond(gw_http_t *self, int fd, int status, const char *ctype, const char *bo
                  "%s"
                  "\r\n",
                  status, s_reason(status), ctype, len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
-    int64_t deadline = s_mono_ms() + GW_HTTP_TIMEOUT_MS;
+    int64_t deadline = gw_mono_ms() + GW_HTTP_TIMEOUT_MS;
     if (n > 0 && (size_t)n < sizeof(head) &&
         s_write_all(self, fd, head, (size_t)n, deadline) == 0 && !head_only && len > 0) {
         (void)s_write_all(self, fd, body, len, deadline);
     }
     shutdown(fd, SHUT_WR);
-    int64_t drain_until = s_mono_ms() + 200;
+    int64_t drain_until = gw_mono_ms() + 200;
     size_t drained = 0;
     char sink[4096];
     while (drained < 65536 && s_wait(self, fd, POLLIN, drain_until) == 1) {
@@ -362,7 +355,7 @@ s_connection(gw_http_t *self, int fd)
 {
     char buf[GW_HTTP_MAX_HEAD + 1];
     size_t len = 0;
-    int64_t deadline = s_mono_ms() + GW_HTTP_TIMEOUT_MS;
+    int64_t deadline = gw_mono_ms() + GW_HTTP_TIMEOUT_MS;
     for (;;) {
         int w = s_wait(self, fd, POLLIN, deadline);
         if (w < 0) {

@@ -20,9 +20,11 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/codec.h"
 #include "gw/log.h"
 
+#include "gw_acl.h"
 #include "gw_chain.h"
 #include "gw_overdue.h"
 
@@ -120,22 +122,6 @@ struct gw_metrics {
     pthread_mutex_t mu; /* guards pub */
     snapshot_t *pub;    /* latest published copy (heap) */
 };
-
-static int64_t
-s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------ snapshots ---- */
 
@@ -463,7 +449,7 @@ s_tick(gw_metrics_t *self, const gw_event_t *ev)
             }
         }
     }
-    int64_t now = ev->now_ms ? ev->now_ms : s_wall_ms();
+    int64_t now = ev->now_ms ? ev->now_ms : gw_wall_ms();
     if (now - self->last_slow_ms >= 1000) {
         self->last_slow_ms = now;
         s_store_size(self);
@@ -527,7 +513,7 @@ gw_metrics_on_event(gw_metrics_t *self, const gw_event_t *ev)
         }
         break;
     case GW_EV_COMMITTED: {
-        int64_t us = s_mono_us();
+        int64_t us = gw_mono_us();
         for (size_t i = 0; i < self->nstaged; i++) {
             s_apply(self, &self->staged[i], us);
         }
@@ -611,7 +597,7 @@ gw_metrics_new(const gw_config_t *cfg, void *db, char **err)
     }
     pthread_mutex_init(&self->mu, NULL);
     self->db = db;
-    self->live.started_ms = s_wall_ms();
+    self->live.started_ms = gw_wall_ms();
     if (s_snap_parties(&self->live, cfg) != GW_OK) {
         goto fail;
     }
@@ -924,19 +910,11 @@ s_json_hist(gw_http_resp_t *r, const char *key, const hist_t *h, const double *l
     gw_http_printf(r, "]}");
 }
 
+/* The party kind's name; "" for the unregistered row (kind 0). */
 static const char *
 s_kind_name(int kind)
 {
-    switch (kind) {
-    case GW_PARTY_GEMEENTE:
-        return "gemeente";
-    case GW_PARTY_AANBIEDER:
-        return "aanbieder";
-    case GW_PARTY_PLATFORM:
-        return "platform";
-    default:
-        return "";
-    }
+    return kind ? gw_acl_kind_name((gw_party_kind_t)kind) : "";
 }
 
 void

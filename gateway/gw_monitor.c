@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 
 #include "gw_events.h"
@@ -44,9 +45,7 @@ s_handle(void *arg, const char *path, gw_http_resp_t *resp)
     } else if (strcmp(path, "/status.json") == 0) {
         gw_metrics_render_json(m->metrics, resp);
     } else if (strcmp(path, "/healthz") == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        int64_t now = gw_wall_ms();
         if (gw_metrics_age_ms(m->metrics, now) > 10000) {
             resp->status = 503;
         } else {

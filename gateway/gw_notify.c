@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 
 #define S_MAX_TEXT 1024 /* one notification; ours are a few lines */
@@ -185,9 +186,7 @@ gw_notify_watchdog(gw_notify_t *self)
     if (!self || self->watchdog_usec == 0) {
         return;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now_ms = gw_mono_ms();
     int64_t half_ms = (int64_t)(self->watchdog_usec / 2000);
     if (self->last_ping_ms != 0 && now_ms - self->last_ping_ms < half_ms) {
         return;

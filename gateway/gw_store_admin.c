@@ -83,6 +83,21 @@ s_open(const char *path, int flags, sqlite3 **db, char **err)
     return GW_OK;
 }
 
+/* Open an existing store read-only: GW_OK, or GW_EINVAL with *err when it is missing or
+ * will not open. */
+static int
+s_open_store_ro(const char *path, sqlite3 **db, char **err)
+{
+    if (!s_exists(path)) {
+        s_fail(err, "%s: no such file", path);
+        return GW_EINVAL;
+    }
+    if (s_open(path, SQLITE_OPEN_READONLY, db, err) != GW_OK) {
+        return GW_EINVAL;
+    }
+    return GW_OK;
+}
+
 /* fsync a file, or a directory (the one holding path when dir_of is set). */
 static int
 s_fsync_path(const char *path, int dir_of)
@@ -167,12 +182,8 @@ s_check(sqlite3 *db, const char *path, gw_store_check_t *out, char **err)
 int
 gw_store_verify(const char *path, gw_store_check_t *out, char **err)
 {
-    if (!s_exists(path)) {
-        s_fail(err, "%s: no such file", path);
-        return GW_EINVAL;
-    }
     sqlite3 *db = NULL;
-    if (s_open(path, SQLITE_OPEN_READONLY, &db, err) != GW_OK) {
+    if (s_open_store_ro(path, &db, err) != GW_OK) {
         return GW_EINVAL;
     }
     int rc = s_check(db, path, out, err);
@@ -183,12 +194,8 @@ gw_store_verify(const char *path, gw_store_check_t *out, char **err)
 int
 gw_store_file_version(const char *path, int64_t *version, char **err)
 {
-    if (!s_exists(path)) {
-        s_fail(err, "%s: no such file", path);
-        return GW_EINVAL;
-    }
     sqlite3 *db = NULL;
-    if (s_open(path, SQLITE_OPEN_READONLY, &db, err) != GW_OK) {
+    if (s_open_store_ro(path, &db, err) != GW_OK) {
         return GW_EINVAL;
     }
     int src = s_int(db, "PRAGMA user_version", version);

@@ -8,6 +8,7 @@
 
 #include "gw_worker.h"
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
 #include "gw/log.h"
@@ -204,9 +205,7 @@ gw_worker_submit(gw_worker_t *self, const char *peer, const char *id, uint32_t s
     snprintf(req.id, sizeof(req.id), "%s", id);
     req.strip_mask = strip_mask;
     req.answer_accepted = answer_accepted;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    req.received_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    req.received_us = gw_mono_us();
     if (zmq_send(self->pipe, &req, sizeof(req), ZMQ_SNDMORE) < 0 ||
         zmq_send(self->pipe, body, len, 0) < 0) {
         return GW_EIO;

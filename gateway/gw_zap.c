@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -42,19 +43,11 @@ struct gw_zap {
     size_t quiet_next;
 };
 
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1 when this refusal should be logged: not the same key logged within S_QUIET_MS. */
 static int
 s_should_log(gw_zap_t *self, const char *z85)
 {
-    int64_t now = s_mono_ms();
+    int64_t now = gw_mono_ms();
     for (size_t i = 0; i < S_QUIET; i++) {
         if (strcmp(self->quiet[i].key, z85) == 0 && self->quiet[i].until_ms > now) {
             return 0;

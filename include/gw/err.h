@@ -33,4 +33,11 @@ typedef enum gw_rc {
  */
 const char *gw_strerror(int rc);
 
+/**
+ * printf a message (cut at 511 bytes) into a new heap string at *err, freeing the one
+ * that was there: so *err must be NULL or a heap string. Does nothing when err is NULL.
+ * Ownership: the caller frees *err with gw_free().
+ */
+void gw_err_setf(char **err, const char *fmt, ...) GW_PRINTF(2, 3);
+
 #endif

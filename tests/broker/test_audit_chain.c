@@ -5,7 +5,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,27 +337,17 @@ test_audit_sink_writes_committed_batches_only(void **state)
 }
 
 static int
-s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static int
 s_group_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof(s_dir), "/tmp/gw-audit-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return ut_tmpdir(s_dir, sizeof(s_dir), "gw-audit");
 }
 
 static int
 s_group_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return ut_tree_remove(s_dir);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ut_alloc_setup, ut_alloc_teardown)

@@ -7,7 +7,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <sqlite3.h> /* to tamper with a stored payload as an attacker with the file would */
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,19 +317,6 @@ s_store(const char *db, const char *keypath)
     return st;
 }
 
-/* Run SQL on the file directly (the attacker's view). */
-static void
-s_sql(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-    }
-    sqlite3_close(h);
-}
-
 static int
 s_file_has(const char *path, const char *needle)
 {
@@ -385,9 +371,10 @@ test_store_tampered_payload_is_unreadable_not_delivered(void **state)
     s_put(st, "2", "<two/>");
     gw_store_close(&st);
     /* flip one ciphertext byte of message 1 */
-    s_sql(db, "UPDATE messages SET payload = substr(payload, 1, 24) || CASE WHEN "
-              "substr(payload, 25, 1) = x'00' THEN x'01' ELSE x'00' END || substr(payload, 26) "
-              "WHERE id = 1");
+    ut_sql_exec(db,
+                "UPDATE messages SET payload = substr(payload, 1, 24) || CASE WHEN "
+                "substr(payload, 25, 1) = x'00' THEN x'01' ELSE x'00' END || substr(payload, 26) "
+                "WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
@@ -425,8 +412,8 @@ test_store_payload_swapped_between_rows_fails(void **state)
     s_put(st, "1", "<one/>");
     s_put(st, "2", "<two/>");
     gw_store_close(&st);
-    s_sql(db, "UPDATE messages SET payload = (SELECT payload FROM messages WHERE id = 2) "
-              "WHERE id = 1");
+    ut_sql_exec(db, "UPDATE messages SET payload = (SELECT payload FROM messages WHERE id = 2) "
+                    "WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
@@ -448,7 +435,7 @@ test_store_damaged_header_is_not_taken_for_plaintext(void **state)
     s_put(st, "1", "<one/>");
     gw_store_close(&st);
     /* the 0x00 that marks a sealed payload becomes 0x01: no longer "sealed" */
-    s_sql(db, "UPDATE messages SET payload = x'01' || substr(payload, 2) WHERE id = 1");
+    ut_sql_exec(db, "UPDATE messages SET payload = x'01' || substr(payload, 2) WHERE id = 1");
     st = s_store(db, key);
     seen_t s = {0};
     assert_int_equal(gw_store_due(st, "42420001", 5000, 10, s_seen, &s), GW_OK);
@@ -506,27 +493,17 @@ test_store_rotation_and_plaintext_rows_stay_readable(void **state)
 }
 
 static int
-s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static int
 s_group_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof(s_dir), "/tmp/gw-crypt-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return ut_tmpdir(s_dir, sizeof(s_dir), "gw-crypt");
 }
 
 static int
 s_group_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return ut_tree_remove(s_dir);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ut_alloc_setup, ut_alloc_teardown)

@@ -3,7 +3,6 @@
  * (gateway/gw_partykeys.c) and the message-flow table (gateway/gw_acl.c), with
  * real files in a temporary directory.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,7 @@ static char s_dir[256];
 static int
 s_setup(void **state)
 {
-    snprintf(s_dir, sizeof(s_dir), "/tmp/gw-keys-XXXXXX");
-    if (!mkdtemp(s_dir)) {
+    if (ut_tmpdir(s_dir, sizeof(s_dir), "gw-keys") != 0) {
         return -1;
     }
     return ut_alloc_setup(state);
@@ -32,19 +30,7 @@ s_setup(void **state)
 static int
 s_teardown(void **state)
 {
-    DIR *d = opendir(s_dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.') {
-            char p[600];
-            snprintf(p, sizeof(p), "%s/%s", s_dir, e->d_name);
-            unlink(p);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    rmdir(s_dir);
+    ut_tree_remove(s_dir);
     return ut_alloc_teardown(state);
 }
 

@@ -7,7 +7,6 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sqlite3.h> /* only to build a version-1 file as the previous release made it */
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "gw_store.h"
+#include "store_v1.h"
 #include "unittest.h"
 
 #define T_MAX_ROWS 4096
@@ -686,22 +686,7 @@ test_store_due_after_skips_sent_pending(void **state)
 }
 
 /* The version-1 schema exactly as the previous release created it. */
-static const char s_v1_schema[] =
-    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT "
-    "NULL, type TEXT NOT NULL, afzender TEXT NOT NULL, ident TEXT NOT NULL, dagtekening TEXT NOT "
-    "NULL, answers INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL, len INTEGER NOT NULL, "
-    "received_ms INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX messages_dedup ON messages (sender, type, ident, dagtekening);"
-    "CREATE INDEX messages_heen ON messages (type, afzender, ident, dagtekening);"
-    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, msg_id INTEGER NOT NULL REFERENCES "
-    "messages (id), recipient TEXT NOT NULL, payload BLOB, state TEXT NOT NULL CHECK (state IN "
-    "('pending', 'inflight', 'delivered', 'dead')), attempts INTEGER NOT NULL DEFAULT 0, "
-    "created_ms INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms "
-    "INTEGER);"
-    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
-    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';"
-    "INSERT INTO schema_version VALUES (1, 0);"
+static const char s_v1_schema[] = UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, 'S1', 'A', 'JW315', '12345678', 'm1', '2025-01-31', 0, "
     "'one', 3, 100), (2, 'S1', 'A', 'JW315', '12345678', 'm2', '2025-01-31', 0, 'two', 3, 200), "
     "(3, 'S1', 'A', 'JW315', '12345678', 'm3', '2025-01-31', 0, 'three', 5, 300), "
@@ -712,22 +697,6 @@ static const char s_v1_schema[] =
     "(13, 4, 'B', NULL, 'dead', 3, 400, 9000, NULL), "
     "(14, 3, 'TAP', 'copy', 'pending', 0, 300, 0, NULL);"
     "PRAGMA user_version = 1;";
-
-static int64_t
-s_sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 /* A version-1 store upgrades to version 2 in place: every delivery keeps its id, state,
  * attempts and payload, the state check still holds, new ids continue after the old. */
@@ -795,13 +764,13 @@ test_store_upgrade_from_v1(void **state)
     free(r);
     gw_store_close(&st);
 
-    assert_int_equal(s_sql_int(path, "PRAGMA user_version"), 2);
-    assert_int_equal(s_sql_int(path, "SELECT count(*) FROM schema_version"), 2);
-    assert_int_equal(s_sql_int(path, "SELECT sql LIKE '%WHERE%' FROM sqlite_schema WHERE "
-                                     "name = 'deliveries_due'"),
+    assert_int_equal(ut_sql_int(path, "PRAGMA user_version"), 2);
+    assert_int_equal(ut_sql_int(path, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(ut_sql_int(path, "SELECT sql LIKE '%WHERE%' FROM sqlite_schema WHERE "
+                                      "name = 'deliveries_due'"),
                      1);
     /* The state check survived the rebuild. */
-    assert_int_equal(s_sql_int(path, "SELECT count(*) FROM deliveries"), 6);
+    assert_int_equal(ut_sql_int(path, "SELECT count(*) FROM deliveries"), 6);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     int src =
         sqlite3_exec(db, "UPDATE deliveries SET state = 'lost' WHERE id = 12", NULL, NULL, NULL);
@@ -1083,28 +1052,17 @@ test_store_throughput(void **state)
 /* ------------------------------------------------------------ fixture ---- */
 
 static int
-s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-static int
 s_group_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return ut_tmpdir(s_dir, sizeof(s_dir), "gw-store");
 }
 
 static int
 s_group_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return ut_tree_remove(s_dir);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ut_alloc_setup, ut_alloc_teardown)

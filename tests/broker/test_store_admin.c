@@ -7,7 +7,6 @@
  * from a version-1 file one version per transaction.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h> /* to look inside the copies and to build old or newer files */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "gw_lock.h"
 #include "gw_store.h"
 #include "gw_store_admin.h"
+#include "store_v1.h"
 #include "unittest.h"
 
 static char s_dir[256];
@@ -34,38 +34,6 @@ s_exists(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0;
-}
-
-static int64_t
-s_sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-s_sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        fprintf(stderr, "# %s\n", msg ? msg : "?");
-    }
-    sqlite3_free(msg);
-    sqlite3_close(db);
-    assert_int_equal(rc, SQLITE_OK);
 }
 
 static gw_store_t *
@@ -104,19 +72,9 @@ s_put(gw_store_t *st, int first, int last)
 }
 
 static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 s_setup(void **state)
 {
-    snprintf(s_dir, sizeof(s_dir), "/tmp/ijwgw-admin-XXXXXX");
-    if (!mkdtemp(s_dir)) {
+    if (ut_tmpdir(s_dir, sizeof(s_dir), "ijwgw-admin") != 0) {
         return -1;
     }
     return ut_alloc_setup(state);
@@ -125,7 +83,7 @@ s_setup(void **state)
 static int
 s_teardown(void **state)
 {
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ut_tree_remove(s_dir);
     return ut_alloc_teardown(state);
 }
 
@@ -153,8 +111,8 @@ test_store_backup_while_open_has_every_commit(void **state)
     assert_int_equal(c.messages, 50);
     assert_int_equal(c.deliveries, 50);
     assert_true(c.bytes > 0);
-    assert_int_equal(s_sql_int(out, "SELECT count(*) FROM messages"), 50);
-    assert_int_equal(s_sql_int(out, "SELECT max(id) FROM messages"), 50);
+    assert_int_equal(ut_sql_int(out, "SELECT count(*) FROM messages"), 50);
+    assert_int_equal(ut_sql_int(out, "SELECT max(id) FROM messages"), 50);
     snprintf(wal, sizeof(wal), "%s-wal", out);
     assert_false(s_exists(wal));
     char partial[320];
@@ -190,7 +148,7 @@ test_store_backup_refuses_existing_target_and_missing_store(void **state)
     assert_non_null(strstr(err, "exists"));
     gw_free(err);
     err = NULL;
-    assert_int_equal(s_sql_int(store, "PRAGMA user_version"), gw_store_schema_version());
+    assert_int_equal(ut_sql_int(store, "PRAGMA user_version"), gw_store_schema_version());
     f = fopen(out, "r");
     char buf[16] = {0};
     assert_non_null(fgets(buf, sizeof(buf), f));
@@ -231,14 +189,14 @@ test_store_restore_round_trip_keeps_previous_store(void **state)
     assert_int_equal(c.messages, 3);
     assert_false(s_exists(wal));
     snprintf(old, sizeof(old), "%s.before-restore", store);
-    assert_int_equal(s_sql_int(old, "SELECT count(*) FROM messages"), 8);
+    assert_int_equal(ut_sql_int(old, "SELECT count(*) FROM messages"), 8);
     st = s_open(store);
     int64_t n = 0;
     assert_int_equal(gw_store_backlog(st, "A", &n), GW_OK);
     assert_int_equal(n, 3);
     s_put(st, 4, 4); /* the restored store takes writes; ids continue after the backup's */
     gw_store_close(&st);
-    assert_int_equal(s_sql_int(store, "SELECT max(id) FROM messages"), 4);
+    assert_int_equal(ut_sql_int(store, "SELECT max(id) FROM messages"), 4);
 }
 
 static void
@@ -266,12 +224,12 @@ test_store_restore_refuses_corrupt_and_newer_backups(void **state)
     char out[300];
     assert_int_equal(gw_store_backup(store, s_at(out, sizeof(out), "b.db"), NULL, &err), GW_OK);
     assert_int_equal(rename(out, newer), 0);
-    s_sql_exec(newer, "PRAGMA user_version = 99");
+    ut_sql_exec(newer, "PRAGMA user_version = 99");
     assert_int_equal(gw_store_restore(newer, store, NULL, &err), GW_EINVAL);
     assert_non_null(strstr(err, "newer"));
     gw_free(err);
     /* The store is untouched by the refusals. */
-    assert_int_equal(s_sql_int(store, "SELECT count(*) FROM messages"), 2);
+    assert_int_equal(ut_sql_int(store, "SELECT count(*) FROM messages"), 2);
     char tmp[320];
     snprintf(tmp, sizeof(tmp), "%s.restore", store);
     assert_false(s_exists(tmp));
@@ -302,22 +260,7 @@ test_lock_second_holder_is_refused_with_the_pid(void **state)
 }
 
 /* The version-1 schema as the first release created it (as in test_store.c). */
-static const char s_v1[] =
-    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT "
-    "NULL, type TEXT NOT NULL, afzender TEXT NOT NULL, ident TEXT NOT NULL, dagtekening TEXT NOT "
-    "NULL, answers INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL, len INTEGER NOT NULL, "
-    "received_ms INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX messages_dedup ON messages (sender, type, ident, dagtekening);"
-    "CREATE INDEX messages_heen ON messages (type, afzender, ident, dagtekening);"
-    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, msg_id INTEGER NOT NULL REFERENCES "
-    "messages (id), recipient TEXT NOT NULL, payload BLOB, state TEXT NOT NULL CHECK (state IN "
-    "('pending', 'inflight', 'delivered', 'dead')), attempts INTEGER NOT NULL DEFAULT 0, "
-    "created_ms INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms "
-    "INTEGER);"
-    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
-    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';"
-    "INSERT INTO schema_version VALUES (1, 0);"
+static const char s_v1[] = UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, 'S1', 'A', 'JW315', '12345678', 'm1', '2025-01-31', 0, "
     "'one', 3, 100);"
     "INSERT INTO deliveries VALUES (10, 1, 'A', NULL, 'pending', 0, 100, 0, NULL);"
@@ -331,7 +274,7 @@ test_store_v1_file_version_backup_and_upgrade(void **state)
     (void)state;
     char store[300], out[300];
     s_at(store, sizeof(store), "v1.db");
-    s_sql_exec(store, s_v1);
+    ut_sql_exec(store, s_v1);
     int64_t v = 0;
     char *err = NULL;
     assert_int_equal(gw_store_file_version(store, &v, &err), GW_OK);
@@ -344,9 +287,9 @@ test_store_v1_file_version_backup_and_upgrade(void **state)
     gw_store_close(&st);
     assert_int_equal(gw_store_file_version(store, &v, &err), GW_OK);
     assert_int_equal(v, 2);
-    assert_int_equal(s_sql_int(store, "SELECT count(*) FROM schema_version"), 2);
-    assert_int_equal(s_sql_int(store, "SELECT max(version) FROM schema_version"), 2);
-    assert_int_equal(s_sql_int(out, "PRAGMA user_version"), 1); /* the backup stays v1 */
+    assert_int_equal(ut_sql_int(store, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(ut_sql_int(store, "SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(ut_sql_int(out, "PRAGMA user_version"), 1); /* the backup stays v1 */
     assert_int_equal(gw_store_file_version(s_at(out, sizeof(out), "none.db"), &v, &err), GW_EINVAL);
     gw_free(err);
 }
@@ -362,7 +305,7 @@ test_store_newer_than_code_is_refused_untouched(void **state)
     gw_store_t *st = s_open(store);
     s_put(st, 1, 1);
     gw_store_close(&st);
-    s_sql_exec(store, "PRAGMA user_version = 7");
+    ut_sql_exec(store, "PRAGMA user_version = 7");
     char *err = NULL;
     assert_null(gw_store_open(store, NULL, &err));
     assert_non_null(strstr(err, "newer than this gateway's"));
@@ -373,8 +316,8 @@ test_store_newer_than_code_is_refused_untouched(void **state)
     assert_null(gw_store_open(store, &ro, &err));
     assert_non_null(strstr(err, "newer"));
     gw_free(err);
-    assert_int_equal(s_sql_int(store, "PRAGMA user_version"), 7);
-    assert_int_equal(s_sql_int(store, "SELECT count(*) FROM messages"), 1);
+    assert_int_equal(ut_sql_int(store, "PRAGMA user_version"), 7);
+    assert_int_equal(ut_sql_int(store, "SELECT count(*) FROM messages"), 1);
 }
 
 int

@@ -4,19 +4,7 @@
 set -u
 ijwctl=$1
 fx=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-n=0
-check() { # name, condition result
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/../common/tap.sh"
 
 "$ijwctl" validate --today 2026-11-24 "$fx"/valid/*.xml >"$tmp/valid.out" 2>&1
 check "all valid fixtures accepted (exit 0)" $?
@@ -147,5 +135,4 @@ check "keygen: the .pub holds the public half only" $?
 [ $? -eq 2 ] && grep -q "never overwritten" "$tmp/keygen2.out"
 check "keygen never overwrites a key" $?
 
-echo "1..$n"
-exit $fail
+tap_done

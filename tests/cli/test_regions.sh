@@ -10,19 +10,7 @@ ijwctl=$1
 fx=$2
 src=$3
 r="$fx/regions/een10"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-n=0
-check() { # name, condition result
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/../common/tap.sh"
 # run NAME FIXTURE: judge against een10, output in $tmp/NAME.out, exit status in $rc
 run() {
     "$ijwctl" rules test --region een10 "$r/$2" >"$tmp/$1.out" 2>&1
@@ -100,5 +88,4 @@ for conf in "$src"/deploy/regions/*.conf; do
 done
 check "every profile in deploy/regions loads" $ok
 
-echo "1..$n"
-exit $fail
+tap_done

@@ -7,7 +7,6 @@
  * clock offset and the configuration keys.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +91,7 @@ static void
 s_env_open(t_env_t *e, const char *extra)
 {
     memset(e, 0, sizeof(*e));
-    snprintf(e->dir, sizeof(e->dir), "/tmp/gw-deadline-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
+    assert_int_equal(ut_tmpdir(e->dir, sizeof(e->dir), "gw-deadline"), 0);
     char path[128];
     snprintf(path, sizeof(path), "%s/store.db", e->dir);
     char *err = NULL;
@@ -118,15 +116,6 @@ s_env_open(t_env_t *e, const char *extra)
     e->online_aanbieder = e->online_platform = e->online_gemeente = 1;
 }
 
-static int
-s_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static void
 s_env_close(t_env_t *e)
 {
@@ -136,7 +125,7 @@ s_env_close(t_env_t *e)
     gw_store_close(&e->store);
     gw_config_destroy(&e->cfg);
     gw_codec_destroy(&e->codec);
-    nftw(e->dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ut_tree_remove(e->dir);
 }
 
 static void
@@ -374,9 +363,9 @@ test_deadline_overdue_counts_for_metrics(void **state)
     assert_int_equal(c.late, 1);
     s_env_close(&e);
     /* A store the monitor never ran on: not available. */
-    char dir[] = "/tmp/gw-deadline-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64];
+    char dir[64];
+    assert_int_equal(ut_tmpdir(dir, sizeof(dir), "gw-deadline"), 0);
+    char path[80];
     snprintf(path, sizeof(path), "%s/s.db", dir);
     char *err = NULL;
     gw_store_opts_t so = {0};
@@ -385,7 +374,7 @@ test_deadline_overdue_counts_for_metrics(void **state)
     gw_overdue_counts(gw_store_db(s), 0, &c);
     assert_int_equal(c.available, 0);
     gw_store_close(&s);
-    nftw(dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ut_tree_remove(dir);
 }
 
 static void

@@ -1,6 +1,4 @@
 /* Shared harness of the filter tests (filter_env.h). */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +10,16 @@ static char s_dir[256];
 int
 ft_dir_make(const char *tag)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-%s-XXXXXX", tmp ? tmp : "/tmp", tag);
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
-        return -1;
-    }
-    return 0;
-}
-
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    char name[64];
+    snprintf(name, sizeof(name), "gw-%s", tag);
+    return ut_tmpdir(s_dir, sizeof(s_dir), name);
 }
 
 void
 ft_dir_remove(void)
 {
     if (s_dir[0]) {
-        nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+        ut_tree_remove(s_dir);
     }
 }
 
@@ -47,15 +32,6 @@ ft_db_open(const char *name)
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
                      SQLITE_OK);
     return db;
-}
-
-void
-ft_exec(sqlite3 *db, const char *sql)
-{
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
 }
 
 void
@@ -86,11 +62,50 @@ gw_verdict_t
 ft_submit(ft_env_t *env, const gw_msg_t *msg)
 {
     gw_diag_reset(env->diag);
-    ft_exec(env->db, "BEGIN IMMEDIATE");
+    ut_db_exec(env->db, "BEGIN IMMEDIATE");
     gw_verdict_t v = gw_chain_run(env->chain, msg, env->diag, &env->ctx);
     if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
         assert_int_equal(gw_chain_accept(env->chain, msg, &env->ctx), GW_OK);
     }
-    ft_exec(env->db, "COMMIT");
+    ut_db_exec(env->db, "COMMIT");
     return v;
+}
+
+void
+ft_expect_pass(ft_env_t *env, const gw_msg_t *msg)
+{
+    gw_verdict_t v = ft_submit(env, msg);
+    if (v != GW_VERDICT_PASS) {
+        ut_print_diag(env->diag);
+        fail_msg("expected PASS, got %d", (int)v);
+    }
+    assert_int_equal(gw_diag_count(env->diag), 0);
+}
+
+void
+ft_expect_diag(const gw_diag_t *diag, size_t i, const char *rule, const char *code,
+               const char *path, const void *cls, const char *bsn)
+{
+    assert_true(i < gw_diag_count(diag));
+    const gw_diag_entry_t *d = gw_diag_at(diag, i);
+    assert_int_equal(d->level, GW_LEVEL_CROSS);
+    assert_string_equal(d->rule, rule);
+    assert_string_equal(d->retourcode, code);
+    assert_string_equal(d->path, path);
+    assert_ptr_equal(d->cls, cls);
+    if (bsn) {
+        assert_null(strstr(d->text, bsn));
+    }
+}
+
+void
+ft_expect_reject1(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code,
+                  const char *path, const void *cls, const char *bsn)
+{
+    gw_verdict_t v = ft_submit(env, msg);
+    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
+        ut_print_diag(env->diag);
+        fail_msg("expected one %s, got verdict %d", rule, (int)v);
+    }
+    ft_expect_diag(env->diag, 0, rule, code, path, cls, bsn);
 }

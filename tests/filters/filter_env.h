@@ -28,12 +28,19 @@ int ft_dir_make(const char *tag);
 void ft_dir_remove(void);
 /* Open (create) a database file in the scratch directory; fails the test on error. */
 sqlite3 *ft_db_open(const char *name);
-/* Run SQL; fails the test on error. */
-void ft_exec(sqlite3 *db, const char *sql);
 /* A chain with the built-in filter on database file dbname. */
 void ft_env_open(ft_env_t *env, const char *filter, const char *dbname);
 void ft_env_close(ft_env_t *env);
 /* Run the chain on msg in a transaction and accept it when it passed (or warned). */
 gw_verdict_t ft_submit(ft_env_t *env, const gw_msg_t *msg);
+/* Submit msg; it must PASS without any diagnostic (prints them otherwise). */
+void ft_expect_pass(ft_env_t *env, const gw_msg_t *msg);
+/* Diagnostic i must be a level-3 (cross-message) rule/code at path on cls, and its text must not
+ * hold bsn (NULL: not checked): no personal data in a retourbericht's text. */
+void ft_expect_diag(const gw_diag_t *diag, size_t i, const char *rule, const char *code,
+                    const char *path, const void *cls, const char *bsn);
+/* Submit msg; it must be REJECTed with exactly one diagnostic, as ft_expect_diag describes. */
+void ft_expect_reject1(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code,
+                       const char *path, const void *cls, const char *bsn);
 
 #endif

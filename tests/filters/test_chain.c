@@ -5,7 +5,6 @@
  * in a mkdtemp directory.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,15 +495,6 @@ s_db_open(const char *name)
     return db;
 }
 
-static void
-s_exec(sqlite3 *db, const char *sql)
-{
-    char *e = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) {
-        fail_msg("%s: %s", sql, e ? e : "?");
-    }
-}
-
 static int
 s_count_rows(sqlite3 *db)
 {
@@ -521,12 +511,12 @@ s_count_rows(sqlite3 *db)
 static gw_verdict_t
 s_submit(gw_chain_t *c, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
 {
-    s_exec(ctx->db, "BEGIN IMMEDIATE");
+    ut_db_exec(ctx->db, "BEGIN IMMEDIATE");
     gw_verdict_t v = gw_chain_run(c, msg, diag, ctx);
     if (v == GW_VERDICT_PASS || v == GW_VERDICT_WARN) {
         assert_int_equal(gw_chain_accept(c, msg, ctx), GW_OK);
     }
-    s_exec(ctx->db, "COMMIT");
+    ut_db_exec(ctx->db, "COMMIT");
     return v;
 }
 
@@ -621,10 +611,10 @@ test_tr056_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *msg = ut_decode_fixture(s_codec, "valid/wmo323.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
-    s_exec(db, "BEGIN IMMEDIATE");
+    ut_db_exec(db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(c, msg, diag, &ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(c, msg, &ctx), GW_OK);
-    s_exec(db, "ROLLBACK");
+    ut_db_exec(db, "ROLLBACK");
 
     /* The cached statements point at a table that is gone; the filter recovers. */
     assert_int_equal(s_submit(c, msg, diag, &ctx), GW_VERDICT_PASS);
@@ -647,22 +637,10 @@ test_tr056_survives_rolled_back_first_transaction(void **state)
 
 /* ---- main ---- */
 
-static int
-s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-chain-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("mkdtemp");
+    if (ut_tmpdir(s_dir, sizeof(s_dir), "gw-chain") != 0) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -687,6 +665,6 @@ main(void)
                                         s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    ut_tree_remove(s_dir);
     return failed;
 }

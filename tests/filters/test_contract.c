@@ -97,23 +97,14 @@ static int
 s_group_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-contract-XXXXXX", tmp ? tmp : "/tmp");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return ut_tmpdir(s_dir, sizeof(s_dir), "gw-contract");
 }
 
 static int
 s_group_teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"gem.list", "t.register", "bad.register", "onder.register"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", s_dir, names[i]);
-        unlink(path);
-    }
-    rmdir(s_dir);
-    return 0;
+    return ut_tree_remove(s_dir);
 }
 
 static int

@@ -20,9 +20,7 @@ static int
 s_group_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof(s_dir), "%s/gw-register-XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(s_dir)) {
+    if (ut_tmpdir(s_dir, sizeof(s_dir), "gw-register") != 0) {
         return -1;
     }
     char path[512];
@@ -49,13 +47,7 @@ static int
 s_group_teardown(void **state)
 {
     (void)state;
-    char path[512];
-    snprintf(path, sizeof(path), "%s/gem.list", s_dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/bad.list", s_dir);
-    unlink(path);
-    rmdir(s_dir);
-    return 0;
+    return ut_tree_remove(s_dir);
 }
 
 static const char s_good[] =

@@ -42,17 +42,6 @@ s_teardown(void **state)
     return ut_alloc_teardown(state);
 }
 
-static void
-s_pass(ft_env_t *env, const gw_msg_t *msg)
-{
-    gw_verdict_t v = ft_submit(env, msg);
-    if (v != GW_VERDICT_PASS) {
-        ut_print_diag(env->diag);
-        fail_msg("expected PASS, got %d", (int)v);
-    }
-    assert_int_equal(gw_diag_count(env->diag), 0);
-}
-
 static gw_declaratie_t *
 s_decl(const gw_msg_t *m)
 {
@@ -67,20 +56,9 @@ static void
 s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
          const void *cls)
 {
-    gw_verdict_t v = ft_submit(env, msg);
-    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
-        ut_print_diag(env->diag);
-        fail_msg("expected one %s, got verdict %d", rule, (int)v);
-    }
-    const gw_diag_entry_t *d = gw_diag_at(env->diag, 0);
-    assert_int_equal(d->level, GW_LEVEL_CROSS);
-    assert_string_equal(d->rule, rule);
-    assert_string_equal(d->retourcode, code);
-    assert_string_equal(d->path, path);
-    assert_ptr_equal(d->cls, cls);
-    if (s_decl(msg)->Client.n > 0) {
-        assert_null(strstr(d->text, s_decl(msg)->Client.v[0].Bsn)); /* no personal data */
-    }
+    const gw_declaratie_t *decl = s_decl(msg);
+    ft_expect_reject1(env, msg, rule, code, path, cls,
+                      decl->Client.n > 0 ? decl->Client.v[0].Bsn : NULL);
 }
 
 static gw_msg_t *
@@ -144,26 +122,26 @@ test_declaratie_story_passes(void **state)
     gw_msg_t *w325 = s_fixture("valid/wmo325-credit.xml");
 
     /* Debet, its approval, credit of it plus a new debet, and the gemeente's partial answer. */
-    s_pass(&env, j323);
-    s_pass(&env, j325a);
-    s_pass(&env, j323c);
-    s_pass(&env, j325);
-    s_pass(&env, w323);
-    s_pass(&env, w325a);
-    s_pass(&env, w323c);
-    s_pass(&env, w325);
+    ft_expect_pass(&env, j323);
+    ft_expect_pass(&env, j325a);
+    ft_expect_pass(&env, j323c);
+    ft_expect_pass(&env, j325);
+    ft_expect_pass(&env, w323);
+    ft_expect_pass(&env, w325a);
+    ft_expect_pass(&env, w323c);
+    ft_expect_pass(&env, w325);
 
     /* A 325 changes nothing: the same answer passes again. */
-    s_pass(&env, j325);
+    ft_expect_pass(&env, j325);
 
     /* Another aanbieder has its own numbers; the other family too. */
     j323->bericht->Header->Afzender = "42420002";
-    s_pass(&env, j323);
+    ft_expect_pass(&env, j323);
     gw_msg_t *w = s_fixture("valid/wmo323.xml");
     w->bericht->Header->Afzender = "42420001";
     s_decl(w)->Client.v[0].Prestatie.v[0].ProductReferentie->ReferentieNummer = "JPR2026030001";
     s_decl(w)->DeclaratieNummer = "DEC202603001";
-    s_pass(&env, w);
+    ft_expect_pass(&env, w);
 
     gw_msg_destroy(&w);
     gw_msg_destroy(&j323);
@@ -186,7 +164,7 @@ test_declaratie_tr333_nummer_unique(void **state)
     ft_env_t env;
     ft_env_open(&env, "declaratie", "tr333.db");
     gw_msg_t *m = s_fixture("valid/jw323.xml");
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     /* A new declaratie (new ReferentieNummer, new period) reusing the DeclaratieNummer. */
     gw_prestatie_t *p = s_prest(m, 0);
     p->ProductReferentie->ReferentieNummer = "JPR2026040009";
@@ -195,7 +173,7 @@ test_declaratie_tr333_nummer_unique(void **state)
     s_periode(m, "2026-04-01", "2026-04-30");
     s_reject(&env, m, "TR333", "9333", "/Bericht/Declaratie/DeclaratieNummer", s_decl(m));
     s_decl(m)->DeclaratieNummer = "DEC202604009";
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     gw_msg_destroy(&m);
     ft_env_close(&env);
 }
@@ -207,7 +185,7 @@ test_declaratie_tr314_referentie_unique(void **state)
     ft_env_t env;
     ft_env_open(&env, "declaratie", "tr314.db");
     gw_msg_t *m = s_fixture("valid/wmo323.xml");
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     /* The same ReferentieNummer in a later declaratie, for another period. */
     gw_prestatie_t *p = s_prest(m, 0);
     s_decl(m)->DeclaratieNummer = "DEC202604009";
@@ -251,9 +229,9 @@ test_declaratie_tr390_credit_once(void **state)
     gw_msg_t *d = s_fixture("valid/jw323.xml");
     gw_msg_t *a = s_fixture("valid/jw325.xml");
     gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
-    s_pass(&env, d);
-    s_pass(&env, a);
-    s_pass(&env, c);
+    ft_expect_pass(&env, d);
+    ft_expect_pass(&env, a);
+    ft_expect_pass(&env, c);
     /* The same debet credited again, with a new ReferentieNummer and DeclaratieNummer. */
     s_prestaties(c, 0, 1);
     s_decl(c)->DeclaratieNummer = "DEC202605001";
@@ -273,7 +251,7 @@ test_declaratie_tr389_debet_once(void **state)
     ft_env_t env;
     ft_env_open(&env, "declaratie", "tr389.db");
     gw_msg_t *d = s_fixture("valid/wmo323.xml");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     /* A second debet for the same toewijzing, product and period, not credited. */
     s_decl(d)->DeclaratieNummer = "DEC202603002";
     s_prest(d, 0)->ProductReferentie->ReferentieNummer = "WPR2026030002";
@@ -284,10 +262,10 @@ test_declaratie_tr389_debet_once(void **state)
      * is fine (in the May declaratie). */
     gw_msg_t *a = s_fixture("valid/wmo325.xml");
     gw_msg_t *c = s_fixture("valid/wmo323-credit.xml");
-    s_pass(&env, a);
-    s_pass(&env, c);
+    ft_expect_pass(&env, a);
+    ft_expect_pass(&env, c);
     s_periode(d, "2026-05-01", "2026-05-31");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     gw_msg_destroy(&a);
     gw_msg_destroy(&c);
     gw_msg_destroy(&d);
@@ -307,14 +285,14 @@ test_declaratie_tr366_tr367_answer_matches(void **state)
     gw_msg_t *d = s_fixture("valid/jw323.xml");
     gw_msg_t *a1 = s_fixture("valid/jw325.xml");
     gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
-    s_pass(&env, d);
-    s_pass(&env, a1);
-    s_pass(&env, c);
+    ft_expect_pass(&env, d);
+    ft_expect_pass(&env, a1);
+    ft_expect_pass(&env, c);
     /* No 323 with that ReferentieNummer was ever accepted. */
     p->ProductReferentie->ReferentieNummer = "JPR2026049999";
     s_reject(&env, a, "TR366", "9366", T_A "[1]" T_REF, p);
     p->ProductReferentie->ReferentieNummer = "JPR2026040002";
-    s_pass(&env, a);
+    ft_expect_pass(&env, a);
     /* The answer must copy the declared values (TR367). */
     p->GeleverdVolume = "13";
     s_reject(&env, a, "TR367", "9367", T_A "[1]/GeleverdVolume", p);
@@ -350,25 +328,25 @@ test_declaratie_tr323_credit_needs_goedgekeurde_debet(void **state)
     gw_msg_t *c = s_fixture("valid/jw323-credit.xml");
     gw_msg_t *ok = s_fixture("valid/jw325.xml");
     gw_msg_t *no = s_fixture("valid/jw325-partial.xml");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     /* No 325 yet: the debet is not goedgekeurd. */
     s_reject(&env, c, "TR323", "8017", T_P "[1]" T_VORIG, s_prest(c, 0));
     /* The 325 approves it (8001): now the credit passes. */
-    s_pass(&env, ok);
-    s_pass(&env, c);
+    ft_expect_pass(&env, ok);
+    ft_expect_pass(&env, c);
     ft_env_close(&env);
 
     /* A debet the 325 lists (afgewezen) cannot be credited; its period is free again. */
     ft_env_open(&env, "declaratie", "tr323r.db");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     s_answer(no, d);
-    s_pass(&env, no);
+    ft_expect_pass(&env, no);
     s_reject(&env, c, "TR323", "8017", T_P "[1]" T_VORIG, s_prest(c, 0));
     /* TR389: a new debet for the rejected one's period passes (in the April declaratie). */
     s_decl(d)->DeclaratieNummer = "DEC202604001";
     s_prest(d, 0)->ProductReferentie->ReferentieNummer = "JPR2026040001";
     s_periode(d, "2026-04-01", "2026-04-30");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     gw_msg_destroy(&d);
     gw_msg_destroy(&c);
     gw_msg_destroy(&ok);
@@ -384,13 +362,13 @@ test_declaratie_tr304_answer_bsn(void **state)
     ft_env_open(&env, "declaratie", "tr304.db");
     gw_msg_t *d = s_fixture("valid/jw323.xml");
     gw_msg_t *a = s_fixture("valid/jw325-partial.xml");
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     s_answer(a, d);
     s_decl(a)->Client.v[0].Bsn = "999900018";
     s_reject(&env, a, "TR304", "8187", "/Bericht/DeclaratieAntwoord/Clienten/Client[1]/Bsn",
              s_prest(a, 0));
     s_decl(a)->Client.v[0].Bsn = "999900006";
-    s_pass(&env, a);
+    ft_expect_pass(&env, a);
     gw_msg_destroy(&d);
     gw_msg_destroy(&a);
     ft_env_close(&env);
@@ -407,7 +385,7 @@ test_declaratie_tr337_tr371_tr376_answer_links(void **state)
     gw_header_t *h = a->bericht->Header;
     /* TR337: no 323 with that BerichtIdentificatie (nor before it was received). */
     s_reject(&env, a, "TR337", "0001", "/Bericht/Header/DeclaratieIdentificatie", NULL);
-    s_pass(&env, d);
+    ft_expect_pass(&env, d);
     h->DeclaratieIdentificatie->Dagtekening = "2026-04-04";
     s_reject(&env, a, "TR337", "0001", "/Bericht/Header/DeclaratieIdentificatie", NULL);
     h->DeclaratieIdentificatie->Dagtekening = "2026-04-03";
@@ -419,7 +397,7 @@ test_declaratie_tr337_tr371_tr376_answer_links(void **state)
     s_decl(a)->DeclaratieNummer = "DEC202603009";
     s_reject(&env, a, "TR376", "0001", "/Bericht/DeclaratieAntwoord/DeclaratieNummer", s_decl(a));
     s_decl(a)->DeclaratieNummer = "DEC202603001";
-    s_pass(&env, a);
+    ft_expect_pass(&env, a);
     gw_msg_destroy(&d);
     gw_msg_destroy(&a);
     ft_env_close(&env);
@@ -436,7 +414,7 @@ test_declaratie_tr318_periode_follows(void **state)
     gw_msg_t *m = s_fixture("valid/jw323.xml");
     gw_bericht_identificatie_t *bi = m->bericht->Header->BerichtIdentificatie;
     gw_prestatie_t *p = s_prest(m, 0);
-    s_pass(&env, m); /* March */
+    ft_expect_pass(&env, m); /* March */
     /* A new declaratie (ident, number, reference) for February: before March. */
     bi->Identificatie = "JW323-000002";
     s_decl(m)->DeclaratieNummer = "DEC202602001";
@@ -448,14 +426,14 @@ test_declaratie_tr318_periode_follows(void **state)
     /* March again (a second declaratie for the same month, here with February achteraf)
      * passes; so does May after March (a month without care in between). */
     s_periode(m, "2026-03-01", "2026-03-31");
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     bi->Identificatie = "JW323-000003";
     s_decl(m)->DeclaratieNummer = "DEC202605001";
     p->ProductReferentie->ReferentieNummer = "JPR2026050001";
     p->ProductPeriode->Begindatum = "2026-05-01";
     p->ProductPeriode->Einddatum = "2026-05-31";
     s_periode(m, "2026-05-01", "2026-05-31");
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
 
     /* The 325 rejects the May 323 as a whole (header-only 0001): it counts as not sent, so
      * April may follow March. */
@@ -466,14 +444,14 @@ test_declaratie_tr318_periode_follows(void **state)
     a->bericht->Header->RetourCode.v = code0001;
     a->bericht->Header->RetourCode.n = 1;
     a->bericht->DeclaratieAntwoord = NULL;
-    s_pass(&env, a);
+    ft_expect_pass(&env, a);
     bi->Identificatie = "JW323-000004";
     s_decl(m)->DeclaratieNummer = "DEC202604001";
     p->ProductReferentie->ReferentieNummer = "JPR2026040001";
     p->ProductPeriode->Begindatum = "2026-04-01";
     p->ProductPeriode->Einddatum = "2026-04-30";
     s_periode(m, "2026-04-01", "2026-04-30");
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     /* ... and April counts: February again is refused. */
     bi->Identificatie = "JW323-000005";
     s_decl(m)->DeclaratieNummer = "DEC202602002";
@@ -503,7 +481,7 @@ test_declaratie_tr319_productperiode_voorgaand(void **state)
     /* All of March in the April declaratie: a voorgaande declaratieperiode (achteraf). */
     p->ProductPeriode->Begindatum = "2026-03-01";
     p->ProductPeriode->Einddatum = "2026-03-31";
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     gw_msg_destroy(&m);
     ft_env_close(&env);
 }
@@ -533,13 +511,13 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *m = s_fixture("valid/jw323.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
-    s_pass(&env, m);
+    ft_expect_pass(&env, m);
     s_decl(m)->DeclaratieNummer = "DEC202603009";
     s_periode(m, "2026-04-01", "2026-04-30");
     s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
@@ -560,6 +538,111 @@ test_declaratie_survives_rolled_back_first_transaction(void **state)
     assert_int_equal(gw_chain_run(env.chain, m, env.diag, &nodb), GW_VERDICT_ERROR);
     assert_int_not_equal(gw_chain_accept(env.chain, m, &nodb), GW_OK);
 
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+}
+
+/* ---- the upgrade path (filter_sql.c, docs/store.md) ---- */
+
+/* The tables as the declaratie filter made them before the xrules change (commit 658c59a):
+ * version 1 of the "declaratie" tables, from before filter_schema existed. */
+static const char s_old_ddl[] =
+    "CREATE TABLE declaratie_nummer(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
+    " nummer TEXT NOT NULL, PRIMARY KEY(family, aanbieder, nummer));"
+    "CREATE TABLE declaratie_prestatie(family INTEGER NOT NULL, aanbieder TEXT NOT NULL,"
+    " gemeente TEXT NOT NULL, refnr TEXT NOT NULL, vorig TEXT NOT NULL, dc TEXT NOT NULL,"
+    " twnr INTEGER NOT NULL, categorie TEXT NOT NULL, code TEXT NOT NULL,"
+    " begin INTEGER NOT NULL, eind INTEGER NOT NULL, volume INTEGER NOT NULL,"
+    " eenheid TEXT NOT NULL, bedrag INTEGER NOT NULL, declnr TEXT NOT NULL,"
+    " ident TEXT NOT NULL, PRIMARY KEY(family, aanbieder, refnr));"
+    "CREATE INDEX declaratie_prestatie_vorig ON declaratie_prestatie(family, aanbieder, vorig);"
+    "CREATE INDEX declaratie_prestatie_key"
+    " ON declaratie_prestatie(family, aanbieder, twnr, categorie, code, begin, eind);";
+
+static int
+s_one_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void
+test_declaratie_migrates_old_tables(void **state)
+{
+    (void)state;
+    /* A store of the old layout holding one earlier 323 of February (family 1 = iJw). */
+    sqlite3 *db = ft_db_open("old.db");
+    ut_db_exec(db, s_old_ddl);
+    ut_db_exec(db, "INSERT INTO declaratie_nummer VALUES(1, '42420001', 'DEC202602001');"
+                "INSERT INTO declaratie_prestatie VALUES(1, '42420001', '0363', 'JPR2026020001',"
+                " '', 'D', 12345001, '45', '45A48', 20485, 20512, 10, '04', 98500,"
+                " 'DEC202602001', 'JW323-000000');");
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "old.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+    /* The 323 of March passes (before the upgrade path the filter answered ERROR) ... */
+    ft_expect_pass(&env, m);
+    assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
+                                       " WHERE name = 'declaratie'"),
+                     3);
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'declaratie_nummer'"),
+                     0);
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM declaratie_bericht"), 2);
+    /* ... and what the old tables held still counts: the old DeclaratieNummer (TR333) and
+     * the old ReferentieNummer (TR314). Another ToewijzingNummer keeps TR389 (the March
+     * Prestatie just accepted) out of it. */
+    s_prest(m, 0)->ToewijzingNummer = "12345009";
+    s_decl(m)->DeclaratieNummer = "DEC202602001";
+    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026030077";
+    s_reject(&env, m, "TR333", "9333", "/Bericht/Declaratie/DeclaratieNummer", s_decl(m));
+    s_decl(m)->DeclaratieNummer = "DEC202603077";
+    s_prest(m, 0)->ProductReferentie->ReferentieNummer = "JPR2026020001";
+    s_reject(&env, m, "TR314", "8021", T_P "[1]" T_REF, s_prest(m, 0));
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+
+    /* Tables written by a newer build are refused (ERROR), never guessed at. */
+    db = ft_db_open("old.db");
+    ut_db_exec(db, "UPDATE filter_schema SET version = 99 WHERE name = 'declaratie'");
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    ft_env_open(&env, "declaratie", "old.db");
+    m = s_fixture("valid/jw323.xml");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_ERROR);
+    ut_db_exec(env.db, "ROLLBACK");
+    gw_msg_destroy(&m);
+    ft_env_close(&env);
+}
+
+static void
+test_declaratie_migration_rolls_back_with_the_batch(void **state)
+{
+    (void)state;
+    sqlite3 *db = ft_db_open("old2.db");
+    ut_db_exec(db, s_old_ddl);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    ft_env_t env;
+    ft_env_open(&env, "declaratie", "old2.db");
+    gw_msg_t *m = s_fixture("valid/jw323.xml");
+    /* The migration runs in the broker's transaction, which then aborts: the old layout is
+     * back, and the next first use migrates again. */
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
+    assert_int_equal(gw_chain_run(env.chain, m, env.diag, &env.ctx), GW_VERDICT_PASS);
+    ut_db_exec(env.db, "ROLLBACK");
+    assert_int_equal(s_one_int(env.db, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'declaratie_nummer'"),
+                     1);
+    ft_expect_pass(&env, m);
+    assert_int_equal(s_one_int(env.db, "SELECT version FROM filter_schema"
+                                       " WHERE name = 'declaratie'"),
+                     3);
     gw_msg_destroy(&m);
     ft_env_close(&env);
 }
@@ -593,6 +676,9 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_survives_rolled_back_first_transaction,
+                                        s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_migrates_old_tables, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_migration_rolls_back_with_the_batch,
                                         s_setup, s_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

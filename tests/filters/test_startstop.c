@@ -42,34 +42,12 @@ s_teardown(void **state)
     return ut_alloc_teardown(state);
 }
 
-static void
-s_pass(ft_env_t *env, const gw_msg_t *msg)
-{
-    gw_verdict_t v = ft_submit(env, msg);
-    if (v != GW_VERDICT_PASS) {
-        ut_print_diag(env->diag);
-        fail_msg("expected PASS, got %d", (int)v);
-    }
-    assert_int_equal(gw_diag_count(env->diag), 0);
-}
-
 /* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
 static void
 s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
          const void *cls)
 {
-    gw_verdict_t v = ft_submit(env, msg);
-    if (v != GW_VERDICT_REJECT || gw_diag_count(env->diag) != 1) {
-        ut_print_diag(env->diag);
-        fail_msg("expected one %s, got verdict %d", rule, (int)v);
-    }
-    const gw_diag_entry_t *d = gw_diag_at(env->diag, 0);
-    assert_int_equal(d->level, GW_LEVEL_CROSS);
-    assert_string_equal(d->rule, rule);
-    assert_string_equal(d->retourcode, code);
-    assert_string_equal(d->path, path);
-    assert_ptr_equal(d->cls, cls);
-    assert_null(strstr(d->text, msg->bericht->Client->Bsn)); /* no personal data */
+    ft_expect_reject1(env, msg, rule, code, path, cls, msg->bericht->Client->Bsn);
 }
 
 static gw_msg_t *
@@ -127,10 +105,10 @@ test_startstop_story_passes(void **state)
     gw_msg_t *w307 = s_fixture("valid/wmo307.xml");
 
     /* Stop na start, iJw and iWmo. */
-    s_pass(&env, m305);
-    s_pass(&env, m307);
-    s_pass(&env, w305);
-    s_pass(&env, w307);
+    ft_expect_pass(&env, m305);
+    ft_expect_pass(&env, m307);
+    ft_expect_pass(&env, w305);
+    ft_expect_pass(&env, w307);
 
     /* The same start again: its key was already received (TR074). */
     s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
@@ -139,7 +117,7 @@ test_startstop_story_passes(void **state)
 
     /* Another aanbieder, or another gemeente, has its own rows. */
     m305->bericht->Header->Afzender = "42420002";
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
     m305->bericht->Header->Afzender = "42420001";
     m305->bericht->Header->Ontvanger = "0599";
     s_start(m305, 0)->StatusAanlevering = "3";
@@ -147,7 +125,7 @@ test_startstop_story_passes(void **state)
 
     /* A retourbericht is outside the filter's mask. */
     gw_msg_t *m306 = s_fixture("valid/jw306.xml");
-    s_pass(&env, m306);
+    ft_expect_pass(&env, m306);
     gw_msg_destroy(&m306);
 
     gw_msg_destroy(&m305);
@@ -166,12 +144,12 @@ test_startstop_tijdelijk_then_definitief(void **state)
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
     gw_msg_t *m307 = s_fixture("valid/jw307.xml");
     gw_start_stop_product_t *sp = s_stop(m307, 0);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* Tijdelijke stop. */
     sp->RedenBeeindiging = "20";
     sp->Einddatum = "2026-05-01";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
 
     /* A second tijdelijke stop on the same Begindatum (TR413). */
     sp->Einddatum = "2026-06-01";
@@ -184,7 +162,7 @@ test_startstop_tijdelijk_then_definitief(void **state)
 
     /* Definitieve stop na tijdelijke stop (OP377/OP378), on the same day is fine too. */
     sp->Einddatum = "2026-05-01";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
 
     /* Nothing after a definitive stop (TR415), tijdelijk or not. */
     sp->RedenBeeindiging = "33";
@@ -208,7 +186,7 @@ test_startstop_start_after_stop(void **state)
     gw_msg_t *m307 = s_fixture("valid/wmo307.xml");
     gw_start_stop_product_t *st = s_start(m305, 0);
     gw_start_stop_product_t *sp = s_stop(m307, 0);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* A second start for the same toewijzing while the first is actueel (TR326). */
     st->Begindatum = "2026-03-01";
@@ -217,8 +195,8 @@ test_startstop_start_after_stop(void **state)
     /* Tijdelijke stop, then the resumption: a new start with a new Begindatum (OP379). */
     sp->RedenBeeindiging = "20";
     sp->Einddatum = "2026-02-28";
-    s_pass(&env, m307);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m307);
+    ft_expect_pass(&env, m305);
 
     /* The resumed start is actueel now: yet another start is refused. */
     st->Begindatum = "2026-04-01";
@@ -228,8 +206,8 @@ test_startstop_start_after_stop(void **state)
     sp->Begindatum = "2026-03-01";
     sp->RedenBeeindiging = "39";
     sp->Einddatum = "2026-03-31";
-    s_pass(&env, m307);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m307);
+    ft_expect_pass(&env, m305);
 
     gw_msg_destroy(&m305);
     gw_msg_destroy(&m307);
@@ -255,26 +233,26 @@ test_startstop_delete_and_correct(void **state)
 
     /* Verwijderen start: 305, 305 (3); a second delete has nothing left to delete. */
     st->StatusAanlevering = "1";
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
     st->StatusAanlevering = "3";
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
     s_reject(&env, m305, "TR063", "9063", T_START "[1]", st);
 
     /* Correctie start: 305, 305 (3), 305 (1) with the same key in a later message. */
     st->StatusAanlevering = "1";
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* A stop was sent: the start cannot be deleted (TR071). */
     sp->StatusAanlevering = "1";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
     st->StatusAanlevering = "3";
     s_reject(&env, m305, "TR071", "9071", T_START "[1]", st);
 
     /* Verwijderen stop, then the start may go (and a second stop delete is TR063). */
     sp->StatusAanlevering = "3";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
     s_reject(&env, m307, "TR063", "9063", T_STOP "[1]", sp);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* Correctie stop: the same stop may be sent again once deleted... but not the start
      * it referred to, which is gone now (TR382). */
@@ -293,14 +271,14 @@ test_startstop_correction_in_one_message(void **state)
     ft_env_t env;
     ft_env_open(&env, "startstop", "iv008.db");
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* IV008: delete and a new row in one message, a key element (Begindatum) changed. */
     gw_msg_t *fix = s_fixture("valid/jw305.xml");
     s_rows(fix, 1, 2);
     s_start(fix, 0)->StatusAanlevering = "3";
     s_start(fix, 1)->Begindatum = "2026-02-09";
-    s_pass(&env, fix);
+    ft_expect_pass(&env, fix);
 
     /* The same key deleted and sent again in one message: refused (TR074 on row 2). */
     s_start(fix, 0)->Begindatum = "2026-02-09";
@@ -360,7 +338,7 @@ test_startstop_stop_needs_start(void **state)
 
     /* No start at all. */
     s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
 
     /* The start key elements must be copied unchanged: Product, Begindatum. */
     sp->Product->Code = "45A49";
@@ -373,11 +351,11 @@ test_startstop_stop_needs_start(void **state)
     sp->Begindatum = "2026-02-02";
     sp->ToewijzingNummer = "012345001";
     sp->ToewijzingIngangsdatum = "2026-01-01";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
 
     /* Taakgericht (IV096): no ToewijzingNummer, the key is Product + Begindatum. */
     gw_msg_t *t305 = s_fixture("valid/jw305-taakgericht.xml");
-    s_pass(&env, t305);
+    ft_expect_pass(&env, t305);
     s_reject(&env, t305, "TR074", "9074", T_START "[1]", s_start(t305, 0));
     gw_client_t *tc = t305->bericht->Client;
     sp->ToewijzingNummer = NULL;
@@ -389,7 +367,7 @@ test_startstop_stop_needs_start(void **state)
     sp->Begindatum = "2026-03-09";
     s_reject(&env, m307, "TR382", "9069", T_STOP "[1]", sp);
     sp->Product->Code = "45A01";
-    s_pass(&env, m307);
+    ft_expect_pass(&env, m307);
 
     gw_msg_destroy(&t305);
     gw_msg_destroy(&m305);
@@ -422,13 +400,13 @@ test_startstop_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *m305 = s_fixture("valid/jw305.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, m305, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, m305, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at a table that is gone; the filter recovers. */
-    s_pass(&env, m305);
+    ft_expect_pass(&env, m305);
     s_reject(&env, m305, "TR074", "9074", T_START "[1]", s_start(m305, 0));
 
     /* A fresh chain on a new handle to the same file sees what was recorded. */

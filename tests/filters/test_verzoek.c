@@ -67,14 +67,8 @@ s_expect(const gw_diag_t *diag, size_t i, const char *rule, const char *code, co
          const void *cls)
 {
     assert_true(i < gw_diag_count(diag));
-    const gw_diag_entry_t *d = gw_diag_at(diag, i);
-    assert_int_equal(d->level, GW_LEVEL_CROSS);
-    assert_string_equal(d->rule, rule);
-    assert_string_equal(d->retourcode, code);
-    assert_string_equal(d->path, path);
-    assert_ptr_equal(d->cls, cls);
-    assert_non_null(d->text);
-    assert_null(strstr(d->text, "9999000")); /* no BSN */
+    assert_non_null(gw_diag_at(diag, i)->text);
+    ft_expect_diag(diag, i, rule, code, path, cls, "9999000"); /* no BSN */
 }
 
 /* Submit msg, expect REJECT with exactly one diagnostic. */
@@ -443,10 +437,10 @@ test_verzoek_survives_rolled_back_first_transaction(void **state)
     gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
-    ft_exec(env.db, "BEGIN IMMEDIATE");
+    ut_db_exec(env.db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(env.chain, vot, env.diag, &env.ctx), GW_VERDICT_PASS);
     assert_int_equal(gw_chain_accept(env.chain, vot, &env.ctx), GW_OK);
-    ft_exec(env.db, "ROLLBACK");
+    ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
     gw_msg_t *ant = ut_decode_fixture(s_codec, "valid/jw319.xml");
@@ -455,7 +449,7 @@ test_verzoek_survives_rolled_back_first_transaction(void **state)
     assert_int_equal(ft_submit(&env, ant), GW_VERDICT_PASS);
 
     /* And on accept: a table gone under the cached statements is made again. */
-    ft_exec(env.db, "DROP TABLE verzoek_toewijzing");
+    ut_db_exec(env.db, "DROP TABLE verzoek_toewijzing");
     s_pass_free(&env, "valid/jw301.xml");
     assert_int_equal(s_count(env.db, "SELECT count(*) FROM verzoek_toewijzing"), 1);
 

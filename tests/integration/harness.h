@@ -41,6 +41,7 @@
 #include <zmq.h>
 
 #include "gw/client.h"
+#include "gw/clock.h"
 #include "gw/keys.h"
 #include "gw/proto.h"
 #include "gw/retour.h"
@@ -125,20 +126,17 @@ static struct {
 
 /* ------------------------------------------------------------ small helpers ---- */
 
+/* The tests' short names for the shared clocks (gw/clock.h). */
 static int64_t
 s_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return gw_mono_ms();
 }
 
 static int64_t
 s_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return gw_wall_ms();
 }
 
 static void
@@ -249,6 +247,28 @@ s_log_has(const char *needle)
     }
     fclose(f);
     return found;
+}
+
+/* Wait up to timeout_ms for needle in the log, looking every 20 ms; fails the test when it
+ * does not come. */
+static void
+s_wait_log(const char *needle, int timeout_ms)
+{
+    int64_t until = s_now() + timeout_ms;
+    while (!s_log_has(needle) && s_now() < until) {
+        s_sleep_ms(20);
+    }
+    assert_true(s_log_has(needle));
+}
+
+/* GW_TEST_FILTER (e.g. "*kill9*") selects the test cases to run. */
+static void
+s_test_filter_from_env(void)
+{
+    const char *filter = getenv("GW_TEST_FILTER");
+    if (filter && filter[0]) {
+        cmocka_set_test_filter(filter);
+    }
 }
 
 /* ------------------------------------------------------------ the gateway process ---- */

@@ -487,9 +487,6 @@ main(void)
         T(test_audit_plain_store_upgrades_to_encryption),
         T(test_audit_log_rotation_continues_the_chain),
     };
-    const char *filter = getenv("GW_TEST_FILTER");
-    if (filter && filter[0]) {
-        cmocka_set_test_filter(filter);
-    }
+    s_test_filter_from_env();
     return cmocka_run_group_tests_name("audit", tests, s_group_setup, s_group_teardown);
 }

@@ -198,10 +198,7 @@ test_deadline_at_date_lists_without_moving_the_clock(void **state)
 int
 main(void)
 {
-    const char *filter = getenv("GW_TEST_FILTER");
-    if (filter && filter[0]) {
-        cmocka_set_test_filter(filter);
-    }
+    s_test_filter_from_env();
     const struct CMUnitTest tests[] = {
         T(test_deadline_overdue_retours_are_noticed_listed_and_cleared),
         T(test_deadline_at_date_lists_without_moving_the_clock),

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "harness.h"
+#include "store_v1.h"
 
 /* ------------------------------------------------------------ helpers ---- */
 
@@ -62,33 +63,6 @@ s_ijwctl(void)
         skip();
     }
     return p;
-}
-
-static int64_t
-s_sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void
-s_sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    assert_int_equal(rc, SQLITE_OK);
 }
 
 /* Remove the store and its side files (the gateway is stopped). */
@@ -233,12 +207,12 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    int64_t in_backup = s_sql_int(backup, "SELECT count(*) FROM messages");
-    assert_int_equal(s_sql_int(backup, "SELECT count(*) FROM messages WHERE ident LIKE 'BK%'"),
+    int64_t in_backup = ut_sql_int(backup, "SELECT count(*) FROM messages");
+    assert_int_equal(ut_sql_int(backup, "SELECT count(*) FROM messages WHERE ident LIKE 'BK%'"),
                      B_BEFORE);
     assert_true(in_backup >= B_BEFORE && in_backup <= B_BEFORE + B_DURING);
-    assert_int_equal(s_sql_int(backup, "SELECT count(*) FROM deliveries"), in_backup);
-    assert_int_equal(s_sql_int(backup, "PRAGMA user_version"), 2);
+    assert_int_equal(ut_sql_int(backup, "SELECT count(*) FROM deliveries"), in_backup);
+    assert_int_equal(ut_sql_int(backup, "PRAGMA user_version"), 2);
 
     /* While the gateway runs: a restore is refused, and so is a second gateway. */
     const char *restore[] = {ctl, "restore", backup, "-s", W.gw.store, NULL};
@@ -265,7 +239,7 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
     s_gw_stop_clean();
     assert_int_equal(s_run(restore, out, sizeof(out), 10000), 0);
     assert_non_null(strstr(out, "integrity ok"));
-    assert_int_equal(s_sql_int(W.gw.store, "SELECT count(*) FROM messages"), in_backup);
+    assert_int_equal(ut_sql_int(W.gw.store, "SELECT count(*) FROM messages"), in_backup);
     s_gw_start();
     party_t *a = s_party("42420001", 1, 0);
     dwant_t w = {a, (size_t)in_backup};
@@ -290,21 +264,7 @@ test_deploy_backup_while_running_restore_and_single_writer(void **state)
 /* The version-1 schema as the first release created it (as in tests/broker/test_store.c),
  * with one message pending for 42420001. */
 static const char s_v1[] =
-    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT "
-    "NULL, type TEXT NOT NULL, afzender TEXT NOT NULL, ident TEXT NOT NULL, dagtekening TEXT NOT "
-    "NULL, answers INTEGER NOT NULL DEFAULT 0, payload BLOB NOT NULL, len INTEGER NOT NULL, "
-    "received_ms INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX messages_dedup ON messages (sender, type, ident, dagtekening);"
-    "CREATE INDEX messages_heen ON messages (type, afzender, ident, dagtekening);"
-    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, msg_id INTEGER NOT NULL REFERENCES "
-    "messages (id), recipient TEXT NOT NULL, payload BLOB, state TEXT NOT NULL CHECK (state IN "
-    "('pending', 'inflight', 'delivered', 'dead')), attempts INTEGER NOT NULL DEFAULT 0, "
-    "created_ms INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms "
-    "INTEGER);"
-    "CREATE INDEX deliveries_due ON deliveries (recipient, state, id);"
-    "CREATE INDEX deliveries_open ON deliveries (state, created_ms) WHERE state <> 'delivered';"
-    "INSERT INTO schema_version VALUES (1, 0);"
+    UT_STORE_V1_SCHEMA
     "INSERT INTO messages VALUES (1, '0363', '42420001', 'JW315', '0363', 'V1MSG', "
     "'2025-01-31', 0, 'x', 1, 100);"
     "INSERT INTO deliveries VALUES (10, 1, '42420001', NULL, 'pending', 0, "
@@ -335,7 +295,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     s_begin(NULL);
     s_gw_stop_clean();
     s_store_remove();
-    s_sql_exec(W.gw.store, s_v1);
+    ut_sql_exec(W.gw.store, s_v1);
     const char *version[] = {ctl, "store", "version", "--store", W.gw.store, NULL};
     const char *upgrade[] = {ctl, "store", "upgrade", "--store", W.gw.store, NULL};
     assert_int_equal(s_run(version, out, sizeof(out), 10000), 1);
@@ -347,10 +307,10 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     assert_non_null(strstr(out, "current"));
     assert_int_equal(s_run(upgrade, out, sizeof(out), 10000), 0);
     assert_non_null(strstr(out, "nothing to do"));
-    assert_int_equal(s_sql_int(W.gw.store, "SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(ut_sql_int(W.gw.store, "SELECT count(*) FROM schema_version"), 2);
     /* --no-backup on a fresh v1 store: no second backup file. */
     s_store_remove();
-    s_sql_exec(W.gw.store, s_v1);
+    ut_sql_exec(W.gw.store, s_v1);
     const char *nob[] = {ctl, "store", "upgrade", "--no-backup", "-s", W.gw.store, NULL};
     assert_int_equal(s_run(nob, out, sizeof(out), 10000), 0);
     assert_int_equal(s_files_with(".v1-"), 1);
@@ -363,7 +323,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     s_parties_close();
     s_gw_stop_clean();
     /* A store from a newer release: refused by ijwctl and by the gateway, left unchanged. */
-    s_sql_exec(W.gw.store, "PRAGMA user_version = 9");
+    ut_sql_exec(W.gw.store, "PRAGMA user_version = 9");
     assert_int_equal(s_run(version, out, sizeof(out), 10000), 2);
     assert_non_null(strstr(out, "NEWER"));
     assert_int_equal(s_run(upgrade, out, sizeof(out), 10000), 2);
@@ -371,7 +331,7 @@ test_deploy_store_upgrade_from_v1_and_downgrade_refused(void **state)
     const char *gw[] = {W.ijwgw, "-c", W.gw.conf, NULL};
     assert_int_equal(s_run(gw, out, sizeof(out), 10000), 1);
     assert_non_null(strstr(out, "newer than this gateway's"));
-    assert_int_equal(s_sql_int(W.gw.store, "PRAGMA user_version"), 9);
+    assert_int_equal(ut_sql_int(W.gw.store, "PRAGMA user_version"), 9);
     s_end();
 }
 

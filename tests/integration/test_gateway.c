@@ -1077,11 +1077,7 @@ static void
 s_sighup_until(const char *needle)
 {
     assert_int_equal(kill(W.gw.pid, SIGHUP), 0);
-    int64_t deadline = s_now() + 5000;
-    while (!s_log_has(needle) && s_now() < deadline) {
-        s_sleep_ms(50);
-    }
-    assert_true(s_log_has(needle));
+    s_wait_log(needle, 5000);
 }
 
 static void
@@ -1276,11 +1272,7 @@ test_gateway_sighup_reloads_parties_and_survives_a_broken_config(void **state)
                                 "party 0600\n    kind = ministerie\n"};
     s_conf_write(&broken);
     assert_int_equal(kill(W.gw.pid, SIGHUP), 0);
-    int64_t deadline = s_now() + 5000;
-    while (!s_log_has("reload_failed") && s_now() < deadline) {
-        s_sleep_ms(50);
-    }
-    assert_true(s_log_has("reload_failed"));
+    s_wait_log("reload_failed", 5000);
     assert_true(s_gw_alive());
     assert_true(s_try_welcome("0518", 2000, why, sizeof(why)));
     assert_false(s_try_welcome("0599", 0, why, sizeof(why)));
@@ -1436,10 +1428,7 @@ test_gateway_dead_lettered_delivery_frees_the_inflight_window(void **state)
 int
 main(void)
 {
-    const char *filter = getenv("GW_TEST_FILTER"); /* e.g. "*kill9*" */
-    if (filter && filter[0]) {
-        cmocka_set_test_filter(filter);
-    }
+    s_test_filter_from_env();
     const struct CMUnitTest tests[] = {
         T(test_gateway_story_replay_delivers_everything_once),
         T(test_gateway_offline_recipient_gets_backlog_in_order),

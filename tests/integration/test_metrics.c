@@ -649,10 +649,7 @@ test_metrics_log_has_priority_prefix_under_journald(void **state)
 int
 main(void)
 {
-    const char *filter = getenv("GW_TEST_FILTER");
-    if (filter && filter[0]) {
-        cmocka_set_test_filter(filter);
-    }
+    s_test_filter_from_env();
     const struct CMUnitTest tests[] = {
         T(test_metrics_story_is_counted_and_scraped),
         T(test_metrics_http_refuses_bad_requests),

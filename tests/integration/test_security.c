@@ -36,11 +36,7 @@ s_party_keys(void)
         assert_int_equal(gw_keys_save(&kp, key, pub, codes[i], NULL), GW_OK);
     }
     assert_int_equal(kill(W.gw.pid, SIGHUP), 0); /* the registry reads them at reload */
-    int64_t until = s_now() + 5000;
-    while (!s_log_has(" reloaded ") && s_now() < until) {
-        s_sleep_ms(20);
-    }
-    assert_true(s_log_has(" reloaded "));
+    s_wait_log(" reloaded ", 5000);
 }
 
 static void
@@ -361,10 +357,7 @@ test_security_party_queue_limit(void **state)
 int
 main(void)
 {
-    const char *filter = getenv("GW_TEST_FILTER");
-    if (filter && filter[0]) {
-        cmocka_set_test_filter(filter);
-    }
+    s_test_filter_from_env();
     const struct CMUnitTest tests[] = {
         T(test_security_registered_keys_exchange_messages),
         T(test_security_unknown_key_is_refused),

@@ -15,19 +15,7 @@ regions=$root/deploy/regions
 fx=$root/tests/fixtures/regions
 IJWGW_REGIONS_DIR=$regions
 export IJWGW_REGIONS_DIR
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-n=0
-check() { # name, status (0 = ok)
-    n=$((n + 1))
-    if [ "$2" -eq 0 ]; then
-        echo "ok $n - $1"
-    else
-        echo "not ok $n - $1"
-        fail=1
-    fi
-}
+. "$(dirname "$0")/../common/tap.sh"
 
 # The register a profile names (its `register = FILE` line), relative to the profile.
 register_of() {
@@ -188,5 +176,4 @@ for cases in "$fx"/*/CASES; do
     done <"$tmp/cases"
 done
 
-echo "1..$n"
-exit $fail
+tap_done

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 
 #include "gw_audit.h"
 #include "gw_config.h"
@@ -32,10 +33,8 @@ ijwctl_audit_admin(const char *audit_path, const char *action, const char *targe
         gw_free(err);
         return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     char b[GW_AUDIT_BODY_MAX];
-    gw_audit_body_start(b, sizeof(b), (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, "admin");
+    gw_audit_body_start(b, sizeof(b), gw_wall_ms(), "admin");
     gw_audit_body_add(b, sizeof(b), "action", action);
     gw_audit_body_add(b, sizeof(b), "target", target);
     gw_audit_body_add(b, sizeof(b), "result", detail);
@@ -58,14 +57,8 @@ int
 ijwctl_config_paths(const char *config_path, char *store_key, size_t kcap, char *audit_log,
                     size_t acap)
 {
-    char *err = NULL;
-    gw_config_t *cfg = config_path
-                           ? gw_config_load(config_path, &err)
-                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
-                                             "<default>", &err);
+    gw_config_t *cfg = ijwctl_config_load(config_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return -1;
     }
     if (store_key) {

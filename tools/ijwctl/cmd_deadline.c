@@ -91,13 +91,8 @@ ijwctl_overdue(int argc, char **argv)
         }
     }
     char *err = NULL;
-    gw_config_t *cfg = cfg_path
-                           ? gw_config_load(cfg_path, &err)
-                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
-                                             "<default>", &err);
+    gw_config_t *cfg = ijwctl_config_load(cfg_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return 2;
     }
     /* The calendar and clock of the gateway's configuration (defaults with --store alone). */

@@ -106,14 +106,8 @@ ijwctl_curve(const char *config_path, int use_config, const char *party, const c
              const char *keys_dir, const char *server_key_file, ijwctl_curve_t *out)
 {
     memset(out, 0, sizeof(*out));
-    char *err = NULL;
-    gw_config_t *cfg = config_path
-                           ? gw_config_load(config_path, &err)
-                           : gw_config_parse(gw_config_default_text, strlen(gw_config_default_text),
-                                             "<default>", &err);
+    gw_config_t *cfg = ijwctl_config_load(config_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return -1;
     }
     int curve = (use_config && cfg->curve) || key_file || keys_dir || server_key_file;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw_config.h"
 #include "gw_crypt.h"
 #include "gw_store.h"
@@ -18,28 +19,14 @@
 int
 ijwctl_conf(const char *config_path, char *endpoint, size_t ecap, char *store, size_t scap)
 {
-    char *err = NULL;
-    gw_config_t *cfg = config_path ? gw_config_load(config_path, &err)
-                                   : gw_config_parse(gw_config_default_text,
-                                                     strlen(gw_config_default_text), "<default>",
-                                                     &err);
+    gw_config_t *cfg = ijwctl_config_load(config_path);
     if (!cfg) {
-        fprintf(stderr, "ijwctl: configuration rejected:\n%s\n", err ? err : "?");
-        gw_free(err);
         return -1;
     }
     snprintf(endpoint, ecap, "%s", cfg->endpoint);
     snprintf(store, scap, "%s", cfg->store);
     gw_config_destroy(&cfg);
     return 0;
-}
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The store key file and the audit log of the -c config, or -k / -a with -s. */
@@ -142,7 +129,7 @@ ijwctl_queues(int argc, char **argv)
     if (!s) {
         return 2;
     }
-    int64_t now = s_now_ms();
+    int64_t now = gw_wall_ms();
     char shown[1100];
     printf("store %s (%" PRId64 " bytes)\n", gw_store_display(path, shown, sizeof(shown)),
            gw_store_size(s));
@@ -233,7 +220,7 @@ ijwctl_dlq(int argc, char **argv)
         size_t n = 0;
         int rc = gw_store_begin(s);
         if (rc == GW_OK) {
-            rc = gw_store_requeue(s, id, s_now_ms(), &n);
+            rc = gw_store_requeue(s, id, gw_wall_ms(), &n);
         }
         if (rc == GW_OK) {
             rc = gw_store_commit(s);

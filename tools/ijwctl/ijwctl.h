@@ -47,6 +47,9 @@ int ijwctl_audit(int argc, char **argv);
 /* Append an admin entry to the audit log at audit_path ("" or NULL: none). 0 or -1. */
 int ijwctl_audit_admin(const char *audit_path, const char *action, const char *target,
                        const char *detail);
+/* The config at config_path (NULL: the embedded default), or NULL after printing why
+ * (cmd_config.c). Ownership: the caller destroys it with gw_config_destroy(). */
+struct gw_config *ijwctl_config_load(const char *config_path);
 /* store_key and audit_log of a config (NULL: the embedded default). 0 or -1. */
 int ijwctl_config_paths(const char *config_path, char *store_key, size_t kcap, char *audit_log,
                         size_t acap);
