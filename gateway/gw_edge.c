@@ -30,6 +30,7 @@
 
 #include "gw/alloc.h"
 #include "gw/client.h"
+#include "gw/clock.h"
 #include "gw/log.h"
 #include "gw_http.h"
 #include "gw_tls.h"
@@ -110,14 +111,6 @@ typedef struct resp {
     gw_http_resp_t b;   /* body and content type */
     char extra[1024];   /* extra header lines, each ending in CRLF */
 } resp_t;
-
-static int64_t
-s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------ generations ---- */
 
@@ -521,7 +514,7 @@ s_read_head(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, char *buf, size_t 
     size_t n = 0;
     char *end = NULL;
     while (!end) {
-        if (s_now() > deadline) {
+        if (gw_mono_ms() > deadline) {
             return 408;
         }
         if (n >= GW_HTTP_MAX_HEAD) {
@@ -664,7 +657,7 @@ s_read_body(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, const char *rest, 
         }
     }
     while (got < len) {
-        if (s_now() > deadline) {
+        if (gw_mono_ms() > deadline) {
             return 408;
         }
         long r = gw_tls_read(conn, rq->body + got, len - got);
@@ -846,7 +839,7 @@ s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf,
         s_error(rs, 400, "bad_query", msg);
         return;
     }
-    int64_t deadline = s_now() + wait_ms;
+    int64_t deadline = gw_mono_ms() + wait_ms;
     gw_client_event_t ev;
     memset(&ev, 0, sizeof(ev));
     int got = 0;
@@ -858,7 +851,7 @@ s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf,
             s_session_pump(s);
             got = s_pend_pop(s, &ev);
             if (!got && s->c) {
-                int64_t left = deadline - s_now();
+                int64_t left = deadline - gw_mono_ms();
                 int slice = left <= 0 ? 0 : left > S_SLICE_MS ? S_SLICE_MS : (int)left;
                 int rc = gw_client_next(s->c, &ev, slice);
                 if (rc == GW_OK && ev.cmd == GW_CMD_DELIVER) {
@@ -875,7 +868,7 @@ s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf,
             s_error(rs, st, "gateway_unavailable", why);
             return;
         }
-        if (got || s_now() >= deadline || atomic_load(&self->stop)) {
+        if (got || gw_mono_ms() >= deadline || atomic_load(&self->stop)) {
             break;
         }
     }
@@ -1023,7 +1016,7 @@ s_serve(slot_t *sl)
 {
     gw_edge_t *self = sl->edge;
     const gw_edge_config_t *conf = sl->gen->conf;
-    int64_t t0 = s_now();
+    int64_t t0 = gw_mono_ms();
     int64_t deadline = t0 + conf->timeout_ms;
     struct timeval tv = {(time_t)(conf->timeout_ms / 1000), (suseconds_t)(conf->timeout_ms % 1000) * 1000};
     (void)setsockopt(sl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -1073,7 +1066,7 @@ s_serve(slot_t *sl)
     }
     gw_log(GW_LOG_INFO, "edge_request", "peer=%s party=%s method=%s path=%s status=%d ms=%lld",
            sl->peer, pt ? pt->code : "-", rq.method[0] ? rq.method : "-",
-           rq.path[0] ? rq.path : "-", rs.b.status, (long long)(s_now() - t0));
+           rq.path[0] ? rq.path : "-", rs.b.status, (long long)(gw_mono_ms() - t0));
 out:
     gw_free(rq.body);
     gw_free(rs.b.body);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gw/alloc.h"
+#include "gw/conftext.h"
 #include "gw/keys.h"
 #include "gw_config.h"
 
@@ -233,7 +234,8 @@ static void
 s_key(parser_t *p, int line, char *s)
 {
     char *eq = strchr(s, '=');
-    if (!eq) {
+    char *hash = strchr(s, '#');
+    if (!eq || (hash && hash < eq)) {
         s_err(p, line, "expected 'key = value'");
         return;
     }
@@ -242,12 +244,14 @@ s_key(parser_t *p, int line, char *s)
         ke--;
     }
     *ke = '\0';
-    char *v = eq + 1;
-    v += strspn(v, " \t");
-    size_t vl = strlen(v);
-    while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) {
-        v[--vl] = '\0';
+    /* The value as in ijwgw's config: bare up to a '#' comment, or "quoted". */
+    char v[2 * GW_EDGE_PATH_MAX];
+    const char *why = NULL;
+    if (!gw_conf_value(eq + 1, eq + 1 + strlen(eq + 1), v, sizeof(v), &why)) {
+        s_err(p, line, "%.32s: %s", k, why ? why : "bad value");
+        return;
     }
+    size_t vl = strlen(v);
     if (p->section <= 0) {
         if (p->section == 0) {
             s_err(p, line, "'%.32s' outside a section", k);
@@ -385,6 +389,10 @@ gw_edge_config_parse(const char *text, size_t len, const char *name, char **err)
         if (*t == '\0' || *t == '#') {
             /* blank or comment */
         } else if (t == s) {
+            char *hash = strchr(t, '#'); /* "party 0363   # Amsterdam" */
+            if (hash) {
+                *hash = '\0';
+            }
             size_t tl = strlen(t);
             while (tl > 0 && (t[tl - 1] == ' ' || t[tl - 1] == '\t')) {
                 t[--tl] = '\0';

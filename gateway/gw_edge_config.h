@@ -1,7 +1,7 @@
 /*
  * Configuration of the HTTPS edge (ijwgw-edge): one file in the syntax of
- * ijwgw's (sections at column 0, indented `key = value` lines, '#' comment
- * lines), parsed and validated whole into an immutable generation; errors
+ * ijwgw's (sections at column 0, indented `key = value` lines, '#' comments,
+ * values bare or "quoted" as gw_conf_value lexes them), parsed and validated whole into an immutable generation; errors
  * name the file and line. SIGHUP builds a new generation; if it fails, the
  * old one stays. docs/edge.md documents every key.
  *

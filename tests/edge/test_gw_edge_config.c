@@ -117,6 +117,33 @@ test_edge_config_limits(void **state)
     gw_free(text);
 }
 
+/* Values as in ijwgw's config: a bare value ends at '#', a "quoted" one may hold it. */
+static void
+test_edge_config_comments_and_quoted_values(void **state)
+{
+    (void)state;
+    char *text = s_cat("edge   # the listener\n"
+                       "    listen = 127.0.0.1:8443   # loopback only\n"
+                       "    cert = /etc/e/server.crt\n    key = /etc/e/server.key\n"
+                       "    client_ca = \"/etc/e/ca #1.pem\"\n"
+                       "    gateway = tcp://127.0.0.1:5570\n",
+                       "party 0363  # Amsterdam\n"
+                       "    subject = \"CN=#0403616263,O=Test\"\n");
+    char *err = NULL;
+    gw_edge_config_t *c = s_parse(text, &err);
+    assert_null(err);
+    assert_non_null(c);
+    assert_string_equal(c->listen, "127.0.0.1:8443");
+    assert_string_equal(c->client_ca, "/etc/e/ca #1.pem");
+    assert_string_equal(c->parties[0].code, "0363");
+    assert_string_equal(c->parties[0].subject, "CN=#0403616263,O=Test");
+    gw_edge_config_destroy(&c);
+    gw_free(text);
+    text = s_cat(s_base, "party 0363\n    subject = \"CN=a\n");
+    s_expect_error(text, "edge.conf:8: subject: ");
+    gw_free(text);
+}
+
 static void
 test_edge_config_errors_name_the_line(void **state)
 {
@@ -240,6 +267,8 @@ main(void)
                                         ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_edge_config_limits, ut_alloc_setup,
                                         ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_edge_config_comments_and_quoted_values,
+                                        ut_alloc_setup, ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_edge_config_errors_name_the_line, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_edge_config_curve_keys, ut_alloc_setup,
