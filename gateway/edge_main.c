@@ -14,6 +14,7 @@
 
 #include "gw/alloc.h"
 #include "gw/log.h"
+
 #include "gw_edge.h"
 #include "gw_edge_config.h"
 #include "gw_notify.h"

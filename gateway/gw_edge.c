@@ -32,15 +32,17 @@
 #include "gw/client.h"
 #include "gw/clock.h"
 #include "gw/log.h"
+
+#include "gw_edge_http.h"
 #include "gw_http.h"
 #include "gw_tls.h"
 
-#define S_MAX_SLOTS      4096 /* the bound of max_connections */
-#define S_SLICE_MS       200  /* a waiting request holds its party's session this long at most */
-#define S_KEEPER_MS      200  /* keeper period */
-#define S_CONNECT_MS     5000 /* wait for the gateway's WELCOME */
-#define S_MAX_PENDING    10000 /* deliveries collected by the keeper per party */
-#define S_DRAIN_BYTES    (1u << 20) /* unread body discarded before closing (lingering close) */
+#define S_MAX_SLOTS   4096       /* the bound of max_connections */
+#define S_SLICE_MS    200        /* a waiting request holds its party's session this long at most */
+#define S_KEEPER_MS   200        /* keeper period */
+#define S_CONNECT_MS  5000       /* wait for the gateway's WELCOME */
+#define S_MAX_PENDING 10000      /* deliveries collected by the keeper per party */
+#define S_DRAIN_BYTES (1u << 20) /* unread body discarded before closing (lingering close) */
 
 /* One configuration generation, shared by the connections that started under it. */
 typedef struct gen {
@@ -57,59 +59,46 @@ typedef struct pend {
 
 /* The gateway connection of one party, shared by its HTTPS requests. */
 typedef struct session {
-    pthread_mutex_t mu;                   /* serialises every use of c and the FIFO */
-    char code[65];                        /* party code */
-    char key[GW_EDGE_PATH_MAX];           /* the key file c was opened with */
-    char gateway[256];                    /* the endpoint c was opened with */
-    char server_key[GW_EDGE_PATH_MAX];    /* the server key file c was opened with */
-    gw_client_t *c;                       /* NULL = not connected (opened on use) */
-    pend_t *head, *tail;                  /* deliveries the keeper collected */
-    size_t npend;                         /* entries in the FIFO */
+    pthread_mutex_t mu;                /* serialises every use of c and the FIFO */
+    char code[65];                     /* party code */
+    char key[GW_EDGE_PATH_MAX];        /* the key file c was opened with */
+    char gateway[256];                 /* the endpoint c was opened with */
+    char server_key[GW_EDGE_PATH_MAX]; /* the server key file c was opened with */
+    gw_client_t *c;                    /* NULL = not connected (opened on use) */
+    pend_t *head, *tail;               /* deliveries the keeper collected */
+    size_t npend;                      /* entries in the FIFO */
 } session_t;
 
 /* One HTTPS connection thread. */
 typedef struct slot {
-    pthread_t th;      /* valid when used */
-    int fd;            /* the connection's socket; closed by the reaper after join */
-    int used;          /* a thread runs or awaits join; under gw_edge.lock */
-    atomic_int done;   /* the thread finished */
-    gw_edge_t *edge;   /* back pointer */
-    gen_t *gen;        /* the generation it holds a reference on */
-    char peer[64];     /* client address, for the log */
+    pthread_t th;    /* valid when used */
+    int fd;          /* the connection's socket; closed by the reaper after join */
+    int used;        /* a thread runs or awaits join; under gw_edge.lock */
+    atomic_int done; /* the thread finished */
+    gw_edge_t *edge; /* back pointer */
+    gen_t *gen;      /* the generation it holds a reference on */
+    char peer[64];   /* client address, for the log */
 } slot_t;
 
 struct gw_edge {
-    pthread_mutex_t lock;  /* gen, refs, sessions, slots[].used/fd */
-    gen_t *gen;            /* current generation */
-    int lfd;               /* listening socket */
-    char addr[80];         /* bound address */
-    char listen[256];      /* the listen value it was bound from */
-    session_t **sessions;  /* heap array of heap sessions; never removed before destroy */
-    size_t nsessions;      /* entries */
-    slot_t *slots;         /* S_MAX_SLOTS entries */
-    size_t active;         /* used slots */
-    pthread_t keeper;      /* keeper thread */
-    int keeper_started;    /* keeper needs joining */
-    atomic_int stop;       /* destroy in progress */
+    pthread_mutex_t lock; /* gen, refs, sessions, slots[].used/fd */
+    gen_t *gen;           /* current generation */
+    int lfd;              /* listening socket */
+    char addr[80];        /* bound address */
+    char listen[256];     /* the listen value it was bound from */
+    session_t **sessions; /* heap array of heap sessions; never removed before destroy */
+    size_t nsessions;     /* entries */
+    slot_t *slots;        /* S_MAX_SLOTS entries */
+    size_t active;        /* used slots */
+    pthread_t keeper;     /* keeper thread */
+    int keeper_started;   /* keeper needs joining */
+    atomic_int stop;      /* destroy in progress */
 };
-
-/* A parsed request. */
-typedef struct req {
-    char method[16];   /* "GET", "POST" */
-    char path[GW_HTTP_MAX_LINE]; /* target without query */
-    char query[GW_HTTP_MAX_LINE]; /* after '?', "" if none */
-    long long clen;    /* Content-Length, -1 if absent */
-    int expect100;     /* Expect: 100-continue */
-    int chunked;       /* Transfer-Encoding present */
-    char ctype[128];   /* Content-Type, "" if absent */
-    char *body;        /* heap, NUL-terminated; NULL without a body */
-    size_t len;        /* body bytes */
-} req_t;
 
 /* A response, before it goes out. */
 typedef struct resp {
-    gw_http_resp_t b;   /* body and content type */
-    char extra[1024];   /* extra header lines, each ending in CRLF */
+    gw_http_resp_t b; /* body and content type */
+    char extra[1024]; /* extra header lines, each ending in CRLF */
 } resp_t;
 
 /* ------------------------------------------------------------ generations ---- */
@@ -277,8 +266,8 @@ static int
 s_session_ready(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt, char *why,
                 size_t whycap)
 {
-    if (s->c && (strcmp(s->key, pt->key) != 0 || strcmp(s->gateway, conf->gateway) != 0
-                 || strcmp(s->server_key, conf->server_key) != 0)) {
+    if (s->c && (strcmp(s->key, pt->key) != 0 || strcmp(s->gateway, conf->gateway) != 0 ||
+                 strcmp(s->server_key, conf->server_key) != 0)) {
         gw_log(GW_LOG_INFO, "edge_party_reconnect", "party=%s reason=config", s->code);
         s_session_close(s);
     }
@@ -303,8 +292,8 @@ s_session_ready(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_
     int rc = gw_client_connect(c, S_CONNECT_MS, &err);
     if (rc != GW_OK) {
         int status = rc == GW_EINVAL ? 502 : 503;
-        snprintf(why, whycap, "%s", rc == GW_EINVAL ? "the gateway refused this party"
-                                                    : "the gateway did not answer");
+        snprintf(why, whycap, "%s",
+                 rc == GW_EINVAL ? "the gateway refused this party" : "the gateway did not answer");
         gw_log(GW_LOG_ERROR, "edge_party_connect_failed", "party=%s rc=%s reason=\"%s\"", s->code,
                gw_strerror(rc), err ? err : "timeout");
         gw_free(err);
@@ -340,8 +329,8 @@ s_session_pump(session_t *s)
             s_pend_push(s, &ev);
         } else {
             if (ev.cmd == GW_CMD_ERROR) {
-                gw_log(GW_LOG_DEBUG, "edge_gateway_error", "party=%s id=%s code=%s", s->code,
-                       ev.id, ev.code);
+                gw_log(GW_LOG_DEBUG, "edge_gateway_error", "party=%s id=%s code=%s", s->code, ev.id,
+                       ev.code);
             }
             gw_client_event_clear(&ev);
         }
@@ -373,69 +362,6 @@ s_keeper(void *arg)
 
 /* ------------------------------------------------------------ HTTP ---- */
 
-static const char *
-s_reason(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-    }
-}
-
-/* Append s as a JSON string (quotes included); bytes >= 0x80 pass through (UTF-8). */
-static void
-s_json_str(gw_http_resp_t *r, const char *s, size_t n)
-{
-    gw_http_append(r, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        gw_http_append(r, s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"': gw_http_append(r, "\\\"", 2); break;
-        case '\\': gw_http_append(r, "\\\\", 2); break;
-        case '\n': gw_http_append(r, "\\n", 2); break;
-        case '\r': gw_http_append(r, "\\r", 2); break;
-        case '\t': gw_http_append(r, "\\t", 2); break;
-        default: gw_http_printf(r, "\\u%04x", c); break;
-        }
-    }
-    gw_http_append(r, s + run, n - run);
-    gw_http_append(r, "\"", 1);
-}
-
-static void
-s_json_field(gw_http_resp_t *r, const char *key, const char *val, int comma)
-{
-    gw_http_printf(r, "%s\"%s\":", comma ? "," : "", key);
-    s_json_str(r, val, strlen(val));
-}
-
 /* A JSON error answer {"error":..., "message":...}. */
 static void
 s_error(resp_t *rs, int status, const char *error, const char *message)
@@ -444,8 +370,8 @@ s_error(resp_t *rs, int status, const char *error, const char *message)
     rs->b.ctype = "application/json";
     rs->b.len = 0;
     gw_http_append(&rs->b, "{", 1);
-    s_json_field(&rs->b, "error", error, 0);
-    s_json_field(&rs->b, "message", message, 1);
+    gw_edge_json_field(&rs->b, "error", error, 0);
+    gw_edge_json_field(&rs->b, "message", message, 1);
     gw_http_append(&rs->b, "}\n", 2);
 }
 
@@ -481,7 +407,7 @@ s_send(gw_tls_conn_t *conn, resp_t *rs)
                      "X-Content-Type-Options: nosniff\r\n"
                      "Connection: close\r\n"
                      "%s\r\n",
-                     rs->b.status, s_reason(rs->b.status),
+                     rs->b.status, gw_edge_http_reason(rs->b.status),
                      rs->b.ctype ? rs->b.ctype : "application/json", rs->b.len, rs->extra);
     if (n < 0 || (size_t)n >= sizeof(head)) {
         return GW_EIO;
@@ -495,20 +421,13 @@ s_send(gw_tls_conn_t *conn, resp_t *rs)
     return GW_OK;
 }
 
-static int
-s_tchar(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /*
  * Read and parse the request head into rq; bytes read past the head are kept
  * in rest/nrest (the start of the body). Returns 0 or the HTTP status to
  * answer (-1: the peer went away, answer nothing).
  */
 static int
-s_read_head(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, char *buf, size_t *nbuf,
+s_read_head(gw_tls_conn_t *conn, int64_t deadline, gw_edge_req_t *rq, char *buf, size_t *nbuf,
             size_t *headlen)
 {
     size_t n = 0;
@@ -534,102 +453,13 @@ s_read_head(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, char *buf, size_t 
     *nbuf = n;
     *headlen = (size_t)(end - buf) + 4;
     *end = '\0';
-    /* request line: METHOD SP target SP HTTP/1.x */
-    char *line = buf, *eol = strstr(line, "\r\n");
-    if (eol) {
-        *eol = '\0';
-    }
-    if (strlen(line) > GW_HTTP_MAX_LINE) {
-        return 414;
-    }
-    char *sp1 = strchr(line, ' ');
-    char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == line
-        || (size_t)(sp1 - line) >= sizeof(rq->method)) {
-        return 400;
-    }
-    for (char *c = line; c < sp1; c++) {
-        if (!s_tchar(*c)) {
-            return 400;
-        }
-    }
-    memcpy(rq->method, line, (size_t)(sp1 - line));
-    rq->method[sp1 - line] = '\0';
-    *sp2 = '\0';
-    const char *ver = sp2 + 1;
-    if (strncmp(ver, "HTTP/1.", 7) != 0 || (ver[7] != '0' && ver[7] != '1') || ver[8]) {
-        return strncmp(ver, "HTTP/", 5) == 0 ? 505 : 400;
-    }
-    char *target = sp1 + 1;
-    if (target[0] != '/') {
-        return 400;
-    }
-    for (char *c = target; *c; c++) {
-        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f) {
-            return 400;
-        }
-    }
-    char *q = strchr(target, '?');
-    if (q) {
-        *q = '\0';
-        snprintf(rq->query, sizeof(rq->query), "%s", q + 1);
-    }
-    snprintf(rq->path, sizeof(rq->path), "%s", target);
-    /* header fields */
-    size_t count = 0;
-    rq->clen = -1;
-    for (char *h = eol ? eol + 2 : NULL; h && *h;) {
-        char *he = strstr(h, "\r\n");
-        if (he) {
-            *he = '\0';
-        }
-        if (++count > GW_HTTP_MAX_HEADERS) {
-            return 431;
-        }
-        char *colon = strchr(h, ':');
-        if (!colon || colon == h) {
-            return 400;
-        }
-        for (char *c = h; c < colon; c++) {
-            if (!s_tchar(*c)) {
-                return 400; /* also: whitespace before the colon (RFC 9112 §5.1) */
-            }
-        }
-        *colon = '\0';
-        char *v = colon + 1;
-        v += strspn(v, " \t");
-        size_t vl = strlen(v);
-        while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) {
-            v[--vl] = '\0';
-        }
-        if (strcasecmp(h, "Content-Length") == 0) {
-            if (vl == 0 || vl > 15 || strspn(v, "0123456789") != vl) {
-                return 400;
-            }
-            long long l = strtoll(v, NULL, 10);
-            if (rq->clen >= 0 && rq->clen != l) {
-                return 400;
-            }
-            rq->clen = l;
-        } else if (strcasecmp(h, "Transfer-Encoding") == 0) {
-            rq->chunked = 1;
-        } else if (strcasecmp(h, "Expect") == 0) {
-            if (strcasecmp(v, "100-continue") != 0) {
-                return 400; /* 417 would be exact; nothing else is defined */
-            }
-            rq->expect100 = 1;
-        } else if (strcasecmp(h, "Content-Type") == 0) {
-            snprintf(rq->ctype, sizeof(rq->ctype), "%s", v);
-        }
-        h = he ? he + 2 : NULL;
-    }
-    return 0;
+    return gw_edge_http_parse_head(buf, rq);
 }
 
 /* Read the body announced by Content-Length (bounded by max). Returns 0 or an HTTP status. */
 static int
-s_read_body(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, const char *rest, size_t nrest,
-            size_t max)
+s_read_body(gw_tls_conn_t *conn, int64_t deadline, gw_edge_req_t *rq, const char *rest,
+            size_t nrest, size_t max)
 {
     if (rq->chunked) {
         return 501; /* chunked bodies are not supported: send Content-Length */
@@ -673,59 +503,11 @@ s_read_body(gw_tls_conn_t *conn, int64_t deadline, req_t *rq, const char *rest, 
 
 /* ------------------------------------------------------------ routes ---- */
 
-static int
-s_id_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > GW_PROTO_MAX_ID) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || strchr("-_.:", c))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The HTTP status for a gateway ERROR code (docs/protocol.md §4, docs/edge.md). */
-static int
-s_error_status(const char *code)
-{
-    static const struct {
-        const char *code;
-        int status;
-    } map[] = {
-        {"SIZE", 413},          {"RATE_LIMITED", 429}, {"FULL", 503},
-        {"QUEUE_FULL", 503},    {"SCHEMA", 503},       {"INTERNAL", 503},
-        {"FORBIDDEN", 403},     {"SPOOF", 403},        {"UNKNOWN_PARTY", 403},
-        {"UNKNOWN_KEY", 403},
-    };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcmp(map[i].code, code) == 0) {
-            return map[i].status;
-        }
-    }
-    return 400; /* EMPTY, XML, XSD, CONTENT, UNKNOWN_RECIPIENT, ... and unknown codes */
-}
-
-static int
-s_xml_ctype(const char *ct)
-{
-    if (!ct[0]) {
-        return 1; /* absent: taken as XML */
-    }
-    size_t n = strcspn(ct, "; \t");
-    return (n == 15 && strncasecmp(ct, "application/xml", n) == 0)
-           || (n == 8 && strncasecmp(ct, "text/xml", n) == 0);
-}
-
 static void
-s_route_submit(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt, req_t *rq,
-               resp_t *rs)
+s_route_submit(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt,
+               gw_edge_req_t *rq, resp_t *rs)
 {
-    if (!s_xml_ctype(rq->ctype)) {
+    if (!gw_edge_http_xml_ctype(rq->ctype)) {
         s_error(rs, 415, "unsupported_media_type", "send the message as application/xml");
         return;
     }
@@ -762,33 +544,33 @@ s_route_submit(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t
     case GW_CMD_ACK:
         b->status = 202;
         gw_http_append(b, "{", 1);
-        s_json_field(b, "result", "ACK", 0);
-        s_json_field(b, "msgid", r.msgid, 1);
-        s_json_field(b, "type", r.type, 1);
+        gw_edge_json_field(b, "result", "ACK", 0);
+        gw_edge_json_field(b, "msgid", r.msgid, 1);
+        gw_edge_json_field(b, "type", r.type, 1);
         gw_http_printf(b, ",\"duplicate\":%s", strcmp(r.code, "DUPLICATE") == 0 ? "true" : "false");
         if (r.body_len) {
             gw_http_printf(b, ",\"retourbericht\":");
-            s_json_str(b, r.body, r.body_len);
+            gw_edge_json_str(b, r.body, r.body_len);
         }
         gw_http_append(b, "}\n", 2);
         break;
     case GW_CMD_REJECT:
         b->status = 422;
         gw_http_append(b, "{", 1);
-        s_json_field(b, "result", "REJECT", 0);
-        s_json_field(b, "code", r.code, 1);
-        s_json_field(b, "type", r.type, 1);
+        gw_edge_json_field(b, "result", "REJECT", 0);
+        gw_edge_json_field(b, "code", r.code, 1);
+        gw_edge_json_field(b, "type", r.type, 1);
         gw_http_printf(b, ",\"retourbericht\":");
-        s_json_str(b, r.body ? r.body : "", r.body_len);
+        gw_edge_json_str(b, r.body ? r.body : "", r.body_len);
         gw_http_append(b, "}\n", 2);
         break;
     case GW_CMD_ERROR:
-        b->status = s_error_status(r.code);
+        b->status = gw_edge_http_error_status(r.code);
         gw_http_append(b, "{", 1);
-        s_json_field(b, "result", "ERROR", 0);
-        s_json_field(b, "code", r.code, 1);
+        gw_edge_json_field(b, "result", "ERROR", 0);
+        gw_edge_json_field(b, "code", r.code, 1);
         gw_http_printf(b, ",\"message\":");
-        s_json_str(b, r.body ? r.body : "", r.body_len);
+        gw_edge_json_str(b, r.body ? r.body : "", r.body_len);
         gw_http_append(b, "}\n", 2);
         break;
     default:
@@ -800,39 +582,12 @@ s_route_submit(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t
     gw_client_event_clear(&r);
 }
 
-static int
-s_wait_param(const char *query, int64_t max_ms, int64_t *wait_ms)
-{
-    *wait_ms = 0;
-    for (const char *p = query; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t n = amp ? (size_t)(amp - p) : strlen(p);
-        if (n > 5 && strncmp(p, "wait=", 5) == 0) {
-            char num[16];
-            if (n - 5 >= sizeof(num) || strspn(p + 5, "0123456789") < n - 5) {
-                return 0;
-            }
-            memcpy(num, p + 5, n - 5);
-            num[n - 5] = '\0';
-            long long v = strtoll(num, NULL, 10);
-            if (v * 1000 > max_ms) {
-                return 0;
-            }
-            *wait_ms = v * 1000;
-        } else if (n) {
-            return 0;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return 1;
-}
-
 static void
-s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf,
-             const gw_edge_party_t *pt, req_t *rq, resp_t *rs)
+s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt,
+             gw_edge_req_t *rq, resp_t *rs)
 {
     int64_t wait_ms = 0;
-    if (!s_wait_param(rq->query, conf->max_wait_ms, &wait_ms)) {
+    if (!gw_edge_http_wait_param(rq->query, conf->max_wait_ms, &wait_ms)) {
         char msg[120];
         snprintf(msg, sizeof(msg), "the only parameter is wait=SECONDS, 0 to %lld",
                  (long long)(conf->max_wait_ms / 1000));
@@ -883,14 +638,14 @@ s_route_next(gw_edge_t *self, session_t *s, const gw_edge_config_t *conf,
     s_header(rs, "X-From", ev.from);
     s_header(rs, "X-Message-Id", ev.msgid);
     gw_http_append(&rs->b, ev.body ? ev.body : "", ev.body_len);
-    gw_log(GW_LOG_INFO, "edge_delivery", "party=%s id=%s type=%s from=%s", pt->code, ev.id,
-           ev.type, ev.from);
+    gw_log(GW_LOG_INFO, "edge_delivery", "party=%s id=%s type=%s from=%s", pt->code, ev.id, ev.type,
+           ev.from);
     gw_client_event_clear(&ev);
 }
 
 static void
-s_route_ack(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt,
-            const char *id, resp_t *rs)
+s_route_ack(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *pt, const char *id,
+            resp_t *rs)
 {
     char why[300];
     pthread_mutex_lock(&s->mu);
@@ -904,8 +659,9 @@ s_route_ack(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *p
     if (st) {
         s_error(rs, st, "gateway_unavailable", why);
     } else if (rc != GW_OK) {
-        s_error(rs, 503, "gateway_unavailable",
-                "the acknowledgement was not sent; acknowledge again (the delivery may come again)");
+        s_error(
+            rs, 503, "gateway_unavailable",
+            "the acknowledgement was not sent; acknowledge again (the delivery may come again)");
     } else {
         rs->b.status = 204;
         gw_log(GW_LOG_INFO, "edge_dack", "party=%s id=%s", pt->code, id);
@@ -913,9 +669,9 @@ s_route_ack(session_t *s, const gw_edge_config_t *conf, const gw_edge_party_t *p
 }
 
 static void
-s_dispatch(gw_edge_t *self, const gw_edge_config_t *conf, const gw_edge_party_t *pt, req_t *rq,
-           resp_t *rs, gw_tls_conn_t *conn, int64_t deadline, const char *rest, size_t nrest,
-           int *drain)
+s_dispatch(gw_edge_t *self, const gw_edge_config_t *conf, const gw_edge_party_t *pt,
+           gw_edge_req_t *rq, resp_t *rs, gw_tls_conn_t *conn, int64_t deadline, const char *rest,
+           size_t nrest, int *drain)
 {
     static const char ack_pfx[] = "/v1/deliveries/";
     static const char ack_sfx[] = "/ack";
@@ -925,12 +681,12 @@ s_dispatch(gw_edge_t *self, const gw_edge_config_t *conf, const gw_edge_party_t 
     size_t pl = strlen(p);
     const char *id = NULL;
     size_t idl = 0;
-    if (strncmp(p, ack_pfx, sizeof(ack_pfx) - 1) == 0 && pl > sizeof(ack_pfx) - 1 + 4
-        && strcmp(p + pl - 4, ack_sfx) == 0) {
+    if (strncmp(p, ack_pfx, sizeof(ack_pfx) - 1) == 0 && pl > sizeof(ack_pfx) - 1 + 4 &&
+        strcmp(p + pl - 4, ack_sfx) == 0) {
         id = p + sizeof(ack_pfx) - 1;
         idl = pl - (sizeof(ack_pfx) - 1) - 4;
     }
-    int route = strcmp(p, "/v1/messages") == 0           ? 1
+    int route = strcmp(p, "/v1/messages") == 0          ? 1
                 : strcmp(p, "/v1/deliveries/next") == 0 ? 2
                 : id                                    ? 3
                                                         : 0;
@@ -967,9 +723,10 @@ s_dispatch(gw_edge_t *self, const gw_edge_config_t *conf, const gw_edge_party_t 
                 snprintf(msg, sizeof(msg), "the body exceeds max_message_size (%zu bytes)",
                          conf->max_message_size);
             } else {
-                snprintf(msg, sizeof(msg), "%s", st == 411   ? "send a Content-Length"
-                                                 : st == 501 ? "chunked bodies are not supported"
-                                                             : s_reason(st));
+                snprintf(msg, sizeof(msg), "%s",
+                         st == 411   ? "send a Content-Length"
+                         : st == 501 ? "chunked bodies are not supported"
+                                     : gw_edge_http_reason(st));
             }
             s_error(rs, st, st == 413 ? "too_large" : "bad_request", msg);
             *drain = 1;
@@ -984,7 +741,7 @@ s_dispatch(gw_edge_t *self, const gw_edge_config_t *conf, const gw_edge_party_t 
         s_route_next(self, s, conf, pt, rq, rs);
     } else {
         char buf[GW_PROTO_MAX_ID + 1];
-        if (!s_id_ok(id, idl)) {
+        if (!gw_edge_http_id_ok(id, idl)) {
             s_error(rs, 400, "bad_id", "not a delivery id");
             return;
         }
@@ -1018,7 +775,8 @@ s_serve(slot_t *sl)
     const gw_edge_config_t *conf = sl->gen->conf;
     int64_t t0 = gw_mono_ms();
     int64_t deadline = t0 + conf->timeout_ms;
-    struct timeval tv = {(time_t)(conf->timeout_ms / 1000), (suseconds_t)(conf->timeout_ms % 1000) * 1000};
+    struct timeval tv = {(time_t)(conf->timeout_ms / 1000),
+                         (suseconds_t)(conf->timeout_ms % 1000) * 1000};
     (void)setsockopt(sl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     (void)setsockopt(sl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     char why[300] = "";
@@ -1029,7 +787,7 @@ s_serve(slot_t *sl)
     }
     const gw_edge_party_t *pt = gw_edge_config_by_subject(conf, gw_tls_subject(conn));
     char *buf = gw_malloc(GW_HTTP_MAX_HEAD + 1);
-    req_t rq;
+    gw_edge_req_t rq;
     memset(&rq, 0, sizeof(rq));
     resp_t rs;
     memset(&rs, 0, sizeof(rs));
@@ -1041,7 +799,7 @@ s_serve(slot_t *sl)
         goto out;
     }
     if (st) {
-        s_error(&rs, st, "bad_request", s_reason(st));
+        s_error(&rs, st, "bad_request", gw_edge_http_reason(st));
         drain = 1;
     } else if (!pt) {
         /* The subject is the certificate's, not message content; it is what an
@@ -1052,15 +810,13 @@ s_serve(slot_t *sl)
                 "this client certificate's subject is not mapped to a party");
         drain = 1;
     } else {
-        s_dispatch(self, conf, pt, &rq, &rs, conn, deadline, buf + headlen, nbuf - headlen,
-                   &drain);
+        s_dispatch(self, conf, pt, &rq, &rs, conn, deadline, buf + headlen, nbuf - headlen, &drain);
     }
     if (rs.b.status < 0) {
         goto out;
     }
     if (s_send(conn, &rs) != GW_OK) {
-        gw_log(GW_LOG_WARN, "edge_send_failed", "peer=%s party=%s", sl->peer,
-               pt ? pt->code : "-");
+        gw_log(GW_LOG_WARN, "edge_send_failed", "peer=%s party=%s", sl->peer, pt ? pt->code : "-");
     } else if (drain) {
         s_drain(conn, sl->fd);
     }
@@ -1118,8 +874,8 @@ s_bind(gw_edge_t *self, const char *listen_addr, char **err)
     }
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
     int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
-        || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
         char msg[400];
         snprintf(msg, sizeof(msg), "listen %s: %s", listen_addr, strerror(errno));
         *err = gw_strdup(msg);
@@ -1244,8 +1000,8 @@ gw_edge_poll(gw_edge_t *self, int timeout_ms)
     socklen_t sl = sizeof(ss);
     int fd = accept4(self->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
     if (fd < 0) {
-        return (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED || errno == EMFILE
-                || errno == ENFILE)
+        return (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED || errno == EMFILE ||
+                errno == ENFILE)
                    ? GW_OK
                    : GW_EIO;
     }

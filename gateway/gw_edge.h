@@ -16,6 +16,7 @@
 #define GW_EDGE_H
 
 #include "gw/err.h"
+
 #include "gw_edge_config.h"
 
 typedef struct gw_edge gw_edge_t;

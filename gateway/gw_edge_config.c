@@ -15,6 +15,7 @@
 #include "gw/alloc.h"
 #include "gw/conftext.h"
 #include "gw/keys.h"
+
 #include "gw_config.h"
 
 typedef enum {
@@ -33,7 +34,10 @@ typedef struct {
     int64_t min, max; /* D_SIZE/D_COUNT/D_DURATION bounds */
 } directive_t;
 
-#define STR(t, f, req) {#f, D_STR, offsetof(t, f), sizeof(((t *)0)->f), req, 0, 0}
+#define STR(t, f, req)                                                                             \
+    {                                                                                              \
+#f, D_STR, offsetof(t, f), sizeof(((t *)0)->f), req, 0, 0                                  \
+    }
 
 static const directive_t s_edge_keys[] = {
     STR(gw_edge_config_t, listen, 1),
@@ -61,18 +65,17 @@ static const directive_t s_party_keys[] = {
 #define MAX_KEYS 16
 
 typedef struct {
-    const char *name;       /* file name for messages */
-    gw_edge_config_t *c;    /* being built */
-    char *errs;             /* accumulated "NAME:LINE: why\n" (heap) */
-    size_t nerrs;           /* errors so far */
-    int section;            /* 0 none, 1 edge, 2 party */
-    int edge_line;          /* line of the edge section, 0 = none yet */
+    const char *name;        /* file name for messages */
+    gw_edge_config_t *c;     /* being built */
+    char *errs;              /* accumulated "NAME:LINE: why\n" (heap) */
+    size_t nerrs;            /* errors so far */
+    int section;             /* 0 none, 1 edge, 2 party */
+    int edge_line;           /* line of the edge section, 0 = none yet */
     int seen_edge[MAX_KEYS]; /* line where each edge key was set */
     int seen_party[MAX_KEYS];
 } parser_t;
 
-static void GW_PRINTF(3, 4)
-s_err(parser_t *p, int line, const char *fmt, ...)
+static void GW_PRINTF(3, 4) s_err(parser_t *p, int line, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -110,10 +113,9 @@ s_set(parser_t *p, int line, const directive_t *d, void *base, const char *val)
         return 1;
     case D_SIZE: {
         size_t v = 0;
-        if (gw_config_parse_size(val, &v) != GW_OK || (int64_t)v < d->min
-            || (int64_t)v > d->max) {
-            s_err(p, line, "%s: '%s' is not a size between %lld and %lld bytes (e.g. 25M)",
-                  d->name, val, (long long)d->min, (long long)d->max);
+        if (gw_config_parse_size(val, &v) != GW_OK || (int64_t)v < d->min || (int64_t)v > d->max) {
+            s_err(p, line, "%s: '%s' is not a size between %lld and %lld bytes (e.g. 25M)", d->name,
+                  val, (long long)d->min, (long long)d->max);
             return 0;
         }
         memcpy(field, &v, sizeof(v));
@@ -123,8 +125,8 @@ s_set(parser_t *p, int line, const directive_t *d, void *base, const char *val)
         char *end = NULL;
         errno = 0;
         unsigned long long v = strtoull(val, &end, 10);
-        if (errno || !end || *end || val[0] < '0' || val[0] > '9' || (int64_t)v < d->min
-            || (int64_t)v > d->max) {
+        if (errno || !end || *end || val[0] < '0' || val[0] > '9' || (int64_t)v < d->min ||
+            (int64_t)v > d->max) {
             s_err(p, line, "%s: '%s' is not a number between %lld and %lld", d->name, val,
                   (long long)d->min, (long long)d->max);
             return 0;
@@ -156,8 +158,8 @@ s_code_ok(const char *s)
     }
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
-              || c == '-')) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '_' || c == '-')) {
             return 0;
         }
     }
@@ -214,8 +216,7 @@ s_section(parser_t *p, int line, char *s)
                   p->c->parties[i].line);
         }
     }
-    gw_edge_party_t *n =
-        gw_realloc(p->c->parties, (p->c->nparties + 1) * sizeof(*p->c->parties));
+    gw_edge_party_t *n = gw_realloc(p->c->parties, (p->c->nparties + 1) * sizeof(*p->c->parties));
     if (!n) {
         s_err(p, line, "out of memory");
         p->section = -1;
@@ -277,7 +278,8 @@ s_key(parser_t *p, int line, char *s)
             return;
         }
     }
-    s_err(p, line, "unknown key '%.32s' in %s section", k, p->section == 1 ? "the edge" : "a party");
+    s_err(p, line, "unknown key '%.32s' in %s section", k,
+          p->section == 1 ? "the edge" : "a party");
 }
 
 /* host:port with a numeric port 1..65535. */
@@ -309,10 +311,9 @@ s_checks(parser_t *p)
     if (c->listen[0] && !s_listen_ok(c->listen)) {
         s_err(p, p->edge_line, "edge: listen '%s' is not host:port", c->listen);
     }
-    if (c->gateway[0] && strncmp(c->gateway, "tcp://", 6) != 0
-        && strncmp(c->gateway, "ipc://", 6) != 0) {
-        s_err(p, p->edge_line, "edge: gateway '%s' is not a tcp:// or ipc:// endpoint",
-              c->gateway);
+    if (c->gateway[0] && strncmp(c->gateway, "tcp://", 6) != 0 &&
+        strncmp(c->gateway, "ipc://", 6) != 0) {
+        s_err(p, p->edge_line, "edge: gateway '%s' is not a tcp:// or ipc:// endpoint", c->gateway);
     }
     if (c->server_key[0]) {
         gw_keypair_t kp;

@@ -1,9 +1,9 @@
 /*
  * Configuration of the HTTPS edge (ijwgw-edge): one file in the syntax of
  * ijwgw's (sections at column 0, indented `key = value` lines, '#' comments,
- * values bare or "quoted" as gw_conf_value lexes them), parsed and validated whole into an immutable generation; errors
- * name the file and line. SIGHUP builds a new generation; if it fails, the
- * old one stays. docs/edge.md documents every key.
+ * values bare or "quoted" as gw_conf_value lexes them), parsed and validated whole into an
+ * immutable generation; errors name the file and line. SIGHUP builds a new generation; if it fails,
+ * the old one stays. docs/edge.md documents every key.
  *
  *   edge
  *       listen = 0.0.0.0:8443
@@ -28,33 +28,34 @@
 #include <stdint.h>
 
 #include "gw/err.h"
+
 #include "gw_tls.h"
 
 #define GW_EDGE_PATH_MAX 1024
 
 typedef struct gw_edge_party {
-    char code[65];                         /* the party's code at the gateway (routing id) */
-    char subject[GW_TLS_MAX_SUBJECT + 1];  /* client certificate subject, RFC 2253, exact */
-    char key[GW_EDGE_PATH_MAX];            /* its CURVE secret key file; "" without CURVE */
-    int line;                              /* where the section starts */
+    char code[65];                        /* the party's code at the gateway (routing id) */
+    char subject[GW_TLS_MAX_SUBJECT + 1]; /* client certificate subject, RFC 2253, exact */
+    char key[GW_EDGE_PATH_MAX];           /* its CURVE secret key file; "" without CURVE */
+    int line;                             /* where the section starts */
 } gw_edge_party_t;
 
 typedef struct gw_edge_config {
-    char *path;                           /* file it came from (heap) */
-    char listen[256];                     /* host:port of the HTTPS listener */
-    char cert[GW_EDGE_PATH_MAX];          /* server certificate chain (PEM) */
-    char key[GW_EDGE_PATH_MAX];           /* its private key (PEM) */
-    char client_ca[GW_EDGE_PATH_MAX];     /* CA bundle that signs client certificates (PEM) */
-    char crl[GW_EDGE_PATH_MAX];           /* CRL file (PEM); "" = no revocation check */
-    char gateway[256];                    /* the gateway's endpoint (tcp://host:port) */
-    char server_key[GW_EDGE_PATH_MAX];    /* the gateway's public key file; "" = no CURVE */
-    size_t max_message_size;              /* largest request body; default 25M (OP179) */
-    size_t max_connections;               /* concurrent HTTPS connections; default 64 */
-    int64_t timeout_ms;                   /* handshake, request, response; default 30s */
-    int64_t max_wait_ms;                  /* cap on ?wait= of deliveries/next; default 60s */
-    int64_t submit_timeout_ms;            /* wait for the gateway's answer; default 30s */
-    gw_edge_party_t *parties;             /* heap array */
-    size_t nparties;                      /* entries in parties */
+    char *path;                        /* file it came from (heap) */
+    char listen[256];                  /* host:port of the HTTPS listener */
+    char cert[GW_EDGE_PATH_MAX];       /* server certificate chain (PEM) */
+    char key[GW_EDGE_PATH_MAX];        /* its private key (PEM) */
+    char client_ca[GW_EDGE_PATH_MAX];  /* CA bundle that signs client certificates (PEM) */
+    char crl[GW_EDGE_PATH_MAX];        /* CRL file (PEM); "" = no revocation check */
+    char gateway[256];                 /* the gateway's endpoint (tcp://host:port) */
+    char server_key[GW_EDGE_PATH_MAX]; /* the gateway's public key file; "" = no CURVE */
+    size_t max_message_size;           /* largest request body; default 25M (OP179) */
+    size_t max_connections;            /* concurrent HTTPS connections; default 64 */
+    int64_t timeout_ms;                /* handshake, request, response; default 30s */
+    int64_t max_wait_ms;               /* cap on ?wait= of deliveries/next; default 60s */
+    int64_t submit_timeout_ms;         /* wait for the gateway's answer; default 30s */
+    gw_edge_party_t *parties;          /* heap array */
+    size_t nparties;                   /* entries in parties */
 } gw_edge_config_t;
 
 /**
@@ -71,7 +72,6 @@ gw_edge_config_t *gw_edge_config_load(const char *path, char **err);
 void gw_edge_config_destroy(gw_edge_config_t **self_p);
 
 /** The party whose subject is exactly subject, or NULL. Borrowed for the generation's life. */
-const gw_edge_party_t *gw_edge_config_by_subject(const gw_edge_config_t *self,
-                                                 const char *subject);
+const gw_edge_party_t *gw_edge_config_by_subject(const gw_edge_config_t *self, const char *subject);
 
 #endif

@@ -26,8 +26,8 @@ struct gw_tls_ctx {
 };
 
 struct gw_tls_conn {
-    SSL *ssl;                              /* one connection */
-    char subject[GW_TLS_MAX_SUBJECT + 1];  /* verified client certificate subject, RFC 2253 */
+    SSL *ssl;                             /* one connection */
+    char subject[GW_TLS_MAX_SUBJECT + 1]; /* verified client certificate subject, RFC 2253 */
 };
 
 /* First error of the OpenSSL queue as text (the rest is logged at debug), queue emptied. */
@@ -80,13 +80,13 @@ gw_tls_ctx_new(const char *cert, const char *key, const char *client_ca, const c
         goto fail;
     }
     /* TLS 1.2 and 1.3 only; 1.2 limited to forward-secret AEAD suites. */
-    if (SSL_CTX_set_min_proto_version(self->ssl, TLS1_2_VERSION) != 1
-        || SSL_CTX_set_cipher_list(self->ssl, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+    if (SSL_CTX_set_min_proto_version(self->ssl, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(self->ssl, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
         s_set_err(err, "cannot set the TLS protocol versions/ciphers", "");
         goto fail;
     }
-    SSL_CTX_set_options(self->ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
-                                       | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+    SSL_CTX_set_options(self->ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                       SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     /* No resumption: every connection presents and verifies its certificate afresh
        (and a reload's new CA or CRL applies to every new connection). */
     SSL_CTX_set_session_cache_mode(self->ssl, SSL_SESS_CACHE_OFF);
@@ -179,10 +179,8 @@ gw_tls_accept(gw_tls_ctx_t *ctx, int fd, char *why, size_t whycap)
         goto fail;
     }
     mem = BIO_new(BIO_s_mem());
-    if (!mem
-        || X509_NAME_print_ex(mem, X509_get_subject_name(peer), 0,
-                              XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB)
-               < 0) {
+    if (!mem || X509_NAME_print_ex(mem, X509_get_subject_name(peer), 0,
+                                   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
         s_drain(why, whycap);
         goto fail;
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gw/keys.h"
+
 #include "gw_edge_config.h"
 #include "unittest.h"
 
@@ -222,8 +223,10 @@ test_edge_config_curve_keys(void **state)
     gw_keys_wipe(&kp);
     char text[2048];
     /* A good pair: the server's public file, the party's secret file. */
-    snprintf(text, sizeof(text), "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
-             "    key = %s\n", s_base, pub, key);
+    snprintf(text, sizeof(text),
+             "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
+             "    key = %s\n",
+             s_base, pub, key);
     char *err = NULL;
     gw_edge_config_t *c = s_parse(text, &err);
     assert_null(err);
@@ -231,17 +234,21 @@ test_edge_config_curve_keys(void **state)
     assert_string_equal(c->parties[0].key, key);
     gw_edge_config_destroy(&c);
     /* A party without a key under CURVE. */
-    snprintf(text, sizeof(text), "%s    server_key = %s\nparty 0363\n    subject = CN=a\n",
-             s_base, pub);
+    snprintf(text, sizeof(text), "%s    server_key = %s\nparty 0363\n    subject = CN=a\n", s_base,
+             pub);
     s_expect_error(text, "edge.conf:8: party 0363: 'key' is required when the edge has a "
                          "server_key");
     /* A public file where the secret one is needed. */
-    snprintf(text, sizeof(text), "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
-             "    key = %s\n", s_base, pub, pub);
+    snprintf(text, sizeof(text),
+             "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
+             "    key = %s\n",
+             s_base, pub, pub);
     s_expect_error(text, "edge.conf:8: party 0363: key: ");
     /* A missing server key file. */
-    snprintf(text, sizeof(text), "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
-             "    key = %s\n", s_base, srv, key);
+    snprintf(text, sizeof(text),
+             "%s    server_key = %s\nparty 0363\n    subject = CN=a\n"
+             "    key = %s\n",
+             s_base, srv, key);
     s_expect_error(text, "edge.conf:1: edge: server_key: ");
     unlink(key);
     unlink(pub);
@@ -263,12 +270,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_edge_config_defaults_and_exact_subject,
-                                        ut_alloc_setup, ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_edge_config_limits, ut_alloc_setup,
+        cmocka_unit_test_setup_teardown(test_edge_config_defaults_and_exact_subject, ut_alloc_setup,
                                         ut_alloc_teardown),
-        cmocka_unit_test_setup_teardown(test_edge_config_comments_and_quoted_values,
-                                        ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_edge_config_limits, ut_alloc_setup, ut_alloc_teardown),
+        cmocka_unit_test_setup_teardown(test_edge_config_comments_and_quoted_values, ut_alloc_setup,
+                                        ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_edge_config_errors_name_the_line, ut_alloc_setup,
                                         ut_alloc_teardown),
         cmocka_unit_test_setup_teardown(test_edge_config_curve_keys, ut_alloc_setup,

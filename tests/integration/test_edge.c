@@ -9,23 +9,23 @@
  * certificate), an unknown subject (403), a reload on SIGHUP and `-t`.
  * Skipped when IJWGW/IJWGW_EDGE are unset or openssl/curl are not installed.
  */
-#include "harness.h"
-
 #include <stddef.h>
 #include <sys/un.h>
 
+#include "harness.h"
+
 static struct {
-    const char *exe;   /* $IJWGW_EDGE */
-    pid_t pid;         /* the edge process, 0 = none */
-    int port;          /* its HTTPS port */
-    char conf[400];    /* its config file */
-    char log[400];     /* its stdout + stderr */
-    int mgr;           /* a "service manager's" notification socket, -1 = none */
-    char notify[108];  /* its name ("@..."), passed as NOTIFY_SOCKET; "" = none */
-    char timeout[16];  /* edge timeout, "" = 10s */
-    char max_conn[16]; /* edge max_connections, "" = 64 */
+    const char *exe;        /* $IJWGW_EDGE */
+    pid_t pid;              /* the edge process, 0 = none */
+    int port;               /* its HTTPS port */
+    char conf[400];         /* its config file */
+    char log[400];          /* its stdout + stderr */
+    int mgr;                /* a "service manager's" notification socket, -1 = none */
+    char notify[108];       /* its name ("@..."), passed as NOTIFY_SOCKET; "" = none */
+    char timeout[16];       /* edge timeout, "" = 10s */
+    char max_conn[16];      /* edge max_connections, "" = 64 */
     const char *curl_extra; /* more curl options for s_https, NULL = none */
-    char pki[400];     /* DIR/pki */
+    char pki[400];          /* DIR/pki */
 } E;
 
 /* The test PKI (see docs/edge.md for the same steps by hand). */
@@ -52,7 +52,9 @@ static const char s_pki_script[] =
     "issue revoked '/O=Test/CN=revoked-0384' ca\n"
     "issue rogue '/O=Test/CN=gemeente-0363' otherca\n" /* a known subject, the wrong CA */
     "K=\"$K -utf8\"\n"
-    "issue utf8 '/O=Gemeente S\xc3\xba" "dwest-Frysl\xc3\xa2" "n/CN=sudwest' ca\n"
+    "issue utf8 '/O=Gemeente S\xc3\xba"
+    "dwest-Frysl\xc3\xa2"
+    "n/CN=sudwest' ca\n"
     ": > index.txt\n"
     "echo 01 > crlnumber\n"
     "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n"
@@ -111,12 +113,14 @@ s_edge_conf(const char *extra_party)
              "    subject = CN=revoked-0384,O=Test\n"
              "    key = %s/keys/0384.key\n"
              "party 65656055\n" /* a subject outside ASCII, written as UTF-8 */
-             "    subject = CN=sudwest,O=Gemeente S\xc3\xba" "dwest-Frysl\xc3\xa2" "n\n"
+             "    subject = CN=sudwest,O=Gemeente S\xc3\xba"
+             "dwest-Frysl\xc3\xa2"
+             "n\n"
              "    key = %s/keys/65656055.key\n"
              "%s",
              E.port, E.pki, E.pki, E.pki, E.pki, W.gw.endpoint, W.gw.dir,
-             E.timeout[0] ? E.timeout : "10s", E.max_conn[0] ? E.max_conn : "64", W.gw.dir, W.gw.dir,
-             W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
+             E.timeout[0] ? E.timeout : "10s", E.max_conn[0] ? E.max_conn : "64", W.gw.dir,
+             W.gw.dir, W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
     assert_int_equal(s_write_file(E.conf, text), 0);
 }
 
@@ -260,8 +264,7 @@ typedef struct answer {
 } answer_t;
 
 static void
-s_https(const char *who, const char *method, const char *path, const char *body_file,
-        answer_t *a)
+s_https(const char *who, const char *method, const char *path, const char *body_file, answer_t *a)
 {
     char cmd[3000], cert[1200] = "", data[600] = "", out[450], hdr[450];
     snprintf(out, sizeof(out), "%s/curl.body", W.gw.dir);
@@ -406,7 +409,8 @@ test_edge_tls_refusals_and_unknown_subject(void **state)
     s_https("stranger", "POST", "/v1/messages", fx, a);
     assert_int_equal(a->status, 403);
     assert_non_null(strstr(a->body, "unknown_subject"));
-    assert_true(s_edge_log_has("edge_unknown_subject peer=127.0.0.1 subject=\"CN=stranger,O=Test\""));
+    assert_true(
+        s_edge_log_has("edge_unknown_subject peer=127.0.0.1 subject=\"CN=stranger,O=Test\""));
     /* A subject outside ASCII matches its UTF-8 spelling in the config. */
     s_https("utf8", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 204);
@@ -603,7 +607,8 @@ test_edge_limits_and_concurrency(void **state)
              "-w '%%{http_code}\\n' --cacert pki/srvca.crt --cert pki/gem.crt --key pki/gem.key "
              "-H 'Content-Type: application/xml' --data-binary '@%s' "
              "'https://127.0.0.1:%d/v1/messages' > par$i.code & done; wait; "
-             "cat par1.code par2.code par3.code par4.code; cat par*.json | grep -c '\"duplicate\":false'",
+             "cat par1.code par2.code par3.code par4.code; cat par*.json | grep -c "
+             "'\"duplicate\":false'",
              W.gw.dir, fx, E.port);
     p = popen(cmd, "r");
     assert_non_null(p);
@@ -655,10 +660,8 @@ main(void)
     E.exe = getenv("IJWGW_EDGE");
     E.mgr = -1;
     const struct CMUnitTest tests[] = {
-        TE(test_edge_submit_deliver_ack),
-        TE(test_edge_tls_refusals_and_unknown_subject),
-        TE(test_edge_reject_error_and_size),
-        TE(test_edge_reload_and_config_check),
+        TE(test_edge_submit_deliver_ack),     TE(test_edge_tls_refusals_and_unknown_subject),
+        TE(test_edge_reject_error_and_size),  TE(test_edge_reload_and_config_check),
         TE(test_edge_limits_and_concurrency),
     };
     return cmocka_run_group_tests_name("edge", tests, s_group_setup, s_group_teardown);
