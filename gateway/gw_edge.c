@@ -349,7 +349,20 @@ s_keeper(void *arg)
             pthread_mutex_lock(&self->lock);
             session_t *s = self->sessions[i]; /* stable: sessions are only added */
             pthread_mutex_unlock(&self->lock);
+            /* A party no longer in the configuration (a reload removed it): close its
+               gateway connection; what it had not acknowledged comes again later. */
+            int known = 0;
+            pthread_mutex_lock(&self->lock);
+            const gw_edge_config_t *conf = self->gen->conf;
+            for (size_t k = 0; k < conf->nparties && !known; k++) {
+                known = strcmp(conf->parties[k].code, s->code) == 0;
+            }
+            pthread_mutex_unlock(&self->lock);
             if (pthread_mutex_trylock(&s->mu) == 0) { /* busy = a request pumps it */
+                if (!known && s->c) {
+                    gw_log(GW_LOG_INFO, "edge_party_closed", "party=%s reason=removed", s->code);
+                    s_session_close(s);
+                }
                 s_session_pump(s);
                 pthread_mutex_unlock(&s->mu);
             }

@@ -25,6 +25,7 @@ static struct {
     char timeout[16];       /* edge timeout, "" = 10s */
     char max_conn[16];      /* edge max_connections, "" = 64 */
     const char *curl_extra; /* more curl options for s_https, NULL = none */
+    int omit_gem;           /* leave party 0363 out of the config */
     char pki[400];          /* DIR/pki */
 } E;
 
@@ -88,7 +89,12 @@ s_pki(void)
 static void
 s_edge_conf(const char *extra_party)
 {
-    char text[8192];
+    char text[8192], gem[600] = "";
+    if (!E.omit_gem) {
+        snprintf(gem, sizeof(gem),
+                 "party 0363\n    subject = CN=gemeente-0363,O=Test\n    key = %s/keys/0363.key\n",
+                 W.gw.dir);
+    }
     snprintf(text, sizeof(text),
              "# written by tests/integration/test_edge.c\n"
              "edge\n"
@@ -103,9 +109,7 @@ s_edge_conf(const char *extra_party)
              "    timeout = %s\n"
              "    max_wait = 20s\n"
              "    max_connections = %s\n"
-             "party 0363\n"
-             "    subject = CN=gemeente-0363,O=Test\n"
-             "    key = %s/keys/0363.key\n"
+             "%s"
              "party 42420001\n"
              "    subject = CN=aanbieder-42420001,O=Test\n"
              "    key = %s/keys/42420001.key\n"
@@ -119,8 +123,8 @@ s_edge_conf(const char *extra_party)
              "    key = %s/keys/65656055.key\n"
              "%s",
              E.port, E.pki, E.pki, E.pki, E.pki, W.gw.endpoint, W.gw.dir,
-             E.timeout[0] ? E.timeout : "10s", E.max_conn[0] ? E.max_conn : "64", W.gw.dir,
-             W.gw.dir, W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
+             E.timeout[0] ? E.timeout : "10s", E.max_conn[0] ? E.max_conn : "64", gem, W.gw.dir,
+             W.gw.dir, W.gw.dir, extra_party ? extra_party : "");
     assert_int_equal(s_write_file(E.conf, text), 0);
 }
 
@@ -491,7 +495,11 @@ test_edge_reload_and_config_check(void **state)
     assert_non_null(a);
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 403);
-    /* SIGHUP with the stranger mapped to the platform party: now it may poll. */
+    s_https("gem", "GET", "/v1/deliveries/next", NULL, a); /* 0363 connects to the gateway */
+    assert_int_equal(a->status, 204);
+    /* SIGHUP with the stranger mapped to the platform party and 0363 removed: the
+       stranger may poll now, 0363 may not, and its gateway connection is closed. */
+    E.omit_gem = 1;
     char extra[600];
     snprintf(extra, sizeof(extra),
              "party platform\n    subject = CN=stranger,O=Test\n    key = %s/keys/platform.key\n",
@@ -499,15 +507,22 @@ test_edge_reload_and_config_check(void **state)
     s_edge_conf(extra);
     assert_int_equal(kill(E.pid, SIGHUP), 0);
     int64_t until = s_now() + 5000;
-    while (!s_edge_log_has("edge_reloaded parties=5") && s_now() < until) {
+    while (!s_edge_log_has("edge_reloaded parties=4") && s_now() < until) {
         s_sleep_ms(20);
     }
-    assert_true(s_edge_log_has("edge_reloaded parties=5"));
+    assert_true(s_edge_log_has("edge_reloaded parties=4"));
     assert_true(s_mgr_wait("RELOADING=1", got, sizeof(got), 5000));
     assert_true(s_mgr_wait("READY=1", got, sizeof(got), 5000));
     assert_non_null(strstr(got, "configuration reloaded"));
     s_https("stranger", "GET", "/v1/deliveries/next", NULL, a);
     assert_int_equal(a->status, 204);
+    s_https("gem", "GET", "/v1/deliveries/next", NULL, a);
+    assert_int_equal(a->status, 403);
+    until = s_now() + 3000;
+    while (!s_edge_log_has("edge_party_closed party=0363 reason=removed") && s_now() < until) {
+        s_sleep_ms(20);
+    }
+    assert_true(s_edge_log_has("edge_party_closed party=0363 reason=removed"));
     /* A broken config on SIGHUP: logged with its line, the old one stays. */
     assert_int_equal(s_write_file(E.conf, "edge\n    listen = 127.0.0.1:1\n    bogus = 1\n"), 0);
     assert_int_equal(kill(E.pid, SIGHUP), 0);
