@@ -420,6 +420,23 @@ s_commit(gw_broker_t *self)
     return rc;
 }
 
+/* Roll the open group transaction back mid-batch: its ACKs so far become errors (the
+ * senders resend), as after a failed commit. */
+static void
+s_abort(gw_broker_t *self, const char *why)
+{
+    if (!self->in_tx) {
+        return;
+    }
+    self->in_tx = 0;
+    if (gw_store_rollback(self->store) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "store_rollback_failed", "error=\"%s\"",
+               gw_store_last_error(self->store));
+    }
+    s_emit(self, &(gw_event_t){.kind = GW_EV_ABORTED});
+    s_fail_acks(self, why);
+}
+
 static int64_t
 s_backlog(gw_broker_t *self, party_state_t *p)
 {
@@ -828,9 +845,18 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         to->want_pump = 1;
         s_taps(self, type, sm.id, sm.payload, sm.len, zmq_msg_data(&r->tap),
                zmq_msg_size(&r->tap), now);
-        /* The filters record what was accepted, in the same transaction. */
+        /* The filters record what was accepted, in the same transaction. A filter that
+         * could not (its state would be half-written, later filters' not written at all)
+         * fails the whole group, as a failed commit does (gw_chain_accept stops at it). */
         if (r->msg && gw_chain_accept(self->chain, r->msg, &fctx) != GW_OK) {
             gw_log(GW_LOG_ERROR, "filter_accept_failed", "peer=%s msgid=%" PRId64, peer, sm.id);
+            self->stats.accepted--;
+            if (to->backlog > 0) {
+                to->backlog--;
+            }
+            s_abort(self, "a filter could not record the message; please resend");
+            s_error(self, peer, r->id, "INTERNAL", "a filter could not record the message");
+            return;
         }
         /* By default the recipient sends the retourbericht (one per heenbericht, IV028);
          * with answer_accepted the gateway answered for it (the worker built it). */

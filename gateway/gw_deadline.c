@@ -205,8 +205,10 @@ static const char *const s_sql[S_ST_COUNT] = {
     [S_ST_MARK] = "UPDATE deadline_item SET overdue_ms = ?1 WHERE id = ?2",
     [S_ST_NOTICE_ADD] = "INSERT OR IGNORE INTO deadline_notice (item_id, party, created_ms)"
                         " VALUES (?1, ?2, ?3)",
+    /* From after ?2, the last party of the previous scan: parties that never take notices
+     * (offline, or not asking for them) keep theirs pending and must not hide the rest. */
     [S_ST_PENDING_PARTIES] = "SELECT DISTINCT party FROM deadline_notice WHERE sent_ms IS NULL"
-                             " LIMIT ?1",
+                             " AND party > ?2 ORDER BY party LIMIT ?1",
     [S_ST_PENDING] = "SELECT n.item_id, i.kind, i.rule, i.msg_id, i.type, i.ident, i.sender,"
                      " i.recipient, i.received_date, i.due_date, i.expect, i.closed_ms"
                      " FROM deadline_notice n JOIN deadline_item i ON i.id = n.item_id"
@@ -222,6 +224,7 @@ typedef struct deadline {
     int64_t offset_ms;            /* clock_offset of the current configuration */
     int answer_accepted;          /* the gateway answers heenberichten itself: no retour items */
     int64_t next_scan_ms;         /* next overdue scan (wall clock) */
+    char party_after[65];         /* s_send starts after this party ("" = from the first) */
 } deadline_t;
 
 /* ------------------------------------------------------------ helpers ---- */
@@ -755,6 +758,7 @@ s_send(deadline_t *self, const gw_event_t *ev)
     }
     sqlite3_stmt *st = self->st[S_ST_PENDING_PARTIES];
     sqlite3_bind_int(st, 1, S_PARTIES_MAX);
+    s_text(st, 2, self->party_after);
     char parties[S_PARTIES_MAX][65];
     size_t np = 0;
     int rc;
@@ -767,6 +771,9 @@ s_send(deadline_t *self, const gw_event_t *ev)
         s_db_error(self, "pending_parties");
         return GW_EIO;
     }
+    /* A full page: the next scan goes on after its last party; a short one: from the start. */
+    snprintf(self->party_after, sizeof(self->party_after), "%s",
+             np == S_PARTIES_MAX ? parties[np - 1] : "");
     s_out_t *out = NULL;
     int status = GW_OK;
     for (size_t p = 0; p < np && status == GW_OK; p++) {

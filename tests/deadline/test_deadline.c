@@ -7,6 +7,7 @@
  * clock offset and the configuration keys.
  */
 #define _XOPEN_SOURCE 700
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,34 @@ test_deadline_offline_party_told_when_back(void **state)
     s_env_close(&e);
 }
 
+/* Parties that never take notices (offline, or not asking for them) keep theirs pending; when
+ * more of them sort before a party than one scan reads, that party must still be told. */
+static void
+test_deadline_pending_parties_do_not_starve_others(void **state)
+{
+    (void)state;
+    t_env_t e;
+    s_env_open(&e, NULL);
+    s_accept(&e, "valid/jw315.xml", "42420001", "0363", 1, 0, s_at("2026-11-23", 10));
+    sqlite3 *db = gw_store_db(e.store);
+    for (int i = 1; i <= 100; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO deadline_notice (item_id, party, created_ms) VALUES (999, '%04d', 1)",
+                 i);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    e.online_gemeente = 0; /* the 100 parties 0001..0100 (and 0363) never take them */
+    int64_t t = s_at("2026-11-27", 8);
+    for (int i = 0; i < 4 && e.nsent < 2; i++, t += 1200) {
+        s_tick(&e, t);
+    }
+    assert_int_equal(e.nsent, 2);
+    assert_string_equal(e.sent[0].party, "42420001");
+    assert_string_equal(e.sent[1].party, "platform");
+    s_env_close(&e);
+}
+
 static void
 test_deadline_answered_before_told_is_not_sent(void **state)
 {
@@ -506,6 +535,7 @@ main(void)
         cmocka_unit_test_setup(test_deadline_answers_close_items, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_declaratie_closed_by_its_325_only, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_offline_party_told_when_back, ut_alloc_setup),
+        cmocka_unit_test_setup(test_deadline_pending_parties_do_not_starve_others, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_answered_before_told_is_not_sent, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_overdue_counts_for_metrics, ut_alloc_setup),
         cmocka_unit_test_setup(test_deadline_answer_accepted_opens_no_retour, ut_alloc_setup),
