@@ -1754,7 +1754,9 @@ gw_broker_run(gw_broker_t *self)
                 break;
             }
             if (rc == GW_EPARSE) {
-                if (m.peer[0]) {
+                /* CURVE: the identity check comes first here too, or a connection holding
+                 * another party's code gets a PROTOCOL error booked as that party's. */
+                if (m.peer[0] && (!self->zap || s_authentic(self, s_party(self, m.peer), &m))) {
                     s_error(self, m.peer, m.id, m.error ? m.error : "PROTOCOL", "%s",
                             m.reason ? m.reason
                                      : "malformed protocol message (see docs/protocol.md)");
