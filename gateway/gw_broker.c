@@ -1619,6 +1619,10 @@ gw_broker_new(gw_config_t **config_p, char **err)
     zmq_setsockopt(self->router, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(self->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(self->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    /* A frame far past max_message_size is cut by libzmq (the connection drops) before it
+     * is buffered whole; up to twice the limit still gets gw_proto_recv's SIZE error. */
+    int64_t maxmsg = (int64_t)self->config->max_message_size * 2 + 65536;
+    zmq_setsockopt(self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
     if (self->config->curve && s_curve_start(self, why, sizeof(why)) != GW_OK) {
         goto fail;
     }
