@@ -1645,6 +1645,10 @@ gw_broker_new(gw_config_t **config_p, char **err)
     zmq_setsockopt(self->router, ZMQ_LINGER, &zero, sizeof(zero));
     zmq_setsockopt(self->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(self->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    /* A frame far past max_message_size is cut by libzmq (the connection drops) before it
+     * is buffered whole; up to twice the limit still gets gw_proto_recv's SIZE error. */
+    int64_t maxmsg = (int64_t)self->config->max_message_size * 2 + 65536;
+    zmq_setsockopt(self->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
     if (self->config->curve && s_curve_start(self, why, sizeof(why)) != GW_OK) {
         goto fail;
     }
@@ -1780,7 +1784,9 @@ gw_broker_run(gw_broker_t *self)
                 break;
             }
             if (rc == GW_EPARSE) {
-                if (m.peer[0]) {
+                /* CURVE: the identity check comes first here too, or a connection holding
+                 * another party's code gets a PROTOCOL error booked as that party's. */
+                if (m.peer[0] && (!self->zap || s_authentic(self, s_party(self, m.peer), &m))) {
                     s_error(self, m.peer, m.id, m.error ? m.error : "PROTOCOL", "%s",
                             m.reason ? m.reason
                                      : "malformed protocol message (see docs/protocol.md)");

@@ -282,6 +282,9 @@ s_parse_keyring(gw_keyring_t *self, char *text, const char *path, char **err)
             }
             s_key_t *k = &self->keys[self->nkeys];
             if (s_unhex(w[2], strlen(w[2]), k->key, GW_KEY_BYTES) != 0) {
+                /* s_unhex stops at the first bad digit, leaving key bytes in a slot past
+                 * nkeys that gw_keyring_destroy does not wipe */
+                gw_cleanse(k->key, sizeof(k->key));
                 gw_err_setf(err, "%s:%d: key %u wants 64 hex digits (256 bits)", path, lineno, id);
                 return GW_ECONFIG;
             }

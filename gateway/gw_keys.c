@@ -42,8 +42,10 @@ gw_keys_valid(const char *s)
     if (!s || strlen(s) != GW_KEY_Z85_LEN) {
         return 0;
     }
-    uint8_t raw[32];
-    return zmq_z85_decode(raw, s) != NULL;
+    uint8_t raw[32]; /* the decoded key, a secret one too: wiped before returning */
+    int ok = zmq_z85_decode(raw, s) != NULL;
+    explicit_bzero(raw, sizeof(raw));
+    return ok;
 }
 
 int
@@ -245,6 +247,7 @@ s_parse(const char *path, s_line_fn fn, void *arg, char **err)
     }
     int rc = GW_OK;
     int line = 0;
+    char key[32], val[128]; /* val may hold a secret key: wiped below, also after a break */
     for (size_t pos = 0; pos < len && rc == GW_OK;) {
         const char *s = buf + pos;
         const char *nl = memchr(s, '\n', len - pos);
@@ -258,7 +261,6 @@ s_parse(const char *path, s_line_fn fn, void *arg, char **err)
         if (i == n || s[i] == '#') {
             continue;
         }
-        char key[32], val[128];
         if (!s_kv(s, n, key, sizeof(key), val, sizeof(val))) {
             s_err(err, "%s:%d: expected 'public_key = Z85' or 'secret_key = Z85'", path, line);
             rc = GW_EPARSE;
@@ -278,6 +280,7 @@ s_parse(const char *path, s_line_fn fn, void *arg, char **err)
         rc = fn(arg, key, val, line, err);
         explicit_bzero(val, sizeof(val));
     }
+    explicit_bzero(val, sizeof(val));
     explicit_bzero(buf, len);
     gw_free(buf);
     return rc;

@@ -134,5 +134,12 @@ check "keygen: the .pub holds the public half only" $?
 "$ijwctl" keygen -o "$tmp/keys/sub" 0363 >"$tmp/keygen2.out" 2>&1
 [ $? -eq 2 ] && grep -q "never overwritten" "$tmp/keygen2.out"
 check "keygen never overwrites a key" $?
+"$ijwctl" keygen -o "" 0363 >"$tmp/keygen3.out" 2>&1
+[ $? -eq 2 ] && grep -q "wants a directory name" "$tmp/keygen3.out"
+check "keygen: an empty -o is refused" $?
+long=$(printf 'd%.0s' $(seq 1 1100))
+"$ijwctl" keygen -o "$tmp/$long" 0363 >"$tmp/keygen4.out" 2>&1
+[ $? -eq 2 ] && grep -q "wants a directory name" "$tmp/keygen4.out" && [ ! -e "$tmp/$long" ]
+check "keygen: a -o too long for its buffers is refused" $?
 
 tap_done

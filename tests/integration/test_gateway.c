@@ -789,6 +789,34 @@ test_gateway_oversize_message_gets_error(void **state)
     s_end();
 }
 
+/* A frame far past max_message_size is cut by libzmq before the gateway buffers it whole:
+ * no answer, the gateway lives on (up to twice the limit: the SIZE error above). */
+static void
+test_gateway_huge_frame_is_cut_before_it_is_buffered(void **state)
+{
+    (void)state;
+    gwconf_t conf = {.max_message_size = "64K"};
+    s_begin(&conf);
+    void *s = s_raw("0384");
+    size_t big = 1024 * 1024;
+    char *buf = gw_malloc(big);
+    assert_non_null(buf);
+    memset(buf, 'x', big);
+    static const char *const head[] = {"IJW1", "SUBMIT", "huge-1", ""};
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(zmq_send(s, head[i], strlen(head[i]), ZMQ_SNDMORE) >= 0);
+    }
+    assert_true(zmq_send(s, buf, big, 0) >= 0);
+    gw_free(buf);
+    gw_proto_msg_t m;
+    assert_int_equal(s_raw_recv(s, &m, 1500), GW_EAGAIN);
+    s_raw_close(s);
+    assert_true(s_gw_alive());
+    party_t *g = s_party("0363", 1, 0);
+    s_submit_fixture_expect(g, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    s_end();
+}
+
 static void
 test_gateway_malformed_frames_get_protocol_error(void **state)
 {
@@ -1440,6 +1468,7 @@ main(void)
         T(test_gateway_invalid_and_hostile_input_gets_error),
         T(test_gateway_rule_violation_is_rejected_with_retourbericht),
         T(test_gateway_oversize_message_gets_error),
+        T(test_gateway_huge_frame_is_cut_before_it_is_buffered),
         T(test_gateway_malformed_frames_get_protocol_error),
         T(test_gateway_slow_recipient_does_not_block_others),
         T(test_gateway_inflight_limit_caps_unacknowledged_deliveries),

@@ -240,6 +240,44 @@ test_security_new_connection_of_a_party_takes_over(void **state)
     s_end();
 }
 
+/* A malformed message from a connection holding another party's code is an identity
+ * refusal, not a PROTOCOL error booked (and audited) as that party's. */
+static void
+test_security_malformed_message_under_another_code_is_refused(void **state)
+{
+    (void)state;
+    s_begin_curve();
+    gw_keypair_t k0384;
+    s_keys_of("0384", &k0384);
+    void *s = zmq_socket(W.zctx, ZMQ_DEALER);
+    assert_non_null(s);
+    int zero = 0;
+    assert_int_equal(zmq_setsockopt(s, ZMQ_ROUTING_ID, "0363", 4), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, W.server_pub, 40), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, k0384.public_key, 40), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k0384.secret_key, 40), 0);
+    assert_int_equal(zmq_connect(s, W.gw.endpoint), 0);
+    for (size_t i = 0; i < MAX_RAW; i++) { /* closed by the teardown if an assert fails */
+        if (!W.raw[i]) {
+            W.raw[i] = s;
+            break;
+        }
+    }
+    assert_int_equal(zmq_send(s, "junk", 4, 0), 4);
+    gw_proto_msg_t m;
+    assert_int_equal(s_raw_recv(s, &m, 5000), GW_OK);
+    assert_int_equal(m.cmd, GW_CMD_ERROR);
+    char code[32];
+    assert_true(gw_props_get(m.props, m.props_len, "code", code, sizeof(code)));
+    assert_string_equal(code, "FORBIDDEN");
+    gw_proto_msg_clear(&m);
+    s_raw_close(s);
+    assert_true(s_log_has("identity_refused routing_id=0363 key_of=0384"));
+    assert_false(s_log_has("code=PROTOCOL"));
+    s_end();
+}
+
 /* ------------------------------------------------------------ 2. what it may send ---- */
 
 static void
@@ -365,6 +403,7 @@ main(void)
         T(test_security_key_under_another_party_code_is_refused),
         T(test_security_revoked_key_is_refused_new_and_existing),
         T(test_security_new_connection_of_a_party_takes_over),
+        T(test_security_malformed_message_under_another_code_is_refused),
         T(test_security_spoofed_afzender_is_refused),
         T(test_security_forbidden_message_type_is_refused),
         T(test_security_forbidden_recipient_is_refused),

@@ -41,8 +41,14 @@ ijwctl_keygen(int argc, char **argv)
                         "  NAME is the party code (0363, 42420001, platform) or any name\n");
         return 2;
     }
-    /* mkdir -p DIR */
+    /* mkdir -p DIR. An empty DIR would start the walk past its NUL; one too long for the
+     * buffers below would write the key pair under a cut-off name. */
     char sub[1024];
+    if (!dir[0] || strlen(dir) >= sizeof(sub)) {
+        fprintf(stderr, "ijwctl: keygen: -o wants a directory name of 1..%zu bytes\n",
+                sizeof(sub) - 1);
+        return 2;
+    }
     snprintf(sub, sizeof(sub), "%s", dir);
     for (char *c = sub + 1;; c++) {
         if (*c == '/' || *c == '\0') {
