@@ -725,9 +725,19 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
     if (type->kind == GW_KIND_RETOUR) {
         /* Route a retourbericht by the heenbericht it answers, not by its header. */
         const gw_msgtype_t *heen = gw_msgtype_by_number(type->family, type->number - 1);
-        char orig[65];
+        char orig[65], heen_to[65];
         if (heen && gw_store_find_heen(self->store, heen->name, c->afzender, c->ident,
-                                       c->dagtekening, &answers, orig) == GW_OK) {
+                                       c->dagtekening, &answers, orig, heen_to) == GW_OK) {
+            /* Only the party the heenbericht went to may answer it: a header naming itself as
+             * Ontvanger does not make another party's heenbericht its own. */
+            if (strcmp(heen_to, peer) != 0) {
+                from->forbidden++;
+                s_error(self, peer, r->id, "FORBIDDEN",
+                        "this %s answers a %s that was delivered to another party; only its "
+                        "recipient may send the retourbericht",
+                        type->name, heen->name);
+                return;
+            }
             snprintf(recipient, sizeof(recipient), "%s", orig);
         } else {
             /* The heenbericht did not pass through this gateway: its Afzender sent it. */

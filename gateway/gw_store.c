@@ -112,7 +112,7 @@ static const char *const s_sql[S_COUNT] = {
                     "state = 'inflight' AND next_attempt_ms > ?2",
     [S_REQUEUE_ALL] = "UPDATE deliveries SET state = 'pending', created_ms = ?1, attempts = 0, "
                       "next_attempt_ms = 0 WHERE state <> 'delivered' AND state = 'dead'",
-    [S_FIND_HEEN] = "SELECT id, sender FROM messages WHERE type = ?1 AND afzender = ?2 AND "
+    [S_FIND_HEEN] = "SELECT id, sender, recipient FROM messages WHERE type = ?1 AND afzender = ?2 AND "
                     "ident = ?3 AND dagtekening = ?4 ORDER BY id LIMIT 1",
     [S_DEPTHS] = "SELECT recipient, sum(state = 'pending'), sum(state = 'inflight'), "
                  "sum(state = 'delivered'), sum(state = 'dead'), "
@@ -1504,11 +1504,11 @@ gw_store_retry_now(gw_store_t *self, const char *recipient, int64_t now_ms)
 
 int
 gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender, const char *ident,
-                   const char *dagtekening, int64_t *msg_id, char sender[65])
+                   const char *dagtekening, int64_t *msg_id, char sender[65], char *recipient)
 {
     if (self->pg) {
         return gw_pgstore_find_heen(self->pg, heen_type, afzender, ident, dagtekening, msg_id,
-                                    sender);
+                                    sender, recipient);
     }
     if (!heen_type || !afzender || !ident || !dagtekening || !msg_id || !sender) {
         s_seterr(self, "find_heen: invalid argument");
@@ -1525,6 +1525,10 @@ gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender
         const char *s = (const char *)sqlite3_column_text(st, 1);
         *msg_id = sqlite3_column_int64(st, 0);
         snprintf(sender, 65, "%s", s ? s : "");
+        if (recipient) {
+            const char *to = (const char *)sqlite3_column_text(st, 2);
+            snprintf(recipient, 65, "%s", to ? to : "");
+        }
     } else if (src == SQLITE_DONE) {
         s_seterr(self, "find_heen: no such heenbericht");
         rc = GW_EINVAL;

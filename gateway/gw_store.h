@@ -183,12 +183,13 @@ GW_NODISCARD int gw_store_requeue(gw_store_t *self, int64_t delivery_id, int64_t
 
 /**
  * Find the stored heenbericht a retourbericht answers: same heen type, Afzender,
- * BerichtIdentificatie (ident + dagtekening). Writes its id and its submitting party.
+ * BerichtIdentificatie (ident + dagtekening). Writes its id, its submitting party and
+ * (recipient not NULL) the party it was routed to, who alone may answer it.
  * @returns GW_OK, GW_EINVAL when not found.
  */
 GW_NODISCARD int gw_store_find_heen(gw_store_t *self, const char *heen_type, const char *afzender,
                                     const char *ident, const char *dagtekening, int64_t *msg_id,
-                                    char sender[65]);
+                                    char sender[65], char *recipient);
 
 /* Per-recipient queue depths. */
 typedef struct gw_store_depth {

@@ -120,7 +120,7 @@ static const char *const s_sql[S_COUNT] = {
                       "next_attempt_ms = 0 WHERE id = $1 AND state = 'dead'",
     [S_REQUEUE_ALL] = "UPDATE gw_deliveries SET state = 'pending', created_ms = $1, attempts = 0, "
                       "next_attempt_ms = 0 WHERE state <> 'delivered' AND state = 'dead'",
-    [S_FIND_HEEN] = "SELECT id, sender FROM gw_messages WHERE type = $1 AND afzender = $2 AND "
+    [S_FIND_HEEN] = "SELECT id, sender, recipient FROM gw_messages WHERE type = $1 AND afzender = $2 AND "
                     "ident = $3 AND dagtekening = $4 ORDER BY id LIMIT 1",
     [S_DEPTHS] = "SELECT recipient, count(*) FILTER (WHERE state = 'pending'), "
                  "count(*) FILTER (WHERE state = 'inflight'), "
@@ -1334,7 +1334,8 @@ gw_pgstore_requeue(gw_pgstore_t *self, int64_t delivery_id, int64_t now_ms, size
 
 int
 gw_pgstore_find_heen(gw_pgstore_t *self, const char *heen_type, const char *afzender,
-                     const char *ident, const char *dagtekening, int64_t *msg_id, char sender[65])
+                     const char *ident, const char *dagtekening, int64_t *msg_id, char sender[65],
+                     char *recipient)
 {
     if (!heen_type || !afzender || !ident || !dagtekening || !msg_id || !sender) {
         s_seterr(self, "find_heen: invalid argument");
@@ -1353,6 +1354,9 @@ gw_pgstore_find_heen(gw_pgstore_t *self, const char *heen_type, const char *afze
     if (PQntuples(res) == 1) {
         *msg_id = atoll(PQgetvalue(res, 0, 0));
         snprintf(sender, 65, "%s", PQgetvalue(res, 0, 1));
+        if (recipient) {
+            snprintf(recipient, 65, "%s", PQgetvalue(res, 0, 2));
+        }
     } else {
         s_seterr(self, "find_heen: no such heenbericht");
         rc = GW_EINVAL;

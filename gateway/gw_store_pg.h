@@ -47,7 +47,7 @@ int gw_pgstore_dead(gw_pgstore_t *self, gw_store_delivery_cb cb, void *arg);
 int gw_pgstore_requeue(gw_pgstore_t *self, int64_t delivery_id, int64_t now_ms, size_t *requeued);
 int gw_pgstore_find_heen(gw_pgstore_t *self, const char *heen_type, const char *afzender,
                          const char *ident, const char *dagtekening, int64_t *msg_id,
-                         char sender[65]);
+                         char sender[65], char *recipient);
 int gw_pgstore_depths(gw_pgstore_t *self, int (*cb)(void *arg, const gw_store_depth_t *d),
                       void *arg);
 int gw_pgstore_count(gw_pgstore_t *self, const char *recipient, int inflight_only, int64_t *n);

@@ -374,15 +374,16 @@ test_store_find_heen(void **state)
     gw_store_t *st = s_open(s_path(path, sizeof(path)), NULL);
     int64_t id = s_put(st, "GEM0363", "AGB1", "42", "<heen/>", 1000);
     int64_t found = 0;
-    char sender[65] = "";
+    char sender[65] = "", to[65] = "";
     assert_int_equal(
-        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-01-31", &found, sender), GW_OK);
+        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-01-31", &found, sender, to), GW_OK);
     assert_int_equal(found, id);
     assert_string_equal(sender, "GEM0363");
+    assert_string_equal(to, "AGB1"); /* who may answer it */
     assert_int_equal(
-        gw_store_find_heen(st, "JW301", "12345678", "42", "2025-01-31", &found, sender), GW_EINVAL);
+        gw_store_find_heen(st, "JW301", "12345678", "42", "2025-01-31", &found, sender, NULL), GW_EINVAL);
     assert_int_equal(
-        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-02-01", &found, sender), GW_EINVAL);
+        gw_store_find_heen(st, "JW315", "12345678", "42", "2025-02-01", &found, sender, NULL), GW_EINVAL);
     gw_store_close(&st);
 }
 
@@ -479,7 +480,7 @@ test_store_max_bytes_is_efull_and_group_survives(void **state)
     assert_int_equal(s_backlog(st, "A"), 20);
     int64_t id = 0;
     char sender[65];
-    assert_int_equal(gw_store_find_heen(st, "JW315", "12345678", "big", "2025-01-31", &id, sender),
+    assert_int_equal(gw_store_find_heen(st, "JW315", "12345678", "big", "2025-01-31", &id, sender, NULL),
                      GW_EINVAL);
 
     /* Fill up with 8 KB messages until refused; what was accepted commits. */

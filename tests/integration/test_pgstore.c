@@ -765,7 +765,7 @@ test_pg_store_api(void **state)
     /* heen lookup and dead letters */
     int64_t heen = 0;
     char sender[65];
-    assert_int_equal(gw_store_find_heen(u2, "JW301", "S1", "API-1", "2026-01-01", &heen, sender),
+    assert_int_equal(gw_store_find_heen(u2, "JW301", "S1", "API-1", "2026-01-01", &heen, sender, NULL),
                      GW_OK);
     assert_int_equal(heen, m.id);
     assert_string_equal(sender, "S1");

@@ -313,6 +313,29 @@ test_security_forbidden_message_type_is_refused(void **state)
     s_end();
 }
 
+/* Only the party a heenbericht went to may answer it: a retour naming itself as Ontvanger
+ * (so it passes the identity check) does not make another party's heenbericht its own. */
+static void
+test_security_retour_for_a_heen_sent_to_another_party_is_refused(void **state)
+{
+    (void)state;
+    s_begin_curve();
+    party_t *gem = s_party("0363", 1, 0);
+    party_t *intruder = s_party("65656055", 1, 0);
+    party_t *aan = s_party("42420001", 1, 0);
+    s_submit_fixture_expect(gem, "valid/jw301.xml", GW_CMD_ACK, NULL);
+    char *tmpl = ut_read_fixture("valid/jw302.xml", NULL);
+    size_t len = 0;
+    char *fake = s_replace(tmpl, "<jw302:Ontvanger>42420001<", "<jw302:Ontvanger>65656055<", &len);
+    s_submit_take_expect(intruder, &fake, len, GW_CMD_ERROR, "FORBIDDEN",
+                         "a JW302 for a JW301 sent to another aanbieder");
+    /* The real recipient's answer still goes through, to the gemeente. */
+    char *real = gw_strdup(tmpl);
+    s_submit_take_expect(aan, &real, strlen(tmpl), GW_CMD_ACK, NULL, "the recipient's JW302");
+    gw_free(tmpl);
+    s_end();
+}
+
 static void
 test_security_forbidden_recipient_is_refused(void **state)
 {
@@ -407,6 +430,7 @@ main(void)
         T(test_security_spoofed_afzender_is_refused),
         T(test_security_forbidden_message_type_is_refused),
         T(test_security_forbidden_recipient_is_refused),
+        T(test_security_retour_for_a_heen_sent_to_another_party_is_refused),
         T(test_security_party_size_limit),
         T(test_security_party_rate_limit),
         T(test_security_party_queue_limit),
