@@ -329,6 +329,14 @@ gw_keys_load(const char *path, gw_keypair_t *kp, int need_secret, char **err)
         s_err(err, "%s: no secret_key line (is this the .pub file? use the .key file)", path);
         rc = GW_EPARSE;
     }
+    struct stat sb;
+    if (rc == GW_OK && l.sec_line && stat(path, &sb) == 0 && (sb.st_mode & 077) != 0) {
+        /* As ssh does for its keys: a secret others can read is no longer a secret. */
+        s_err(err, "%s: holds a secret key but group or others may access it (mode %03o): "
+                   "chmod 600 it",
+              path, (unsigned)(sb.st_mode & 0777));
+        rc = GW_EPARSE;
+    }
     if (rc == GW_OK && l.sec_line) {
         char derived[GW_KEY_Z85_LEN + 1];
         if (zmq_curve_public(derived, kp->secret_key) != 0 ||

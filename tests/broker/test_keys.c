@@ -43,6 +43,7 @@ s_write(const char *name, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(p, 0600), 0);
 }
 
 /* A new key pair saved as DIR/NAME.key + NAME.pub. */
@@ -135,6 +136,15 @@ test_keys_bad_files_name_file_and_line(void **state)
     s_write("bad.key", text);
     assert_int_equal(gw_keys_load(path, &kp, 1, &err), GW_EPARSE);
     assert_non_null(strstr(err, "bad.key:2: secret_key does not belong to the public_key"));
+    gw_free(err);
+    /* A secret key others may read is refused, as ssh refuses one. */
+    snprintf(text, sizeof(text), "public_key = %s\nsecret_key = %s\n", a.public_key, a.secret_key);
+    s_write("bad.key", text);
+    assert_int_equal(gw_keys_load(path, &kp, 1, &err), GW_OK);
+    gw_keys_wipe(&kp);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(gw_keys_load(path, &kp, 1, &err), GW_EPARSE);
+    assert_non_null(strstr(err, "group or others may access it (mode 640): chmod 600"));
     gw_free(err);
     snprintf(path, sizeof(path), "%s/missing.key", s_dir);
     assert_int_equal(gw_keys_load(path, &kp, 1, &err), GW_EIO);
