@@ -7,6 +7,7 @@
  * s_sql table) and reused; a connection is used by one thread at a time.
  * Schema, states and the crash-safety argument: docs/store.md.
  */
+#include "gw_seal.h"
 #include "gw_store.h"
 
 #include <pthread.h>
@@ -925,103 +926,27 @@ s_next_id(gw_store_t *self, int idx, int64_t *id)
     return GW_OK;
 }
 
-/* The associated data that binds a sealed payload to its row: a message's payload to its
- * id and type, a delivery's own payload (wire-tap copy) to its id and its message's id.
- * A payload copied into another row fails the GCM tag check there. */
-static size_t
-s_aad(char *buf, size_t cap, char kind, int64_t id, int64_t msg_id, const char *type)
-{
-    int n = kind == 'm'
-                ? snprintf(buf, cap, "ijwgw/1 msg %lld %s", (long long)id, type ? type : "")
-                : snprintf(buf, cap, "ijwgw/1 dlv %lld %lld", (long long)id, (long long)msg_id);
-    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-static int
-s_grow(uint8_t **buf, size_t *cap, size_t want)
-{
-    if (*cap >= want) {
-        return GW_OK;
-    }
-    size_t ncap = want < 4096 ? 4096 : want + want / 4;
-    uint8_t *b = gw_malloc(ncap);
-    if (!b) {
-        return GW_ENOMEM;
-    }
-    if (*buf) {
-        gw_cleanse(*buf, *cap);
-        gw_free(*buf);
-    }
-    *buf = b;
-    *cap = ncap;
-    return GW_OK;
-}
-
-/* Seal *payload for row (kind, id) with the active key; on GW_OK *payload and *len name the
- * sealed copy in self->seal (valid until the next seal). */
+/* Seal *payload for row (kind, id) with the active key (gw_seal.h); on GW_OK *payload and
+ * *len name the sealed copy in self->seal (valid until the next seal). */
 static int
 s_seal(gw_store_t *self, char kind, int64_t id, int64_t msg_id, const char *type,
        const void **payload, size_t *len)
 {
-    char aad[128];
-    size_t alen = s_aad(aad, sizeof(aad), kind, id, msg_id, type);
-    if (s_grow(&self->seal, &self->seal_cap, *len + GW_SEAL_OVERHEAD) != GW_OK) {
-        s_seterr(self, "seal: out of memory");
-        return GW_ENOMEM;
-    }
-    if (gw_keyring_seal(self->keys, aad, alen, *len ? *payload : "", *len, self->seal) != GW_OK) {
-        s_seterr(self, "seal: AES-256-GCM encryption failed");
-        return GW_EIO;
-    }
-    *payload = self->seal;
-    *len += GW_SEAL_OVERHEAD;
-    return GW_OK;
-}
-
-/* A plaintext row (key id 0) read while a key is configured must look like XML (a '<',
- * white space, a UTF-8 or UTF-16 byte order mark, or UTF-16BE "<" first), so a sealed
- * payload whose header was damaged is reported, not delivered as bytes. */
-static int
-s_plain_ok(const uint8_t *p, size_t len)
-{
-    return len == 0 || p[0] == '<' || p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' ||
-           p[0] == 0xEF || p[0] == 0xFE || p[0] == 0xFF || (len > 1 && p[0] == 0 && p[1] == '<');
-}
-
-/* Fill d->payload/len from the stored blob: opened when sealed. On failure d->payload is ""
- * with len 0 and d->unreadable says why (never data). */
-static void
-s_open_payload(gw_store_t *self, gw_store_delivery_t *d, const uint8_t *blob, size_t blen, int own)
-{
-    d->key_id = gw_sealed_key_id(blob, blen);
-    d->unreadable = NULL;
-    d->payload = blob ? (const void *)blob : "";
-    d->len = blob ? blen : 0;
-    if (d->key_id == 0) {
-        if (self->keys && blob && !s_plain_ok(blob, blen)) {
-            d->unreadable = "stored payload is neither sealed nor XML (damaged header)";
-            d->payload = "";
-            d->len = 0;
-        }
-        return;
-    }
-    d->payload = "";
-    d->len = 0;
-    if (s_grow(&self->open, &self->open_cap, blen) != GW_OK) {
-        d->unreadable = "out of memory";
-        return;
-    }
-    char aad[128];
-    size_t alen = s_aad(aad, sizeof(aad), own ? 'd' : 'm', own ? d->delivery_id : d->msg_id,
-                        d->msg_id, d->type);
-    size_t n = 0;
     const char *why = NULL;
-    if (gw_keyring_open(self->keys, aad, alen, blob, blen, self->open, &n, &why) != GW_OK) {
-        d->unreadable = why;
-        return;
+    int rc = gw_seal_payload(self->keys, &self->seal, &self->seal_cap, kind, id, msg_id, type,
+                             payload, len, &why);
+    if (rc != GW_OK) {
+        s_seterr(self, "%s", why);
     }
-    d->payload = self->open;
-    d->len = n;
+    return rc;
+}
+
+/* Fill d->payload/len from the stored blob, opened when sealed (gw_seal_open). */
+static void
+s_open_payload(gw_store_t *self, gw_store_delivery_t *d, const uint8_t *blob, size_t blen,
+               int own)
+{
+    gw_seal_open(self->keys, &self->open, &self->open_cap, d, blob, blen, own);
 }
 
 /* Insert one delivery row; payload NULL with len 0 means "the message's payload". */
