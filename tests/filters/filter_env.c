@@ -109,3 +109,20 @@ ft_expect_reject1(ft_env_t *env, const gw_msg_t *msg, const char *rule, const ch
     }
     ft_expect_diag(env->diag, 0, rule, code, path, cls, bsn);
 }
+
+gw_codec_t *ft_codec;
+
+int
+ft_setup(void **state)
+{
+    int rc = ut_alloc_setup(state);
+    ft_codec = ut_codec();
+    return rc;
+}
+
+int
+ft_teardown(void **state)
+{
+    gw_codec_destroy(&ft_codec);
+    return ut_alloc_teardown(state);
+}

@@ -22,6 +22,12 @@ typedef struct ft_env {
     gw_filter_ctx_t ctx; /* peer 42420001, db */
 } ft_env_t;
 
+/* The codec of the test being run (ft_setup makes it under the test's allocator, so its
+ * schema cache dies with the test; ft_teardown destroys it). */
+extern gw_codec_t *ft_codec;
+int ft_setup(void **state);
+int ft_teardown(void **state);
+
 /* Make the scratch directory ($TMPDIR/gw-TAG-XXXXXX); 0 on success. Once per process. */
 int ft_dir_make(const char *tag);
 /* Remove it and everything in it. */

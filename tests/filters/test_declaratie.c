@@ -24,24 +24,6 @@
 #define T_REF   "/ProductReferentie/ReferentieNummer"
 #define T_VORIG "/ProductReferentie/VorigReferentieNummer"
 
-static gw_codec_t *s_codec;
-
-
-static int
-s_setup(void **state)
-{
-    int rc = ut_alloc_setup(state);
-    s_codec = ut_codec();
-    return rc;
-}
-
-static int
-s_teardown(void **state)
-{
-    gw_codec_destroy(&s_codec);
-    return ut_alloc_teardown(state);
-}
-
 static gw_declaratie_t *
 s_decl(const gw_msg_t *m)
 {
@@ -64,7 +46,7 @@ s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code,
 static gw_msg_t *
 s_fixture(const char *rel)
 {
-    gw_msg_t *m = ut_decode_fixture(s_codec, rel);
+    gw_msg_t *m = ut_decode_fixture(ft_codec, rel);
     assert_non_null(m);
     return m;
 }
@@ -656,30 +638,30 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_declaratie_story_passes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr333_nummer_unique, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr314_referentie_unique, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr323_credit_needs_debet, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr390_credit_once, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr389_debet_once, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr366_tr367_answer_matches, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_story_passes, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr333_nummer_unique, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr314_referentie_unique, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr323_credit_needs_debet, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr390_credit_once, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr389_debet_once, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr366_tr367_answer_matches, ft_setup,
+                                        ft_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_tr323_credit_needs_goedgekeurde_debet,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr304_answer_bsn, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr337_tr371_tr376_answer_links, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr318_periode_follows, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_tr319_productperiode_voorgaand, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr304_answer_bsn, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr337_tr371_tr376_answer_links, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr318_periode_follows, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_tr319_productperiode_voorgaand, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_refuses_options, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_survives_rolled_back_first_transaction,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_declaratie_migrates_old_tables, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_declaratie_migrates_old_tables, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_declaratie_migration_rolls_back_with_the_batch,
-                                        s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();

@@ -16,23 +16,6 @@
 #include "gw_chain.h"
 #include "unittest.h"
 
-static gw_codec_t *s_codec;
-
-static int
-s_setup(void **state)
-{
-    int rc = ut_alloc_setup(state);
-    s_codec = ut_codec();
-    return rc;
-}
-
-static int
-s_teardown(void **state)
-{
-    gw_codec_destroy(&s_codec);
-    return ut_alloc_teardown(state);
-}
-
 static int
 s_int(sqlite3 *db, const char *sql)
 {
@@ -67,7 +50,7 @@ static void
 test_schema_tr056_old_rows_still_count(void **state)
 {
     (void)state;
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     assert_non_null(m);
     sqlite3 *db = ft_db_open("tr056.db");
     ut_db_exec(db, "CREATE TABLE tr056_ident(sender TEXT NOT NULL, type TEXT NOT NULL,"
@@ -128,7 +111,7 @@ test_schema_verzoek_and_startstop_rebuilt(void **state)
 
     ft_env_t env;
     ft_env_open(&env, "verzoek", "vs.db");
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     assert_non_null(m);
     assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     assert_int_equal(s_version(env.db, "verzoek"), 2);
@@ -147,7 +130,7 @@ test_schema_verzoek_and_startstop_rebuilt(void **state)
     gw_chain_spec_t spec = {.name = "startstop", .line = 1, .opts = {FT_FILE, NULL, 0}};
     env.chain = gw_chain_new(&spec, 1, NULL);
     assert_non_null(env.chain);
-    m = ut_decode_fixture(s_codec, "valid/jw305.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw305.xml");
     assert_non_null(m);
     assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
     assert_int_equal(s_version(env.db, "startstop"), 2);
@@ -167,7 +150,7 @@ test_schema_fresh_store_is_current(void **state)
         ft_env_t env;
         ft_env_open(&env, filters[i], "fresh.db");
         for (size_t k = 0; k < 3; k++) {
-            gw_msg_t *m = ut_decode_fixture(s_codec, fixtures[k]);
+            gw_msg_t *m = ut_decode_fixture(ft_codec, fixtures[k]);
             assert_non_null(m);
             gw_verdict_t v = ft_submit(&env, m);
             assert_true(v == GW_VERDICT_PASS || v == GW_VERDICT_REJECT);
@@ -194,7 +177,7 @@ test_tr056_cache_and_rolled_back_batch(void **state)
     (void)state;
     ft_env_t env;
     ft_env_open(&env, "tr056", "cache.db");
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     assert_non_null(m);
     gw_bericht_identificatie_t *id = m->bericht->Header->BerichtIdentificatie;
     const char *dag = id->Dagtekening;
@@ -275,15 +258,15 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_tr056_old_rows_still_count, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_schema_verzoek_and_startstop_rebuilt, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_schema_fresh_store_is_current, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_tr056_cache_and_rolled_back_batch, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_bloom_no_false_absent_few_false_maybe, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_tr056_old_rows_still_count, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_verzoek_and_startstop_rebuilt, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_fresh_store_is_current, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_tr056_cache_and_rolled_back_batch, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_bloom_no_false_absent_few_false_maybe, ft_setup,
+                                        ft_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();

@@ -24,24 +24,6 @@
 #define T_START "/Bericht/Client/StartProducten/StartProduct"
 #define T_STOP  "/Bericht/Client/StopProducten/StopProduct"
 
-static gw_codec_t *s_codec;
-
-
-static int
-s_setup(void **state)
-{
-    int rc = ut_alloc_setup(state);
-    s_codec = ut_codec();
-    return rc;
-}
-
-static int
-s_teardown(void **state)
-{
-    gw_codec_destroy(&s_codec);
-    return ut_alloc_teardown(state);
-}
-
 /* Submit msg and expect exactly one level-3 diagnostic rule/code on path, cls. */
 static void
 s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code, const char *path,
@@ -53,7 +35,7 @@ s_reject(ft_env_t *env, const gw_msg_t *msg, const char *rule, const char *code,
 static gw_msg_t *
 s_fixture(const char *rel)
 {
-    gw_msg_t *m = ut_decode_fixture(s_codec, rel);
+    gw_msg_t *m = ut_decode_fixture(ft_codec, rel);
     assert_non_null(m);
     return m;
 }
@@ -438,17 +420,17 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_startstop_story_passes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_tijdelijk_then_definitief, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_start_after_stop, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_delete_and_correct, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_correction_in_one_message, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_stop_needs_start, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_startstop_refuses_options, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_story_passes, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_tijdelijk_then_definitief, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_start_after_stop, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_delete_and_correct, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_correction_in_one_message, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_stop_needs_start, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_startstop_refuses_options, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_startstop_survives_rolled_back_first_transaction,
-                                        s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();

@@ -19,23 +19,6 @@
 #include "unittest.h"
 
 
-static gw_codec_t *s_codec;
-
-static int
-s_setup(void **state)
-{
-    int rc = ut_alloc_setup(state);
-    s_codec = ut_codec();
-    return rc;
-}
-
-static int
-s_teardown(void **state)
-{
-    gw_codec_destroy(&s_codec);
-    return ut_alloc_teardown(state);
-}
-
 static int
 s_count_rows(sqlite3 *db)
 {
@@ -99,7 +82,7 @@ s_submit(gw_chain_t *c, const gw_msg_t *msg, gw_diag_t *diag, const gw_filter_ct
 static void
 s_pass(gw_chain_t *c, const char *rel, gw_diag_t *diag, const gw_filter_ctx_t *ctx)
 {
-    gw_msg_t *msg = ut_decode_fixture(s_codec, rel);
+    gw_msg_t *msg = ut_decode_fixture(ft_codec, rel);
     gw_verdict_t v = s_submit(c, msg, diag, ctx);
     if (v != GW_VERDICT_PASS) {
         ut_print_diag(diag);
@@ -192,7 +175,7 @@ test_toewijzing_wmo_story_passes(void **state)
 
     /* Families are separate: a JW323 on the WMO toewijzing's gemeente/number relates to
      * nothing. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     m->bericht->Header->Afzender = "65656055";
     m->bericht->Header->Ontvanger = "0384";
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
@@ -232,7 +215,7 @@ test_toewijzing_tr332_number_of_another_client(void **state)
     s_pass(c, "valid/jw301.xml", diag, &ctx);
 
     /* The same number of gemeente 0363 for another client: 9332 on that ToegewezenProduct. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301-multi.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw301-multi.xml");
     gw_client_t *cl = m->bericht->Client;
     cl->ToegewezenProduct.v[1].ToewijzingNummer = "012345001"; /* numeric: = 12345001 */
     s_reject_one(c, m, diag, &ctx, "TR332", "9332",
@@ -247,7 +230,7 @@ test_toewijzing_tr332_number_of_another_client(void **state)
     gw_msg_destroy(&m);
 
     /* Another domain (iWmo) may use the same number in the same gemeente. */
-    m = ut_decode_fixture(s_codec, "valid/wmo301.xml");
+    m = ut_decode_fixture(ft_codec, "valid/wmo301.xml");
     m->bericht->Header->Afzender = "0363";
     m->bericht->Client->ToegewezenProduct.v[0].ToewijzingNummer = "12345001";
     assert_int_equal(s_submit(c, m, diag, &ctx), GW_VERDICT_PASS);
@@ -273,7 +256,7 @@ test_toewijzing_tr019_start_stop_without_toewijzing(void **state)
     ctx.peer = "42420001";
 
     /* Start on an unknown number. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw305.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw305.xml");
     gw_start_stop_product_t *sp = &m->bericht->Client->StartProduct.v[0];
     sp->ToewijzingNummer = "12345002";
     s_reject_one(c, m, diag, &ctx, "TR019", "9019",
@@ -288,7 +271,7 @@ test_toewijzing_tr019_start_stop_without_toewijzing(void **state)
     gw_msg_destroy(&m);
 
     /* Stop from another aanbieder. */
-    m = ut_decode_fixture(s_codec, "valid/jw307.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw307.xml");
     m->bericht->Header->Afzender = "65656055";
     s_reject_one(c, m, diag, &ctx, "TR019", "9019",
                  "/Bericht/Client/StopProducten/StopProduct[1]/ToewijzingNummer",
@@ -340,7 +323,7 @@ typedef void (*t_mutate_fn)(gw_msg_t *m, gw_prestatie_t *p);
 static void
 s_323_one(t_323_t *t, t_mutate_fn f, const char *rule, const char *code, const char *path)
 {
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
     f(m, p);
     s_reject_one(t->c, m, t->diag, &t->ctx, rule, code, path, p);
@@ -419,7 +402,7 @@ test_toewijzing_323_each_rule(void **state)
     s_323_one(&t, m_eind, "TR308", "9308", P1 "/ProductPeriode/Einddatum");
 
     /* Minutes on a toewijzing in hours fit (IV081); hours on one in minutes do not. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
     p->Eenheid = "01";
     assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
@@ -439,7 +422,7 @@ test_toewijzing_323_reports_every_rule_of_a_prestatie(void **state)
     s_323_begin(&t, "r323-multi.db");
     /* The credit fixture's second prestatie breaks TR339, TR340 and TR307 at once; the
      * first stays clean. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323-credit.xml");
     gw_client_t *cl = &m->bericht->Declaratie->Client.v[0];
     assert_int_equal(cl->Prestatie.n, 2);
     gw_prestatie_t *p = &cl->Prestatie.v[1];
@@ -469,7 +452,7 @@ test_toewijzing_latest_version_wins_and_tr384(void **state)
     gem.peer = "0363";
 
     /* A newer version (intrekking: Einddatum 2026-03-15) replaces the stored one. */
-    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *v2 = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingsdatum = "2026-03-10";
     tp->Toewijzingstijd = "08:00:00";
@@ -479,7 +462,7 @@ test_toewijzing_latest_version_wins_and_tr384(void **state)
     assert_string_equal(s_stored(t.db, "einddatum", "0363", 12345001), "2026-03-15");
 
     /* An older version arriving later (Einddatum 2026-12-31) does not. */
-    gw_msg_t *v0 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *v0 = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     tp = &v0->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingsdatum = "2026-03-10";
     tp->Toewijzingstijd = "07:59:59.999";
@@ -489,7 +472,7 @@ test_toewijzing_latest_version_wins_and_tr384(void **state)
     assert_int_equal(s_count_rows(t.db), 1);
 
     /* So the March prestatie now ends after the toewijzing: TR308. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR308", "9308", P1 "/ProductPeriode/Einddatum", p);
 
@@ -528,7 +511,7 @@ s_317_begin(t_323_t *t, const char *dbname, t_301_fn f)
     t->c = s_chain();
     t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
     t->diag = gw_diag_new();
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     if (f) {
         f(&m->bericht->Client->ToegewezenProduct.v[0]);
     }
@@ -542,7 +525,7 @@ s_317_begin(t_323_t *t, const char *dbname, t_301_fn f)
 static gw_msg_t *
 s_317_te_wijzigen(gw_vow_product_t *tw, gw_omvang_t *o)
 {
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     gw_verzoek_t *vz = m->bericht->Client->Verzoek;
     *o = (gw_omvang_t){.Volume = "16", .Eenheid = "04", .Frequentie = "4"};
     *tw = (gw_vow_product_t){.ToewijzingNummer = "12345001",
@@ -563,7 +546,7 @@ test_toewijzing_317_lists_and_relations(void **state)
     s_317_begin(&t, "r317-lists.db", NULL);
 
     /* TR349: the actuele toewijzing is in neither list. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     gw_verzoek_t *vz = m->bericht->Client->Verzoek;
     vz->OngewijzigdProduct.n = 0;
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR349", "9349", VZ, vz);
@@ -571,7 +554,7 @@ test_toewijzing_317_lists_and_relations(void **state)
 
     /* TR350: the OngewijzigdProduct names a toewijzing that is no longer actueel (its
      * Einddatum 2026-07-31 is before the Dagtekening), so nothing is missing either. */
-    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     m->bericht->Header->BerichtIdentificatie->Dagtekening = "2026-08-01";
     vz = m->bericht->Client->Verzoek;
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
@@ -586,7 +569,7 @@ test_toewijzing_317_lists_and_relations(void **state)
     gw_msg_destroy(&m);
 
     /* TR351: a TeWijzigenProduct with an unknown number next to the listed one. */
-    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     vz = m->bericht->Client->Verzoek;
     gw_omvang_t o = {.Volume = "16", .Eenheid = "04", .Frequentie = "4"};
     gw_vow_product_t tw = {
@@ -598,7 +581,7 @@ test_toewijzing_317_lists_and_relations(void **state)
 
     /* A verwijderde toewijzing (RedenWijziging 13) is not actueel: TR350, not TR349. */
     t.ctx.peer = "0363";
-    m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &m->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingstijd = "11:00:00";
     tp->Einddatum = "2026-02-01";
@@ -606,7 +589,7 @@ test_toewijzing_317_lists_and_relations(void **state)
     assert_int_equal(s_submit(t.c, m, t.diag, &t.ctx), GW_VERDICT_PASS);
     gw_msg_destroy(&m);
     t.ctx.peer = "42420001";
-    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
                  &m->bericht->Client->Verzoek->OngewijzigdProduct.v[0]);
     m->bericht->Client->Verzoek->OngewijzigdProduct.n = 0;
@@ -729,7 +712,7 @@ test_toewijzing_317_wmo(void **state)
     ctx.peer = "65656055";
     s_pass(c, "valid/wmo317.xml", diag, &ctx);
     /* To another gemeente: the toewijzing is not actueel there. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/wmo317.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/wmo317.xml");
     m->bericht->Header->Ontvanger = "0363";
     s_reject_one(c, m, diag, &ctx, "TR350", "9350", OP1 "/ToewijzingNummer",
                  &m->bericht->Client->Verzoek->OngewijzigdProduct.v[0]);
@@ -758,7 +741,7 @@ test_toewijzing_survives_rolled_back_first_transaction(void **state)
     gw_chain_t *c = s_chain();
     gw_filter_ctx_t ctx = {.now_ms = 1, .peer = "0384", .db = db};
     gw_diag_t *diag = gw_diag_new();
-    gw_msg_t *msg = ut_decode_fixture(s_codec, "valid/wmo301.xml");
+    gw_msg_t *msg = ut_decode_fixture(ft_codec, "valid/wmo301.xml");
 
     /* The table is created inside a transaction that the broker then rolls back. */
     ut_db_exec(db, "BEGIN IMMEDIATE");
@@ -774,7 +757,7 @@ test_toewijzing_survives_rolled_back_first_transaction(void **state)
     gw_chain_destroy(&c);
     c = s_chain();
     ut_db_exec(db, "DROP TABLE toewijzing_product");
-    gw_msg_t *m323 = ut_decode_fixture(s_codec, "valid/wmo323.xml");
+    gw_msg_t *m323 = ut_decode_fixture(ft_codec, "valid/wmo323.xml");
     ctx.peer = "65656055";
     ut_db_exec(db, "BEGIN IMMEDIATE");
     assert_int_equal(gw_chain_run(c, m323, diag, &ctx), GW_VERDICT_REJECT); /* creates */
@@ -805,7 +788,7 @@ test_toewijzing_tr304_317_bsn_of_toewijzing(void **state)
     (void)state;
     t_323_t t;
     s_317_begin(&t, "tr304v.db", NULL);
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     gw_verzoek_t *vz = m->bericht->Client->Verzoek;
     /* 12345001 is this aanbieder's toewijzing, but of another client. */
     m->bericht->Client->Bsn = gw_arena_strdup(m->arena, "999900018");
@@ -823,7 +806,7 @@ test_toewijzing_tr361_overlapping_products(void **state)
     (void)state;
     t_323_t t;
     s_317_begin(&t, "tr361.db", NULL);
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     gw_vow_product_t *np = &m->bericht->Client->Verzoek->NieuwProduct.v[0];
     /* The new product is 45/45A48 from 2026-06-01, inside 12345001 (2026-02-01..07-31). */
     np->Product->Categorie = "45";
@@ -850,7 +833,7 @@ test_toewijzing_tr387_tr388_month_bounds(void **state)
     (void)state;
     t_323_t t;
     s_323_begin(&t, "tr387.db");
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
     p->ProductPeriode->Begindatum = "2026-03-02";
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR387", "9387", P1 "/ProductPeriode/Begindatum", p);
@@ -861,7 +844,7 @@ test_toewijzing_tr387_tr388_month_bounds(void **state)
     /* A newer version runs 2026-02-10..2026-07-20: its first and last month are partial. */
     gw_filter_ctx_t gem = t.ctx;
     gem.peer = "0363";
-    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *v2 = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingsdatum = "2026-01-25";
     tp->Ingangsdatum = "2026-02-10";
@@ -884,7 +867,7 @@ test_toewijzing_tr321_volume_of_one_prestatie(void **state)
     (void)state;
     t_323_t t;
     s_323_begin(&t, "tr321.db"); /* 16 uur per maand */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw323.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw323.xml");
     gw_prestatie_t *p = &m->bericht->Declaratie->Client.v[0].Prestatie.v[0];
     p->GeleverdVolume = "17";
     s_reject_one(t.c, m, t.diag, &t.ctx, "TR321", "9321", P1 "/GeleverdVolume", p);
@@ -900,7 +883,7 @@ test_toewijzing_tr321_volume_of_one_prestatie(void **state)
     /* 4 uur per week: March 2026 (Sunday 1 .. Tuesday 31) touches six weeks, so 24. */
     gw_filter_ctx_t gem = t.ctx;
     gem.peer = "0363";
-    gw_msg_t *v2 = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *v2 = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &v2->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingsdatum = "2026-01-25";
     tp->Omvang->Volume = "4";
@@ -928,7 +911,7 @@ s_decl_begin(t_323_t *t, const char *dbname, t_301_fn f)
     assert_non_null(t->c);
     t->ctx = (gw_filter_ctx_t){.now_ms = 1770000000000, .peer = "0363", .db = t->db};
     t->diag = gw_diag_new();
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     if (f) {
         f(&m->bericht->Client->ToegewezenProduct.v[0]);
     }
@@ -956,7 +939,7 @@ m_budget(gw_toegewezen_product_t *tp)
 static void
 s_april_alone_then_with_credit(t_323_t *t, const char *rule, const char *code, const char *sub)
 {
-    gw_msg_t *c = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_msg_t *c = ut_decode_fixture(ft_codec, "valid/jw323-credit.xml");
     gw_client_t *cl = &c->bericht->Declaratie->Client.v[0];
     gw_prestatie_t *v = cl->Prestatie.v;
     cl->Prestatie.v = &v[1];
@@ -995,7 +978,7 @@ test_toewijzing_tr322_per_month_net_of_credits(void **state)
     s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx); /* March: 14 */
     s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* approved */
     /* A second debet of 16 for March in the April declaratie: 14 + 16 > 16 ... */
-    gw_msg_t *c = ut_decode_fixture(s_codec, "valid/jw323-credit.xml");
+    gw_msg_t *c = ut_decode_fixture(ft_codec, "valid/jw323-credit.xml");
     gw_client_t *cl = &c->bericht->Declaratie->Client.v[0];
     gw_prestatie_t *d = &cl->Prestatie.v[1];
     d->ProductPeriode->Begindatum = "2026-03-01";
@@ -1042,7 +1025,7 @@ test_toewijzing_tr385_delete_with_goedgekeurde_prestaties(void **state)
     gem.peer = "0363";
     s_pass(t.c, "valid/jw323.xml", t.diag, &t.ctx);
     s_pass(t.c, "valid/jw325.xml", t.diag, &t.ctx); /* March goedgekeurd */
-    gw_msg_t *del = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *del = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &del->bericht->Client->ToegewezenProduct.v[0];
     tp->Toewijzingsdatum = "2026-05-20";
     tp->RedenWijziging = "13";
@@ -1064,41 +1047,41 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_toewijzing_ijw_story_passes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_wmo_story_passes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_refuses_options, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr332_number_of_another_client, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_ijw_story_passes, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_wmo_story_passes, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_refuses_options, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr332_number_of_another_client, ft_setup,
+                                        ft_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr019_start_stop_without_toewijzing,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_323_each_rule, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_323_each_rule, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_323_reports_every_rule_of_a_prestatie,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_latest_version_wins_and_tr384, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_317_lists_and_relations, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_317_te_wijzigen_rules, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_latest_version_wins_and_tr384, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_lists_and_relations, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_te_wijzigen_rules, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_317_omvang_on_toewijzing_without_code,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_317_wmo, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr304_317_bsn_of_toewijzing, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr361_overlapping_products, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr387_tr388_month_bounds, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr321_volume_of_one_prestatie, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_per_month_net_of_credits, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_toewijzing_tr369_budget, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_317_wmo, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr304_317_bsn_of_toewijzing, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr361_overlapping_products, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr387_tr388_month_bounds, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr321_volume_of_one_prestatie, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_running_total_net_of_credits, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr322_per_month_net_of_credits, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_toewijzing_tr369_budget, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_tr385_delete_with_goedgekeurde_prestaties,
-                                        s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_toewijzing_survives_rolled_back_first_transaction,
-                                        s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();

@@ -20,23 +20,6 @@
 #include "filter_env.h"
 
 
-static gw_codec_t *s_codec;
-
-static int
-s_setup(void **state)
-{
-    int rc = ut_alloc_setup(state);
-    s_codec = ut_codec(); /* per test: its schema cache must die under the same allocator */
-    return rc;
-}
-
-static int
-s_teardown(void **state)
-{
-    gw_codec_destroy(&s_codec);
-    return ut_alloc_teardown(state);
-}
-
 /* ---- helpers ---- */
 
 
@@ -44,7 +27,7 @@ s_teardown(void **state)
 static gw_msg_t *
 s_pass(ft_env_t *env, const char *fixture)
 {
-    gw_msg_t *msg = ut_decode_fixture(s_codec, fixture);
+    gw_msg_t *msg = ut_decode_fixture(ft_codec, fixture);
     gw_verdict_t v = ft_submit(env, msg);
     if (v != GW_VERDICT_PASS) {
         ut_print_diag(env->diag);
@@ -157,7 +140,7 @@ test_verzoek_tr347_reused_referentie(void **state)
     s_pass_free(&env, "valid/jw315.xml");
 
     /* Another client (no open verzoek for it), same ReferentieAanbieder: 9347. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     m->bericht->Header->BerichtIdentificatie->Identificatie = "JW315-000002";
     m->bericht->Client->Bsn = "999900031";
     gw_aangevraagd_product_t *ap = &m->bericht->Client->AangevraagdProduct.v[0];
@@ -172,14 +155,14 @@ test_verzoek_tr347_reused_referentie(void **state)
 
     /* A 317 reusing the VOT's reference (the VOT is answered first, so TR374 holds). */
     s_pass_free(&env, "valid/jw301.xml");
-    m = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     m->bericht->Client->Verzoek->ReferentieAanbieder = gw_arena_strdup(m->arena, "VOT-2026-0001");
     s_reject1(&env, m, "TR347", "9347", P_VERZOEK "/ReferentieAanbieder",
               m->bericht->Client->Verzoek);
     gw_msg_destroy(&m);
 
     /* The same reference in the other family (another wettelijk domein) is new there. */
-    m = ut_decode_fixture(s_codec, "valid/wmo315.xml");
+    m = ut_decode_fixture(ft_codec, "valid/wmo315.xml");
     m->bericht->Client->AangevraagdProduct.v[0].ReferentieAanbieder = "VOT-2026-0001";
     m->bericht->Header->Afzender = "42420001";
     assert_int_equal(ft_submit(&env, m), GW_VERDICT_PASS);
@@ -198,11 +181,11 @@ test_verzoek_tr374_open_verzoek(void **state)
     s_pass_free(&env, "valid/jw315.xml");
 
     /* The VOT is open: a VOW for the same client at the same gemeente is refused. */
-    gw_msg_t *vow = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *vow = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     s_reject1(&env, vow, "TR374", "9374", P_VERZOEK, vow->bericht->Client->Verzoek);
 
     /* So is a second VOT with a new reference. */
-    gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *vot = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     vot->bericht->Client->AangevraagdProduct.v[0].ReferentieAanbieder = "VOT-2026-0002";
     s_reject1(&env, vot, "TR374", "9374", P_AP1, &vot->bericht->Client->AangevraagdProduct.v[0]);
 
@@ -220,7 +203,7 @@ test_verzoek_tr374_open_verzoek(void **state)
 
     /* Honoured by the 301: the VOW may follow. */
     s_pass_free(&env, "valid/jw301.xml");
-    vow = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    vow = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     vow->bericht->Client->Verzoek->ReferentieAanbieder = "VOW-2026-0009";
     assert_int_equal(ft_submit(&env, vow), GW_VERDICT_PASS);
     gw_msg_destroy(&vow);
@@ -234,7 +217,7 @@ test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
     (void)state;
     ft_env_t env;
     ft_env_open(&env, "verzoek", "tr374-two.db");
-    gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *vot = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     gw_client_t *c = vot->bericht->Client;
     gw_aangevraagd_product_t *two = gw_arena_alloc(vot->arena, 2 * sizeof(*two));
     assert_non_null(two);
@@ -246,7 +229,7 @@ test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
     assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
 
     /* While open, a new VOT is refused on each of its products. */
-    gw_msg_t *again = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *again = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     again->bericht->Client->AangevraagdProduct.v[0].ReferentieAanbieder = "VOT-2026-0003";
     s_reject1(&env, again, "TR374", "9374", P_AP1,
               &again->bericht->Client->AangevraagdProduct.v[0]);
@@ -262,11 +245,11 @@ test_verzoek_tr374_vot_open_until_every_product_answered(void **state)
 
     /* The first product is honoured; the second is still open. */
     s_pass_free(&env, "valid/jw301.xml");
-    gw_msg_t *vow = ut_decode_fixture(s_codec, "valid/jw317.xml");
+    gw_msg_t *vow = ut_decode_fixture(ft_codec, "valid/jw317.xml");
     s_reject1(&env, vow, "TR374", "9374", P_VERZOEK, vow->bericht->Client->Verzoek);
 
     /* The second product is afgewezen: nothing onderhanden any more. */
-    gw_msg_t *nee = ut_decode_fixture(s_codec, "valid/jw319-vow-afgewezen.xml");
+    gw_msg_t *nee = ut_decode_fixture(ft_codec, "valid/jw319-vow-afgewezen.xml");
     nee->bericht->Antwoord->ReferentieAanbieder = "VOT-2026-0002";
     assert_int_equal(ft_submit(&env, nee), GW_VERDICT_PASS);
     assert_int_equal(ft_submit(&env, vow), GW_VERDICT_PASS);
@@ -293,7 +276,7 @@ test_verzoek_tr355_unknown_referentie(void **state)
     ft_env_open(&env, "verzoek", "tr355.db");
 
     /* No verzoek at all. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw319.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw319.xml");
     s_reject1(&env, m, "TR355", "9355", P_ANTW_REF, m->bericht->Antwoord);
 
     /* The VOT exists, but was sent to another gemeente than the one answering. */
@@ -323,7 +306,7 @@ test_verzoek_tr359_answer_after_toewijzing(void **state)
     ft_env_open(&env, "verzoek", "tr359.db");
     s_pass_free(&env, "valid/wmo315.xml");
     s_pass_free(&env, "valid/wmo301.xml");
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/wmo319.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/wmo319.xml");
     m->bericht->Antwoord->VerzoekAntwoord = "1";
     m->bericht->Antwoord->RedenAfwijzingVerzoek = "4";
     s_reject1(&env, m, "TR359", "9359", P_ANTW_REF, m->bericht->Antwoord);
@@ -341,7 +324,7 @@ test_verzoek_tr360_second_in_onderzoek(void **state)
     ft_env_open(&env, "verzoek", "tr360.db");
     s_pass_free(&env, "valid/jw315.xml");
     s_pass_free(&env, "valid/jw319.xml");
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw319.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw319.xml");
     m->bericht->Header->BerichtIdentificatie->Identificatie = "JW319-000009";
     s_reject1(&env, m, "TR360", "9360", P_ANTW_VA, m->bericht->Antwoord);
     /* The final answer after "in onderzoek" is fine (afwijzen na onderzoek). */
@@ -362,7 +345,7 @@ test_verzoek_tr365_answer_after_afwijzing(void **state)
     s_pass_free(&env, "valid/wmo319-vow-afgewezen.xml");
 
     /* Another afwijzing: 9365 only. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/wmo319-vow-afgewezen.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/wmo319-vow-afgewezen.xml");
     m->bericht->Header->BerichtIdentificatie->Identificatie = "WMO319-0009";
     s_reject1(&env, m, "TR365", "9365", P_ANTW_VA, m->bericht->Antwoord);
 
@@ -387,12 +370,12 @@ test_verzoek_tr379_toewijzing_without_verzoek(void **state)
     ft_env_open(&env, "verzoek", "tr379.db");
 
     /* No VOT was sent. */
-    gw_msg_t *m = ut_decode_fixture(s_codec, "valid/jw301.xml");
+    gw_msg_t *m = ut_decode_fixture(ft_codec, "valid/jw301.xml");
     gw_toegewezen_product_t *tp = &m->bericht->Client->ToegewezenProduct.v[0];
     s_reject1(&env, m, "TR379", "9379", P_TP1_REF, tp);
 
     /* The VOT went to another gemeente. */
-    gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *vot = ut_decode_fixture(ft_codec, "valid/jw315.xml");
     vot->bericht->Header->Ontvanger = "0599";
     assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
     gw_msg_destroy(&vot);
@@ -404,7 +387,7 @@ test_verzoek_tr379_toewijzing_without_verzoek(void **state)
     gw_msg_destroy(&m);
 
     /* The standalone jw301-multi: VOT-2026-0150 was never sent (see jw302-rejected). */
-    m = ut_decode_fixture(s_codec, "valid/jw301-multi.xml");
+    m = ut_decode_fixture(ft_codec, "valid/jw301-multi.xml");
     s_reject1(&env, m, "TR379", "9379",
               "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]/ReferentieAanbieder",
               &m->bericht->Client->ToegewezenProduct.v[1]);
@@ -434,7 +417,7 @@ test_verzoek_survives_rolled_back_first_transaction(void **state)
     (void)state;
     ft_env_t env;
     ft_env_open(&env, "verzoek", "rollback.db");
-    gw_msg_t *vot = ut_decode_fixture(s_codec, "valid/jw315.xml");
+    gw_msg_t *vot = ut_decode_fixture(ft_codec, "valid/jw315.xml");
 
     /* The tables are created inside a transaction that the broker then rolls back. */
     ut_db_exec(env.db, "BEGIN IMMEDIATE");
@@ -443,7 +426,7 @@ test_verzoek_survives_rolled_back_first_transaction(void **state)
     ut_db_exec(env.db, "ROLLBACK");
 
     /* The cached statements point at tables that are gone; the filter recovers. */
-    gw_msg_t *ant = ut_decode_fixture(s_codec, "valid/jw319.xml");
+    gw_msg_t *ant = ut_decode_fixture(ft_codec, "valid/jw319.xml");
     s_reject1(&env, ant, "TR355", "9355", P_ANTW_REF, ant->bericht->Antwoord);
     assert_int_equal(ft_submit(&env, vot), GW_VERDICT_PASS);
     assert_int_equal(ft_submit(&env, ant), GW_VERDICT_PASS);
@@ -487,23 +470,23 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_verzoek_stories_pass, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr347_reused_referentie, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr374_open_verzoek, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_stories_pass, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr347_reused_referentie, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr374_open_verzoek, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_verzoek_tr374_vot_open_until_every_product_answered,
-                                        s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr355_unknown_referentie, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr359_answer_after_toewijzing, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr360_second_in_onderzoek, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr365_answer_after_afwijzing, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_tr379_toewijzing_without_verzoek, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_verzoek_refuses_options, s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr355_unknown_referentie, ft_setup, ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr359_answer_after_toewijzing, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr360_second_in_onderzoek, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr365_answer_after_afwijzing, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_tr379_toewijzing_without_verzoek, ft_setup,
+                                        ft_teardown),
+        cmocka_unit_test_setup_teardown(test_verzoek_refuses_options, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_verzoek_survives_rolled_back_first_transaction,
-                                        s_setup, s_teardown),
+                                        ft_setup, ft_teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ft_dir_remove();
