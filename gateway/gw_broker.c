@@ -38,6 +38,7 @@
 #include "gw_worker.h"
 #include "gw_zap.h"
 #include "gw/alloc.h"
+#include "gw/clock.h"
 #include "gw/codec.h"
 #include "gw/diag.h"
 #include "gw/keys.h"
@@ -120,14 +121,6 @@ struct gw_broker {
     } stats;
 };
 
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------ parties ---- */
 
 static int s_notice(void *ctx, const char *party, const char *id, const char *props);
@@ -140,7 +133,7 @@ s_emit(gw_broker_t *self, gw_event_t *ev)
         return;
     }
     if (!ev->now_ms) {
-        ev->now_ms = s_now_ms();
+        ev->now_ms = gw_wall_ms();
     }
     ev->db = self->store ? gw_store_db(self->store) : NULL;
     ev->config = self->config;
@@ -542,7 +535,7 @@ s_limits_ok(gw_broker_t *self, party_state_t *from, const gw_proto_msg_t *m)
                 from->code, pc->max_message_size);
         return 0;
     }
-    if (pc->rate && !s_rate_ok(from, pc->rate, s_now_ms())) {
+    if (pc->rate && !s_rate_ok(from, pc->rate, gw_wall_ms())) {
         from->limited++;
         s_error(self, from->code, m->id, "RATE_LIMITED",
                 "party %s may submit at most %zu messages per second; retry later", from->code,
@@ -774,7 +767,7 @@ s_checked(gw_broker_t *self, gw_worker_result_t *r)
         s_error(self, peer, r->id, "INTERNAL", "the store is unavailable");
         return;
     }
-    int64_t now = s_now_ms();
+    int64_t now = gw_wall_ms();
     gw_store_msg_t sm = {
         .sender = peer,
         .recipient = recipient,
@@ -899,7 +892,7 @@ s_dack(gw_broker_t *self, party_state_t *p, const gw_proto_msg_t *m)
         return; /* not acknowledged: it will be redelivered */
     }
     int changed = 0;
-    int rc = gw_store_ack(self->store, id, p->code, s_now_ms(), &changed);
+    int rc = gw_store_ack(self->store, id, p->code, gw_wall_ms(), &changed);
     if (rc == GW_EINVAL) {
         s_error(self, p->code, m->id, "UNKNOWN_DELIVERY", "no delivery %s for party %s", m->id,
                 p->code);
@@ -980,7 +973,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
                 "party '%s' is not registered at this gateway", m->peer);
         return;
     }
-    p->last_seen_ms = s_now_ms();
+    p->last_seen_ms = gw_wall_ms();
     if (!p->connected && m->cmd != GW_CMD_BYE) {
         p->connected = 1;
         p->notices = 0;
@@ -1004,7 +997,7 @@ s_handle(gw_broker_t *self, const gw_proto_msg_t *m)
         p->notices = gw_props_get(m->props, m->props_len, "notices", nv, sizeof(nv)) &&
                      strcmp(nv, "1") == 0;
         if (s_tx(self) != GW_OK ||
-            gw_store_retry_now(self->store, p->code, s_now_ms()) != GW_OK) {
+            gw_store_retry_now(self->store, p->code, gw_wall_ms()) != GW_OK) {
             gw_log(GW_LOG_ERROR, "store_retry_failed", "party=%s error=\"%s\"", p->code,
                    gw_store_last_error(self->store));
         }
@@ -1761,10 +1754,10 @@ gw_broker_run(gw_broker_t *self)
              self->nparties);
     gw_notify_ready(self->notify, what);
     gw_notify_watchdog(self->notify);
-    int64_t next_tick = s_now_ms();
+    int64_t next_tick = gw_wall_ms();
     int status = GW_OK;
     while (!self->stop_flag) {
-        int64_t now = s_now_ms();
+        int64_t now = gw_wall_ms();
         long timeout = next_tick > now ? (long)(next_tick - now) : 0;
         /* items[2]: another node stored a delivery (PostgreSQL LISTEN; docs/scale-out.md). */
         int wake_fd = gw_store_wake_fd(self->store);
@@ -1783,7 +1776,7 @@ gw_broker_run(gw_broker_t *self)
             break;
         }
         if (wake_fd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
-            s_store_poll(self, s_now_ms());
+            s_store_poll(self, gw_wall_ms());
         }
         for (int i = 0; i < BATCH; i++) {
             gw_proto_msg_t m;
@@ -1829,7 +1822,7 @@ gw_broker_run(gw_broker_t *self)
         }
         /* ACKs only now: what they acknowledge is on disk. */
         s_flush_replies(self, 1);
-        now = s_now_ms();
+        now = gw_wall_ms();
         if (now >= next_tick) {
             s_housekeeping(self, now);
             next_tick = now + TICK_MS;
